@@ -21,6 +21,13 @@ import (
 // FileName is the per-environment pipeline configuration file inside environments/<env>/.
 const FileName = "delivery.yaml"
 
+// Default base images (official references, resolved by whatever registry configuration the engine has).
+const (
+	DefaultGoImage      = "golang:1.26-bookworm"
+	DefaultRuntimeImage = "scratch"
+	DefaultToolsImage   = "debian:bookworm-slim"
+)
+
 // Dir is the directory holding one folder per environment, relative to the repository root.
 const Dir = "environments"
 
@@ -40,8 +47,22 @@ type Environment struct {
 	Image     Image     `json:"image"`
 	ECS       ECS       `json:"ecs"`
 	EKS       EKS       `json:"eks"`
+	// Images are the base images the pipeline's containers start from (see Images).
+	Images Images `json:"images,omitempty"`
 	// Endpoints override AWS and registry addresses; set only for the local sandbox.
 	Endpoints Endpoints `json:"endpoints,omitempty"`
+}
+
+// Images are the references of the base images the Dagger pipeline starts its containers from.
+// Defaults are plain official references; the local environment points them at images the sandbox
+// builds and serves from its own registry, since nothing can be pulled there.
+type Images struct {
+	// Go is the Go toolchain image used to build the app and the pipeline's own tools.
+	Go string `json:"go,omitempty"`
+	// Runtime is the base of the app image ("scratch" needs no pull).
+	Runtime string `json:"runtime,omitempty"`
+	// Tools is the base the pipeline's tool container (terraform + CLIs) is assembled on.
+	Tools string `json:"tools,omitempty"`
 }
 
 // Terraform says how the stack engine runs this environment.
@@ -198,6 +219,15 @@ func (e *Environment) applyDefaults() {
 	}
 	if e.Image.Context == "" {
 		e.Image.Context = "app"
+	}
+	if e.Images.Go == "" {
+		e.Images.Go = DefaultGoImage
+	}
+	if e.Images.Runtime == "" {
+		e.Images.Runtime = DefaultRuntimeImage
+	}
+	if e.Images.Tools == "" {
+		e.Images.Tools = DefaultToolsImage
 	}
 	if e.ECS.Timeout.Duration == 0 {
 		e.ECS.Timeout.Duration = 10 * time.Minute
