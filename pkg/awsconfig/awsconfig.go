@@ -1,0 +1,101 @@
+// Package awsconfig builds the aws-sdk-go-v2 configuration for one environment.
+//
+// Credentials always come from the SDK's default chain (environment variables, shared config and
+// profiles, web identity for GitHub OIDC, container credentials for CodeBuild). The only thing an
+// environment adds is the base endpoint for the local sandbox, and AWS_ENDPOINT_URL (the SDK's own
+// variable) wins over it so containers can reach the sandbox through an alias.
+package awsconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/platformteam/delivery/pkg/environment"
+)
+
+// EndpointEnv is the SDK's standard variable for one base endpoint for every service.
+const EndpointEnv = "AWS_ENDPOINT_URL"
+
+// sandboxAccessKey is used only against a local endpoint when no credentials are configured at all:
+// moto accepts any signature, and a sandbox run should not depend on a developer's real profile.
+const sandboxAccessKey = "sandbox"
+
+// Options adjust Load; the zero value is right for the pipeline.
+type Options struct {
+	// Endpoint overrides every other endpoint source (a --aws-endpoint flag).
+	Endpoint string
+	// Getenv reads environment variables (os.Getenv when nil); tests inject their own.
+	Getenv func(string) string
+}
+
+// Load returns the aws.Config for env. The region is the environment's; the endpoint is, in order,
+// opts.Endpoint, AWS_ENDPOINT_URL, env.Endpoints.AWS, or none (real AWS).
+func Load(ctx context.Context, env *environment.Environment, opts Options) (aws.Config, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	endpoint, err := Endpoint(env, opts.Endpoint, getenv)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	loaders := []func(*config.LoadOptions) error{config.WithRegion(env.Region)}
+	if endpoint != "" && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" &&
+		getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == "" && getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == "" &&
+		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == "" {
+		loaders = append(loaders, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(sandboxAccessKey, sandboxAccessKey, "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration for environment %s: %w (check AWS_PROFILE and ~/.aws/config)", env.Name, err)
+	}
+	if endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
+	}
+	return cfg, nil
+}
+
+// Endpoint resolves the base endpoint for env: flag, then AWS_ENDPOINT_URL, then env.Endpoints.AWS.
+// A production environment never accepts an override.
+func Endpoint(env *environment.Environment, flag string, getenv func(string) string) (string, error) {
+	endpoint := flag
+	source := "--aws-endpoint"
+	if endpoint == "" {
+		endpoint, source = getenv(EndpointEnv), EndpointEnv
+	}
+	if endpoint == "" {
+		endpoint, source = env.Endpoints.AWS, "endpoints.aws in delivery.yaml"
+	}
+	if endpoint == "" {
+		return "", nil
+	}
+	if env.Production {
+		return "", fmt.Errorf("environment %s is production: refusing the AWS endpoint override %q from %s; unset it", env.Name, endpoint, source)
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("AWS endpoint %q from %s must be an absolute http(s) URL such as http://127.0.0.1:4566", endpoint, source)
+	}
+	return strings.TrimRight(endpoint, "/"), nil
+}
+
+// CheckCredentials retrieves credentials once so a missing or expired identity fails before any mutation,
+// with a message that says where the SDK looked.
+func CheckCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return errors.New("no AWS credentials provider configured: set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with a role (GitHub OIDC, CodeBuild)")
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return fmt.Errorf("AWS credentials unavailable: %w (set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with a role: GitHub OIDC, CodeBuild)", err)
+	}
+	return nil
+}
