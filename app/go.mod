@@ -1,0 +1,3 @@
+module github.com/platformteam/delivery/app
+
+go 1.26.0
