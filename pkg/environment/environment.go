@@ -23,9 +23,10 @@ const FileName = "delivery.yaml"
 
 // Default base images (official references, resolved by whatever registry configuration the engine has).
 const (
-	DefaultGoImage      = "golang:1.26-bookworm"
-	DefaultRuntimeImage = "scratch"
-	DefaultToolsImage   = "debian:bookworm-slim"
+	DefaultGoImage        = "golang:1.26-bookworm"
+	DefaultRuntimeImage   = "scratch"
+	DefaultToolsImage     = "debian:bookworm-slim"
+	DefaultTerraformImage = "hashicorp/terraform:1.11"
 )
 
 // Dir is the directory holding one folder per environment, relative to the repository root.
@@ -63,6 +64,8 @@ type Images struct {
 	Runtime string `json:"runtime,omitempty"`
 	// Tools is the base the pipeline's tool container (terraform + CLIs) is assembled on.
 	Tools string `json:"tools,omitempty"`
+	// Terraform is an image holding the terraform (or tofu) binary at /bin/<terraform.binary>.
+	Terraform string `json:"terraform,omitempty"`
 }
 
 // Terraform says how the stack engine runs this environment.
@@ -228,6 +231,9 @@ func (e *Environment) applyDefaults() {
 	}
 	if e.Images.Tools == "" {
 		e.Images.Tools = DefaultToolsImage
+	}
+	if e.Images.Terraform == "" {
+		e.Images.Terraform = DefaultTerraformImage
 	}
 	if e.ECS.Timeout.Duration == 0 {
 		e.ECS.Timeout.Duration = 10 * time.Minute
