@@ -1,0 +1,306 @@
+package image
+
+import (
+	"context"
+	"io"
+	"log"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// manifestCounter counts manifest requests (the "registry polls") going through it.
+type manifestCounter struct {
+	base  http.RoundTripper
+	heads atomic.Int64
+	all   atomic.Int64
+}
+
+func (c *manifestCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.URL.Path, "/manifests/") {
+		c.all.Add(1)
+		if r.Method == http.MethodHead {
+			c.heads.Add(1)
+		}
+	}
+	return c.base.RoundTrip(r)
+}
+
+func startRegistry(t *testing.T) (Registry, *manifestCounter) {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	reg, err := Plain(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &manifestCounter{base: http.DefaultTransport}
+	reg.Transport = counter
+	return reg, counter
+}
+
+func writeLayout(t *testing.T) (string, string) {
+	t.Helper()
+	img, err := random.Image(512, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	return dir, d.String()
+}
+
+func TestPushLayoutThenConfirmWithOneHead(t *testing.T) {
+	ctx := context.Background()
+	reg, counter := startRegistry(t)
+	dir, want := writeLayout(t)
+	repo := reg.Host + "/demo-app"
+
+	pushed, err := Push(ctx, reg, repo, "abc1234", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pushed.Digest != want || pushed.Tag != "abc1234" {
+		t.Fatalf("pushed %+v, want digest %s", pushed, want)
+	}
+
+	counter.heads.Store(0)
+	counter.all.Store(0)
+	p, err := ParsePublished(repo + ":abc1234@" + want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Confirm(ctx, reg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ref() != repo+"@"+want {
+		t.Fatalf("ref %s", res.Ref())
+	}
+	if counter.all.Load() != 1 || counter.heads.Load() != 1 {
+		t.Fatalf("one-pipeline path must make exactly one HEAD manifest request, made %d manifest requests (%d HEAD)", counter.all.Load(), counter.heads.Load())
+	}
+}
+
+func TestPushDockerTarball(t *testing.T) {
+	reg, _ := startRegistry(t)
+	img, _ := random.Image(256, 1)
+	path := filepath.Join(t.TempDir(), "image.tar")
+	tag, _ := name.NewTag("demo-app:tmp")
+	if err := tarball.WriteToFile(path, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := img.Digest()
+	pushed, err := Push(context.Background(), reg, reg.Host+"/demo-app", "abc1234", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pushed.Digest != want.String() {
+		t.Fatalf("digest %s want %s", pushed.Digest, want)
+	}
+}
+
+func TestConfirmDetectsMovedTag(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := startRegistry(t)
+	dir, first := writeLayout(t)
+	repo := reg.Host + "/demo-app"
+	if _, err := Push(ctx, reg, repo, "abc1234", dir); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := random.Image(128, 1)
+	ref, _ := name.NewTag(repo+":abc1234", name.Insecure)
+	if err := remote.Write(ref, other); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Confirm(ctx, reg, Published{Repository: repo, Tag: "abc1234", Digest: first})
+	if err == nil || !strings.Contains(err.Error(), "tag moved") {
+		t.Fatalf("want moved-tag error, got %v", err)
+	}
+}
+
+func TestResolveMissingTagIsNotFound(t *testing.T) {
+	reg, _ := startRegistry(t)
+	_, err := ResolveTag(context.Background(), reg, reg.Host+"/demo-app", "0000000")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "wait-for-tag") {
+		t.Fatalf("want ErrNotFound with a hint, got %v", err)
+	}
+}
+
+func TestConfirmViaRegistryAliasKeepsPublishedRepository(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := startRegistry(t)
+	dir, d := writeLayout(t)
+	if _, err := Push(ctx, reg, reg.Host+"/demo-app", "abc1234", dir); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Confirm(ctx, reg, Published{Repository: "registry.sandbox:5000/demo-app", Digest: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Repository != "registry.sandbox:5000/demo-app" {
+		t.Fatalf("repository %q must stay as published", res.Repository)
+	}
+}
+
+func TestWaitForTagBacksOffUntilPushed(t *testing.T) {
+	ctx := context.Background()
+	reg, counter := startRegistry(t)
+	dir, want := writeLayout(t)
+	repo := reg.Host + "/demo-app"
+
+	var slept []time.Duration
+	clock := time.Unix(0, 0)
+	sleep := func(_ context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		clock = clock.Add(d)
+		if len(slept) == 3 { // another pipeline pushes while we wait
+			if _, err := Push(ctx, reg, repo, "abc1234", dir); err != nil {
+				t.Fatal(err)
+			}
+			counter.all.Store(0)
+		}
+		return nil
+	}
+	var progress strings.Builder
+	res, attempts, err := WaitForTag(ctx, reg, repo, "abc1234", WaitOptions{
+		Backoff:  Backoff{Initial: time.Second, Max: 3 * time.Second, Timeout: time.Minute},
+		Progress: &progress, Sleep: sleep, Now: func() time.Time { return clock },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Digest != want || attempts != 4 {
+		t.Fatalf("digest %s attempts %d", res.Digest, attempts)
+	}
+	wantSlept := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}
+	for i := range wantSlept {
+		if slept[i] != wantSlept[i] {
+			t.Fatalf("backoff %v, want %v", slept, wantSlept)
+		}
+	}
+	if strings.Count(progress.String(), "waiting for") != 3 {
+		t.Fatalf("want one progress line per miss:\n%s", progress.String())
+	}
+}
+
+func TestWaitForTagGivesUpAtDeadline(t *testing.T) {
+	reg, _ := startRegistry(t)
+	clock := time.Unix(0, 0)
+	_, attempts, err := WaitForTag(context.Background(), reg, reg.Host+"/demo-app", "abc1234", WaitOptions{
+		Backoff: Backoff{Initial: 2 * time.Second, Timeout: 10 * time.Second},
+		Sleep:   func(_ context.Context, d time.Duration) error { clock = clock.Add(d); return nil },
+		Now:     func() time.Time { return clock },
+	})
+	if err == nil || !strings.Contains(err.Error(), "did not appear within 10s") {
+		t.Fatalf("want deadline error, got %v", err)
+	}
+	if attempts != 4 { // t=0, 2, 6, 10
+		t.Fatalf("attempts %d", attempts)
+	}
+}
+
+func TestParsePublished(t *testing.T) {
+	d := "sha256:" + strings.Repeat("ab", 32)
+	cases := map[string]struct {
+		ref  string
+		want Published
+		err  string
+	}{
+		"tag and digest": {ref: "127.0.0.1:5000/demo-app:abc1234@" + d, want: Published{"127.0.0.1:5000/demo-app", "abc1234", d}},
+		"digest only":    {ref: "127.0.0.1:5000/team/demo-app@" + d, want: Published{"127.0.0.1:5000/team/demo-app", "", d}},
+		"no digest":      {ref: "127.0.0.1:5000/demo-app:abc1234", err: "has no digest"},
+		"short digest":   {ref: "127.0.0.1:5000/demo-app@sha256:abc", err: "64 lower-case hex"},
+		"no registry":    {ref: "demo-app@" + d, err: "names no registry"},
+		"bad repo":       {ref: "127.0.0.1:5000/Demo@" + d, err: "repository"},
+	}
+	for n, tc := range cases {
+		t.Run(n, func(t *testing.T) {
+			got, err := ParsePublished(tc.ref)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want error %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestCommitSources(t *testing.T) {
+	full := "0123456789abcdef0123456789abcdef01234567"
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	c, err := Commit(t.TempDir(), env(map[string]string{"CODEBUILD_RESOLVED_SOURCE_VERSION": full, "GITHUB_SHA": strings.Repeat("f", 40)}))
+	if err != nil || c.Short() != "0123456" || c.From != "CODEBUILD_RESOLVED_SOURCE_VERSION" {
+		t.Fatalf("codebuild first: %+v %v", c, err)
+	}
+	c, err = Commit(t.TempDir(), env(map[string]string{"GITHUB_SHA": strings.ToUpper(full)}))
+	if err != nil || c.Short() != "0123456" || c.From != "GITHUB_SHA" {
+		t.Fatalf("github: %+v %v", c, err)
+	}
+	if _, err := Commit(t.TempDir(), env(map[string]string{"GITHUB_SHA": "main"})); err == nil || !strings.Contains(err.Error(), "not a full commit SHA") {
+		t.Fatalf("want bad SHA error, got %v", err)
+	}
+
+	// git metadata: loose ref, packed ref, detached HEAD, worktree link
+	root := t.TempDir()
+	git := filepath.Join(root, ".git")
+	must(t, os.MkdirAll(filepath.Join(git, "refs", "heads"), 0o755))
+	must(t, os.WriteFile(filepath.Join(git, "HEAD"), []byte("ref: refs/heads/main\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(git, "refs", "heads", "main"), []byte(full+"\n"), 0o644))
+	sub := filepath.Join(root, "app", "src")
+	must(t, os.MkdirAll(sub, 0o755))
+	if s, err := ShortSHA(sub, env(nil)); err != nil || s != "0123456" {
+		t.Fatalf("loose ref: %q %v", s, err)
+	}
+	must(t, os.Remove(filepath.Join(git, "refs", "heads", "main")))
+	must(t, os.WriteFile(filepath.Join(git, "packed-refs"), []byte("# pack-refs\n"+strings.Repeat("e", 40)+" refs/heads/main\n"), 0o644))
+	if s, err := ShortSHA(root, env(nil)); err != nil || s != "eeeeeee" {
+		t.Fatalf("packed ref: %q %v", s, err)
+	}
+	must(t, os.WriteFile(filepath.Join(git, "HEAD"), []byte(strings.Repeat("d", 40)+"\n"), 0o644))
+	if s, err := ShortSHA(root, env(nil)); err != nil || s != "ddddddd" {
+		t.Fatalf("detached: %q %v", s, err)
+	}
+	wt := filepath.Join(t.TempDir(), "wt")
+	must(t, os.MkdirAll(wt, 0o755))
+	must(t, os.WriteFile(filepath.Join(wt, ".git"), []byte("gitdir: "+git+"\n"), 0o644))
+	if s, err := ShortSHA(wt, env(nil)); err != nil || s != "ddddddd" {
+		t.Fatalf("worktree: %q %v", s, err)
+	}
+	if _, err := ShortSHA(t.TempDir(), env(nil)); err == nil || !strings.Contains(err.Error(), "GITHUB_SHA") {
+		t.Fatalf("want no-git error with a hint, got %v", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
