@@ -168,29 +168,67 @@ func Load(root, name string) (*Environment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve repository root %q: %w", root, err)
 	}
-	if !nameRE.MatchString(name) {
-		return nil, fmt.Errorf("environment name %q is invalid: use lower-case letters, digits and dashes", name)
+	if err := CheckName(name); err != nil {
+		return nil, err
 	}
-	path := filepath.Join(absRoot, Dir, name, FileName)
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(filepath.Join(absRoot, Dir, name, FileName))
 	if errors.Is(err, os.ErrNotExist) {
 		known, _ := Names(absRoot)
-		return nil, fmt.Errorf("unknown environment %q: %s not found (known environments: %s)",
-			name, filepath.Join(Dir, name, FileName), strings.Join(known, ", "))
+		return nil, Unknown(name, known)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(Dir, name, FileName), err)
 	}
-	env, err := Parse(raw)
+	var files []string
+	if entries, err := os.ReadDir(filepath.Join(absRoot, Dir, name)); err == nil {
+		for _, e := range entries {
+			files = append(files, e.Name())
+		}
+	}
+	env, err := FromFolder(name, raw, files)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(Dir, name, FileName), err)
+		return nil, err
+	}
+	env.Root = absRoot
+	return env, nil
+}
+
+// CheckName rejects names that cannot be an environment folder.
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("environment name %q is invalid: use lower-case letters, digits and dashes", name)
+	}
+	return nil
+}
+
+// Unknown is the error for an environment that does not exist, listing the ones that do.
+func Unknown(name string, known []string) error {
+	return fmt.Errorf("unknown environment %q: %s not found (known environments: %s)",
+		name, filepath.Join(Dir, name, FileName), strings.Join(known, ", "))
+}
+
+// FromFolder validates one environment folder from its delivery.yaml content and the names of the files
+// in it, for callers that do not read a local filesystem (the Dagger module reads a Directory).
+func FromFolder(name string, deliveryYAML []byte, files []string) (*Environment, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	rel := filepath.Join(Dir, name, FileName)
+	env, err := Parse(deliveryYAML)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
 	if env.Name != "" && env.Name != name {
-		return nil, fmt.Errorf("%s: name %q does not match its folder %q", filepath.Join(Dir, name, FileName), env.Name, name)
+		return nil, fmt.Errorf("%s: name %q does not match its folder %q", rel, env.Name, name)
 	}
 	env.Name = name
-	env.Root = absRoot
-	if _, err := os.Stat(filepath.Join(absRoot, Dir, name, "backend.hcl")); err != nil {
+	hasBackend := false
+	for _, f := range files {
+		if f == "backend.hcl" {
+			hasBackend = true
+		}
+	}
+	if !hasBackend {
 		return nil, fmt.Errorf("environment %q has no backend.hcl: create %s with the state bucket, region and lock settings",
 			name, filepath.Join(Dir, name, "backend.hcl"))
 	}
