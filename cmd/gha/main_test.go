@@ -15,6 +15,13 @@ func TestRunExitsWithReportCode(t *testing.T) {
 	if code := run([]string{"publish", p}); code != 2 {
 		t.Fatalf("exit code %d, want 2", code)
 	}
+	md := filepath.Join(t.TempDir(), "summary.md")
+	if code := run([]string{"publish", "--markdown-out", md, p}); code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+	if b, err := os.ReadFile(md); err != nil || string(b) != "drifted" {
+		t.Fatalf("markdown file: %q %v", b, err)
+	}
 	if code := run([]string{"publish"}); code != 64 {
 		t.Fatalf("usage error exit code %d, want 64", code)
 	}
