@@ -1,11 +1,16 @@
 // Package daggerengine builds, starts and stops the sandbox's offline Dagger engine (pinned version),
 // and provides the base images and Go SDK content the pipeline needs without pulling anything.
+//
+// Nothing here talks to the internet except the Go module proxy (through `go build`) and the Debian
+// mirror the machine's apt sources already use (through debootstrap). The engine runs without Docker:
+// its own Debian root filesystem, entered with unshare + pivot_root, sharing the host network.
 package daggerengine
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"time"
 )
 
 // Version is the pinned Dagger release: CLI, engine and Go SDK runtime. Change it here only.
@@ -36,15 +41,74 @@ type Status struct {
 	Detail  string
 }
 
-// ErrNotBuilt is returned until the engine build is implemented.
-var ErrNotBuilt = errors.New("dagger engine: not implemented yet")
-
 // Up builds whatever is missing, starts the engine if it is not running, waits until it answers,
 // seeds the base images into the registry, and returns how clients reach it. Idempotent.
-func Up(ctx context.Context, opts Options) (*Engine, error) { return nil, ErrNotBuilt }
+func Up(ctx context.Context, opts Options) (*Engine, error) {
+	l, err := newPaths(opts)
+	if err != nil {
+		return nil, err
+	}
+	p := newProgress(opts.Progress)
+	start := time.Now()
+
+	if err := buildBinaries(ctx, p, l); err != nil {
+		return nil, err
+	}
+	if err := buildEngineRootfs(ctx, p, l); err != nil {
+		return nil, err
+	}
+	imgs, err := buildImages(ctx, p, l)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeEngineConfig(l); err != nil {
+		return nil, err
+	}
+	if err := startEngine(ctx, p, l, imgs.goSDKDigest); err != nil {
+		return nil, err
+	}
+	refs, err := pushBaseImages(ctx, p, l, imgs)
+	if err != nil {
+		return nil, err
+	}
+	p.linef("engine %s up at %s (%s)", Version, l.runnerHost(), time.Since(start).Round(time.Millisecond))
+	return &Engine{
+		Version:    Version,
+		CLIPath:    l.cliPath(),
+		RunnerHost: l.runnerHost(),
+		BaseImages: refs,
+	}, nil
+}
 
 // Down stops the engine this sandbox started (gracefully) and waits for it to exit.
-func Down(ctx context.Context, opts Options) error { return nil }
+func Down(ctx context.Context, opts Options) error {
+	l, err := newPaths(opts)
+	if err != nil {
+		return err
+	}
+	return stopEngine(ctx, newProgress(opts.Progress), l)
+}
 
 // Probe reports the engine's state without changing anything.
-func Probe(ctx context.Context, opts Options) Status { return Status{Detail: "not implemented"} }
+func Probe(ctx context.Context, opts Options) Status {
+	l, err := newPaths(opts)
+	if err != nil {
+		return Status{Detail: err.Error()}
+	}
+	st := Status{Address: l.runnerHost()}
+	pid, running := runningPID(l)
+	if !running {
+		st.Detail = "not running (no live engine process for " + l.pidFile() + ")"
+		return st
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := engineVersion(ctx, l)
+	if err != nil {
+		st.Detail = fmt.Sprintf("process %d is running but the engine does not answer: %v (see %s)", pid, err, l.logFile())
+		return st
+	}
+	st.Up, st.Version = true, v
+	st.Detail = fmt.Sprintf("pid %d, logs %s", pid, l.logFile())
+	return st
+}
