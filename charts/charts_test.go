@@ -1,6 +1,3 @@
-// Package charts holds the Helm charts of the blueprint; its tests render every values file of every
-// scenario with the Helm SDK, decode the objects into Kubernetes API types and assert on them, and run
-// the Helm linter.
 package charts
 
 import (
