@@ -1,0 +1,261 @@
+package ecsdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// Outcomes of a deploy, as reported in Result.Outcome and the CLI's JSON.
+const (
+	OutcomeDeployed   = "deployed"    // the new revision completed
+	OutcomeUnchanged  = "unchanged"   // the live revision already runs this image; nothing registered
+	OutcomeRolledBack = "rolled-back" // the new revision failed and the previous one was restored
+	OutcomeFailed     = "failed"      // the new revision failed and the service was left as ECS left it
+)
+
+// Request names what to deploy where.
+type Request struct {
+	Cluster string
+	Service string
+	// Container is the container whose image changes (empty: the first one).
+	Container string
+	// Image is the pinned reference <registry>/<repo>@sha256:<hex>.
+	Image string
+	// Timeout bounds the rollout wait (and, separately, the wait for a restore).
+	Timeout time.Duration
+	// NoRollback leaves the service as ECS left it when the rollout fails.
+	NoRollback bool
+}
+
+func (r Request) validate() error {
+	var errs []error
+	if r.Cluster == "" {
+		errs = append(errs, errors.New("cluster is required (ecs.cluster in delivery.yaml)"))
+	}
+	if r.Service == "" {
+		errs = append(errs, errors.New("service is required (ecs.service in delivery.yaml)"))
+	}
+	if err := ValidateImage(r.Image); err != nil {
+		errs = append(errs, err)
+	}
+	if r.Timeout <= 0 {
+		errs = append(errs, errors.New("timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Result is what a deploy did. It is also the CLI's --json output.
+type Result struct {
+	Cluster   string `json:"cluster"`
+	Service   string `json:"service"`
+	Container string `json:"container"`
+	Image     string `json:"image"`
+	// PreviousTaskDefinition is the ARN the service ran before the deploy.
+	PreviousTaskDefinition string `json:"previous_task_definition"`
+	// TaskDefinition is the ARN registered for this deploy (empty when unchanged).
+	TaskDefinition string   `json:"task_definition,omitempty"`
+	Changes        []Change `json:"changes"`
+	Outcome        string   `json:"outcome"`
+	// Failure is why the rollout failed (circuit-breaker, replaced, timeout), Reason the details.
+	Failure string `json:"failure,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// RunningTaskDefinition is what the service runs when the deploy returns.
+	RunningTaskDefinition string  `json:"running_task_definition"`
+	Polls                 int     `json:"polls"`
+	Seconds               float64 `json:"seconds"`
+}
+
+// FailedError is returned when the new revision did not roll out; RolledBack says whether the previous
+// revision was restored (the CLI maps the two cases to distinct exit codes).
+type FailedError struct {
+	Result     Result
+	RolledBack bool
+	Cause      error
+	// RestoreErr is set when restoring the previous revision was attempted and failed.
+	RestoreErr error
+}
+
+func (e *FailedError) Error() string {
+	switch {
+	case e.RolledBack:
+		return fmt.Sprintf("%v; restored %s", e.Cause, shortARN(e.Result.PreviousTaskDefinition))
+	case e.RestoreErr != nil:
+		return fmt.Sprintf("%v; restoring %s also failed: %v: run `release ecs rollback` once the cause is fixed",
+			e.Cause, shortARN(e.Result.PreviousTaskDefinition), e.RestoreErr)
+	default:
+		return fmt.Sprintf("%v; not rolled back (--no-rollback): the service runs %s", e.Cause, shortARN(e.Result.RunningTaskDefinition))
+	}
+}
+
+func (e *FailedError) Unwrap() error { return e.Cause }
+
+// Deployer runs ECS deploys and rollbacks.
+type Deployer struct {
+	API API
+	// Clock drives the rollout wait (RealClock when nil).
+	Clock Clock
+	// Out receives the progress lines (io.Discard when nil).
+	Out     io.Writer
+	Polling Polling
+}
+
+func (d *Deployer) waiter() waiter {
+	w := waiter{api: d.API, clock: d.Clock, out: d.Out, polling: d.Polling, seen: map[string]bool{}}
+	if w.clock == nil {
+		w.clock = RealClock{}
+	}
+	if w.out == nil {
+		w.out = io.Discard
+	}
+	if w.polling.Min <= 0 {
+		w.polling = DefaultPolling
+	}
+	return w
+}
+
+// Plan is the part of a deploy that happens before any mutation: the live state and the new revision.
+type Plan struct {
+	Service   *types.Service
+	Live      *types.TaskDefinition
+	Container string
+	Register  *ecs.RegisterTaskDefinitionInput
+	Changes   []Change
+}
+
+// Plan reads the service and its live task definition and renders the next revision; it changes nothing.
+func (d *Deployer) Plan(ctx context.Context, req Request) (*Plan, error) {
+	if err := req.validate(); err != nil {
+		return nil, fmt.Errorf("ecs deploy: %w", err)
+	}
+	svc, err := describeService(ctx, d.API, req.Cluster, req.Service)
+	if err != nil {
+		return nil, err
+	}
+	liveARN := aws.ToString(svc.TaskDefinition)
+	td, err := d.API.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(liveARN), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
+	if err != nil {
+		return nil, fmt.Errorf("describe task definition %s of service %s: %w", liveARN, req.Service, err)
+	}
+	next, container, err := NextRevision(td.TaskDefinition, td.Tags, req.Container, req.Image)
+	if err != nil {
+		return nil, err
+	}
+	current, err := RegistrationFrom(td.TaskDefinition, td.Tags)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := Diff(current, next)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Service: svc, Live: td.TaskDefinition, Container: container, Register: next, Changes: changes}, nil
+}
+
+// Deploy registers the next revision, updates the service and waits for the rollout. On failure it
+// restores the previous revision (unless req.NoRollback) and returns a *FailedError.
+func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
+	w := d.waiter()
+	start := w.clock.Now()
+	plan, err := d.Plan(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	previous := aws.ToString(plan.Live.TaskDefinitionArn)
+	res := Result{Cluster: req.Cluster, Service: req.Service, Container: plan.Container, Image: req.Image,
+		PreviousTaskDefinition: previous, Changes: plan.Changes, RunningTaskDefinition: previous}
+	finish := func() { res.Seconds = w.clock.Now().Sub(start).Seconds() }
+	PrintDiff(w.out, aws.ToString(plan.Live.Family), plan.Changes)
+
+	if len(plan.Changes) == 0 {
+		fmt.Fprintf(w.out, "service %s already runs %s with %s; checking its rollout\n", req.Service, shortARN(previous), req.Image)
+		res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, previous, req.Timeout)
+		finish()
+		if err != nil {
+			res.Outcome, res.Failure, res.Reason = OutcomeFailed, failureKind(err), err.Error()
+			return res, &FailedError{Result: res, Cause: err}
+		}
+		res.Outcome = OutcomeUnchanged
+		return res, nil
+	}
+
+	reg, err := d.API.RegisterTaskDefinition(ctx, plan.Register)
+	if err != nil {
+		return res, fmt.Errorf("register task definition %s: %w", aws.ToString(plan.Register.Family), err)
+	}
+	next := aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
+	res.TaskDefinition = next
+	fmt.Fprintf(w.out, "registered %s (was %s)\n", shortARN(next), shortARN(previous))
+
+	if _, err := d.API.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster: aws.String(req.Cluster), Service: aws.String(req.Service), TaskDefinition: aws.String(next)}); err != nil {
+		return res, fmt.Errorf("update service %s to %s: %w (the new revision is registered but not deployed)", req.Service, shortARN(next), err)
+	}
+	fmt.Fprintf(w.out, "service %s: task definition %s → %s, waiting up to %s for the rollout\n", req.Service, shortARN(previous), shortARN(next), req.Timeout)
+	res.RunningTaskDefinition = next
+
+	res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, next, req.Timeout)
+	if err == nil {
+		finish()
+		res.Outcome = OutcomeDeployed
+		fmt.Fprintf(w.out, "deployed %s to %s in %.1fs: task definition %s → %s\n", req.Image, req.Service, res.Seconds, shortARN(previous), shortARN(next))
+		return res, nil
+	}
+	if !IsRolloutError(err) {
+		finish()
+		return res, err
+	}
+	res.Failure, res.Reason = failureKind(err), err.Error()
+	if req.NoRollback {
+		if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil {
+			res.RunningTaskDefinition = aws.ToString(svc.TaskDefinition)
+		}
+		finish()
+		res.Outcome = OutcomeFailed
+		return res, &FailedError{Result: res, Cause: err}
+	}
+	fmt.Fprintf(w.out, "%v\nrestoring %s\n", err, shortARN(previous))
+	restoreErr := d.restore(ctx, w, req, previous)
+	finish()
+	if restoreErr != nil {
+		res.Outcome = OutcomeFailed
+		if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil {
+			res.RunningTaskDefinition = aws.ToString(svc.TaskDefinition)
+		}
+		return res, &FailedError{Result: res, Cause: err, RestoreErr: restoreErr}
+	}
+	res.Outcome = OutcomeRolledBack
+	res.RunningTaskDefinition = previous
+	fmt.Fprintf(w.out, "rolled back %s: task definition %s → %s\n", req.Service, shortARN(next), shortARN(previous))
+	return res, &FailedError{Result: res, RolledBack: true, Cause: err}
+}
+
+// restore points the service at taskDefinition and waits for that rollout. It uses a fresh context so a
+// cancelled deploy (Ctrl-C, CI job timeout) still gets its rollback, bounded by the request's timeout.
+func (d *Deployer) restore(ctx context.Context, w waiter, req Request, taskDefinition string) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), req.Timeout+30*time.Second)
+	defer cancel()
+	if _, err := d.API.UpdateService(rctx, &ecs.UpdateServiceInput{
+		Cluster: aws.String(req.Cluster), Service: aws.String(req.Service), TaskDefinition: aws.String(taskDefinition)}); err != nil {
+		return fmt.Errorf("update service %s back to %s: %w", req.Service, shortARN(taskDefinition), err)
+	}
+	if _, err := w.waitForRollout(rctx, req.Cluster, req.Service, taskDefinition, req.Timeout); err != nil {
+		return err
+	}
+	return nil
+}
+
+func failureKind(err error) string {
+	var re *RolloutError
+	if errors.As(err, &re) {
+		return re.Kind
+	}
+	return ""
+}

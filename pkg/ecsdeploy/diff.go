@@ -1,0 +1,128 @@
+package ecsdeploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+)
+
+// Change is one field that differs between two task definition registrations.
+type Change struct {
+	// Path names the field, e.g. containerDefinitions[app].image or
+	// containerDefinitions[app].environment[DEPLOY_PLATFORM].value.
+	Path string `json:"path"`
+	// Old and New are JSON renderings of the values; empty means absent.
+	Old string `json:"old,omitempty"`
+	New string `json:"new,omitempty"`
+}
+
+func (c Change) String() string {
+	switch {
+	case c.Old == "":
+		return fmt.Sprintf("+ %s: %s", c.Path, c.New)
+	case c.New == "":
+		return fmt.Sprintf("- %s: %s", c.Path, c.Old)
+	default:
+		return fmt.Sprintf("~ %s: %s → %s", c.Path, c.Old, c.New)
+	}
+}
+
+// Diff lists every field that differs between the registration of the live revision and the new one,
+// sorted by path. List elements that carry a name (containers, environment variables, secrets,
+// volumes) are matched by name, not position, so a reordering is not reported as a change.
+func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
+	a, err := flatten(old)
+	if err != nil {
+		return nil, err
+	}
+	b, err := flatten(new)
+	if err != nil {
+		return nil, err
+	}
+	var out []Change
+	for p, v := range a {
+		if w, ok := b[p]; !ok {
+			out = append(out, Change{Path: p, Old: v})
+		} else if w != v {
+			out = append(out, Change{Path: p, Old: v, New: w})
+		}
+	}
+	for p, w := range b {
+		if _, ok := a[p]; !ok {
+			out = append(out, Change{Path: p, New: w})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// PrintDiff writes one line per change, or a line saying nothing changes.
+func PrintDiff(w io.Writer, family string, changes []Change) {
+	if len(changes) == 0 {
+		fmt.Fprintf(w, "task definition %s: no changes\n", family)
+		return
+	}
+	fmt.Fprintf(w, "task definition %s: %d change(s)\n", family, len(changes))
+	for _, c := range changes {
+		fmt.Fprintf(w, "  %s\n", c)
+	}
+}
+
+func flatten(in *ecs.RegisterTaskDefinitionInput) (map[string]string, error) {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("render task definition for diff: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	walk("", doc, out)
+	return out, nil
+}
+
+func walk(path string, v any, out map[string]string) {
+	switch t := v.(type) {
+	case nil:
+		return
+	case map[string]any:
+		for k, child := range t {
+			p := lowerFirst(k)
+			if path != "" {
+				p = path + "." + p
+			}
+			walk(p, child, out)
+		}
+	case []any:
+		if len(t) == 0 {
+			return
+		}
+		for i, child := range t {
+			key := fmt.Sprint(i)
+			if m, ok := child.(map[string]any); ok {
+				if n, ok := m["Name"].(string); ok && n != "" {
+					key = n
+				}
+			}
+			walk(fmt.Sprintf("%s[%s]", path, key), child, out)
+		}
+	default:
+		raw, _ := json.Marshal(t)
+		out[path] = string(raw)
+	}
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || strings.ToUpper(s) == s {
+		return strings.ToLower(s)
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}

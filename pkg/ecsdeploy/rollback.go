@@ -1,0 +1,137 @@
+package ecsdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// RollbackRequest names the service and, optionally, the revision to restore.
+type RollbackRequest struct {
+	Cluster string
+	Service string
+	// To is a revision number ("7"), family:revision or a full ARN; empty means the ACTIVE revision of
+	// the same family just below the one the service runs.
+	To      string
+	Timeout time.Duration
+}
+
+// RollbackResult is what a rollback did (also the CLI's --json output).
+type RollbackResult struct {
+	Cluster string `json:"cluster"`
+	Service string `json:"service"`
+	// From and To are task definition ARNs: what ran before and what runs now.
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Image   string  `json:"image"`
+	Polls   int     `json:"polls"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Rollback points the service at an earlier revision and waits for it to complete. The target is
+// resolved and described before anything changes, so a bad --to fails without touching the service.
+func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) (RollbackResult, error) {
+	w := d.waiter()
+	start := w.clock.Now()
+	if req.Cluster == "" || req.Service == "" || req.Timeout <= 0 {
+		return RollbackResult{}, errors.New("ecs rollback: cluster, service and a positive timeout are required")
+	}
+	svc, err := describeService(ctx, d.API, req.Cluster, req.Service)
+	if err != nil {
+		return RollbackResult{}, err
+	}
+	current := aws.ToString(svc.TaskDefinition)
+	family, revision, err := splitRevision(current)
+	if err != nil {
+		return RollbackResult{}, err
+	}
+	target := req.To
+	switch {
+	case target == "":
+		target, err = d.previousRevision(ctx, family, revision)
+		if err != nil {
+			return RollbackResult{}, err
+		}
+	case isNumber(target):
+		target = family + ":" + target
+	}
+	td, err := d.API.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(target)})
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback target %s: %w (list revisions with `aws ecs list-task-definitions --family-prefix %s`)", target, err, family)
+	}
+	targetARN := aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+	if td.TaskDefinition.Status == types.TaskDefinitionStatusInactive {
+		return RollbackResult{}, fmt.Errorf("rollback target %s is INACTIVE (deregistered): pick another revision", shortARN(targetARN))
+	}
+	res := RollbackResult{Cluster: req.Cluster, Service: req.Service, From: current, To: targetARN}
+	if len(td.TaskDefinition.ContainerDefinitions) > 0 {
+		res.Image = aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image)
+	}
+	if targetARN == current {
+		return res, fmt.Errorf("service %s already runs %s: nothing to roll back to (pass --to <revision>)", req.Service, shortARN(current))
+	}
+	if _, err := d.API.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster: aws.String(req.Cluster), Service: aws.String(req.Service), TaskDefinition: aws.String(targetARN)}); err != nil {
+		return res, fmt.Errorf("update service %s to %s: %w", req.Service, shortARN(targetARN), err)
+	}
+	fmt.Fprintf(w.out, "service %s: task definition %s → %s, waiting up to %s\n", req.Service, shortARN(current), shortARN(targetARN), req.Timeout)
+	res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, targetARN, req.Timeout)
+	res.Seconds = w.clock.Now().Sub(start).Seconds()
+	if err != nil {
+		return res, fmt.Errorf("rollback of %s to %s: %w", req.Service, shortARN(targetARN), err)
+	}
+	fmt.Fprintf(w.out, "rolled back %s: task definition %s → %s\n", req.Service, shortARN(current), shortARN(targetARN))
+	return res, nil
+}
+
+// previousRevision is the highest ACTIVE revision of family below revision.
+func (d *Deployer) previousRevision(ctx context.Context, family string, revision int) (string, error) {
+	var token *string
+	for {
+		out, err := d.API.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
+			FamilyPrefix: aws.String(family), Status: types.TaskDefinitionStatusActive,
+			Sort: types.SortOrderDesc, NextToken: token})
+		if err != nil {
+			return "", fmt.Errorf("list revisions of %s: %w", family, err)
+		}
+		for _, arn := range out.TaskDefinitionArns {
+			f, r, err := splitRevision(arn)
+			if err != nil || f != family {
+				continue
+			}
+			if r < revision {
+				return arn, nil
+			}
+		}
+		if out.NextToken == nil {
+			return "", fmt.Errorf("task definition family %s has no ACTIVE revision below %d: nothing to roll back to", family, revision)
+		}
+		token = out.NextToken
+	}
+}
+
+// splitRevision splits ".../family:12" or "family:12" into family and revision.
+func splitRevision(arn string) (string, int, error) {
+	s := shortARN(arn)
+	i := strings.LastIndex(s, ":")
+	if i < 0 {
+		return "", 0, fmt.Errorf("task definition %q has no revision", arn)
+	}
+	n, err := strconv.Atoi(s[i+1:])
+	if err != nil {
+		return "", 0, fmt.Errorf("task definition %q has no numeric revision", arn)
+	}
+	return s[:i], n, nil
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
