@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/platformteam/delivery/pkg/stackrun"
+)
+
+func runCommand(ctx context.Context, action string, args []string) error {
+	var f runFlags
+	fs := newFlagSet(action, "--env ENV [--root DIR] [--stack ID]... [--changed-since REF] [--parallelism N] [--json]")
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var blocks io.Writer = os.Stdout
+	if f.json {
+		blocks = os.Stderr // stdout carries only the JSON summary
+	}
+	r, err := stackrun.New(ctx, stackrun.Options{
+		Root: f.root, Environment: f.env, Stacks: f.stacks, ChangedSince: f.changedSince,
+		Parallelism: f.parallelism, PlanDir: f.planDir, Binary: f.binary,
+		Out: blocks, Progress: os.Stderr, LockTimeout: f.lockTimeout, StackTimeout: f.stackTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	if len(r.Selected()) == 0 {
+		fmt.Fprintln(os.Stderr, "stacks: no stack selected (nothing changed since", f.changedSince+")")
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "stacks %s · environment %s · %d stacks: %v\n", action, r.Environment().Name, len(r.Selected()), r.Selected())
+	var sum *stackrun.Summary
+	switch action {
+	case "plan":
+		sum = r.Plan(ctx)
+	case "apply":
+		sum = r.Apply(ctx)
+	case "drift":
+		sum = r.Drift(ctx)
+	case "output":
+		sum = r.Outputs(ctx)
+	}
+	if err := report(sum, f); err != nil {
+		return err
+	}
+	switch {
+	case !sum.OK():
+		return &exitError{code: 1, err: fmt.Errorf("%s: %d failed, %d skipped", action, sum.Count(stackrun.StatusFailed), sum.Count(stackrun.StatusSkipped))}
+	case action == "drift" && len(sum.Drifted()) > 0:
+		return &exitError{code: 2, err: fmt.Errorf("drift found in %v", sum.Drifted())}
+	}
+	return nil
+}
+
+func report(sum *stackrun.Summary, f runFlags) error {
+	md := sum.Markdown()
+	if f.markdown != "" {
+		file, err := os.OpenFile(f.markdown, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("write markdown summary: %w", err)
+		}
+		_, werr := io.WriteString(file, md+"\n")
+		if cerr := file.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("write markdown summary %s: %w", f.markdown, werr)
+		}
+	}
+	if f.json {
+		raw, err := sum.JSON()
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(raw))
+		return nil
+	}
+	fmt.Println()
+	fmt.Print(md)
+	return nil
+}

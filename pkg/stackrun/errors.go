@@ -1,0 +1,127 @@
+package stackrun
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// LockHeldError means another process holds the stack's state lock.
+type LockHeldError struct {
+	Stack, Key        string
+	ID, Who, Created  string
+	Operation, Binary string
+}
+
+func (e *LockHeldError) Error() string {
+	who := e.Who
+	if who == "" {
+		who = "another process"
+	}
+	msg := fmt.Sprintf("state lock held: %s (key %s) is locked by %s", e.Stack, e.Key, who)
+	if e.Operation != "" {
+		msg += " for " + e.Operation
+	}
+	if e.Created != "" {
+		msg += " since " + e.Created
+	}
+	if e.ID != "" {
+		msg += fmt.Sprintf(" (lock ID %s)", e.ID)
+	}
+	return msg + fmt.Sprintf("; wait for that run to finish and retry (or pass --lock-timeout); if it died, run `%s force-unlock %s` in the stack", e.Binary, e.ID)
+}
+
+// UpstreamMissingError means a remote state the stack reads has never been applied.
+type UpstreamMissingError struct {
+	Stack string
+	Read  string // remote state block name, e.g. "vpc"
+}
+
+func (e *UpstreamMissingError) Error() string {
+	return fmt.Sprintf("%s reads remote state %q, which does not exist yet: apply its upstream stack first (stacks apply runs upstreams before dependents)", e.Stack, e.Read)
+}
+
+// StalePlanError means a saved plan no longer matches its inputs and was not applied.
+type StalePlanError struct {
+	Stack   string
+	Reasons []string
+}
+
+func (e *StalePlanError) Error() string {
+	return fmt.Sprintf("stale plan for %s, not applied: %s; run `stacks plan` again for this stack and review the new plan",
+		e.Stack, strings.Join(e.Reasons, "; "))
+}
+
+// TerraformError is any other non-zero exit; Summary is terraform's first error line.
+type TerraformError struct {
+	Stack, Command string
+	ExitCode       int
+	Summary        string
+}
+
+func (e *TerraformError) Error() string {
+	s := fmt.Sprintf("%s %s failed (exit %d)", e.Command, e.Stack, e.ExitCode)
+	if e.Summary != "" {
+		s += ": " + e.Summary
+	}
+	return s + " (full output above)"
+}
+
+var (
+	lockFieldRE   = regexp.MustCompile(`(?m)^\s*(ID|Path|Operation|Who|Created):\s*(.*)$`)
+	errorLineRE   = regexp.MustCompile(`(?m)^(?:│ )?Error: (.+)$`)
+	remoteStateRE = regexp.MustCompile(`data "terraform_remote_state" "([^"]+)"`)
+)
+
+// classify names the cause of a failed invocation from terraform's diagnostics.
+func (r *Runner) classify(inv Invocation, res Result) error {
+	text := string(res.Stderr) + "\n" + string(res.Stdout)
+	switch {
+	case isStateLockText(text):
+		e := &LockHeldError{Stack: inv.Stack, Key: r.env.StateKey(inv.Stack), Binary: r.binaryName()}
+		for _, m := range lockFieldRE.FindAllStringSubmatch(text, -1) {
+			v := strings.TrimSpace(m[2])
+			switch m[1] {
+			case "ID":
+				e.ID = v
+			case "Who":
+				e.Who = v
+			case "Created":
+				e.Created = v
+			case "Operation":
+				e.Operation = v
+			}
+		}
+		return e
+	case strings.Contains(text, "Unable to find remote state"):
+		e := &UpstreamMissingError{Stack: inv.Stack}
+		if m := remoteStateRE.FindStringSubmatch(text); m != nil {
+			e.Read = m[1]
+		}
+		return e
+	case strings.Contains(text, "Saved plan is stale"):
+		return &StalePlanError{Stack: inv.Stack, Reasons: []string{"the state changed since the plan was made"}}
+	}
+	e := &TerraformError{Stack: inv.Stack, Command: r.binaryName() + " " + firstArg(inv.Args), ExitCode: res.ExitCode}
+	if m := errorLineRE.FindStringSubmatch(text); m != nil {
+		e.Summary = strings.TrimSpace(m[1])
+	}
+	return e
+}
+
+// outcomeOf names a failure for the summary's result column.
+func outcomeOf(err error) string {
+	var lock *LockHeldError
+	var stale *StalePlanError
+	var missing *UpstreamMissingError
+	switch {
+	case errors.As(err, &lock):
+		return "state locked"
+	case errors.As(err, &stale):
+		return "stale plan"
+	case errors.As(err, &missing):
+		return "upstream missing"
+	}
+	return "failed"
+}

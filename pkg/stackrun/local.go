@@ -1,0 +1,143 @@
+package stackrun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// LocalExecutor runs terraform (or tofu) as a process on this machine, in a workspace on disk.
+type LocalExecutor struct {
+	// Workspace is the absolute repository root Invocation paths are relative to.
+	Workspace string
+	// Binary is the terraform or tofu executable (a name looked up in PATH, or a path).
+	Binary string
+	// PluginCacheDir is shared by every stack (TF_PLUGIN_CACHE_DIR) so providers download once; optional.
+	PluginCacheDir string
+	// BaseEnv is the environment every process starts from; nil means os.Environ().
+	BaseEnv []string
+	// GracePeriod is how long terraform gets after an interrupt (to release its state lock) before it is
+	// killed; default 30s.
+	GracePeriod time.Duration
+}
+
+// NewLocalExecutor checks that the binary exists and returns an executor for the workspace.
+func NewLocalExecutor(workspace, binary string) (*LocalExecutor, error) {
+	resolved, err := exec.LookPath(binary)
+	if err != nil {
+		return nil, fmt.Errorf("terraform binary %q not found: install it, or choose another with --binary / TF_BINARY (terraform or tofu): %w", binary, err)
+	}
+	abs, err := filepath.Abs(workspace)
+	if err != nil {
+		return nil, fmt.Errorf("resolve workspace %q: %w", workspace, err)
+	}
+	return &LocalExecutor{Workspace: abs, Binary: resolved}, nil
+}
+
+// Run implements Executor.
+func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error) {
+	dir, err := e.inside(inv.Dir)
+	if err != nil {
+		return Result{}, err
+	}
+	for rel, data := range inv.Files {
+		p, err := e.inside(rel)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return Result{}, fmt.Errorf("prepare %s: %w", rel, err)
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			return Result{}, fmt.Errorf("write %s: %w", rel, err)
+		}
+	}
+	cmd := exec.CommandContext(ctx, e.Binary, inv.Args...)
+	cmd.Dir = dir
+	cmd.Env = e.environ(inv.Env)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Interrupt first: terraform then stops cleanly and releases the state lock.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = e.GracePeriod
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 30 * time.Second
+	}
+	start := time.Now()
+	runErr := cmd.Run()
+	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
+	var exitErr *exec.ExitError
+	switch {
+	case runErr == nil:
+	case errors.As(runErr, &exitErr):
+		res.ExitCode = exitErr.ExitCode()
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("terraform %s in %s interrupted: %w", firstArg(inv.Args), inv.Dir, ctx.Err())
+		}
+	default:
+		return res, fmt.Errorf("run %s %s in %s: %w", e.Binary, firstArg(inv.Args), inv.Dir, runErr)
+	}
+	for _, rel := range inv.Collect {
+		p, err := e.inside(rel)
+		if err != nil {
+			return res, err
+		}
+		data, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("collect %s: %w", rel, err)
+		}
+		if res.Files == nil {
+			res.Files = map[string][]byte{}
+		}
+		res.Files[rel] = data
+	}
+	return res, nil
+}
+
+func (e *LocalExecutor) environ(extra map[string]string) []string {
+	env := e.BaseEnv
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append([]string(nil), env...)
+	if e.PluginCacheDir != "" {
+		env = append(env, "TF_PLUGIN_CACHE_DIR="+e.PluginCacheDir)
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+extra[k])
+	}
+	return env
+}
+
+// inside resolves a workspace-relative path and refuses anything that escapes the workspace.
+func (e *LocalExecutor) inside(rel string) (string, error) {
+	clean := path.Clean(rel)
+	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("path %q must be relative to the workspace and stay inside it", rel)
+	}
+	return filepath.Join(e.Workspace, filepath.FromSlash(clean)), nil
+}
+
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}

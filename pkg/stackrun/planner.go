@@ -1,0 +1,153 @@
+package stackrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// freshPlan is a plan just computed in a stack's work dir.
+type freshPlan struct {
+	binary   []byte // plan.tfplan
+	json     []byte // `show -json` of it
+	parsed   *tfjson.Plan
+	counts   changeCounts
+	upstream map[string]string // stack -> digest of outputs read
+}
+
+type changeCounts struct{ add, change, destroy, outputs int }
+
+func (c changeCounts) into(res *StackResult) {
+	res.Add, res.Change, res.Destroy, res.OutputChanges = c.add, c.change, c.destroy, c.outputs
+}
+
+func (c changeCounts) any() bool { return c.add+c.change+c.destroy+c.outputs > 0 }
+
+// makePlan runs `plan -out` then `show -json` for a stack. Extra args (e.g. -lock=false) are added.
+func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, extra ...string) (*freshPlan, error) {
+	if err := r.ensureInit(ctx, id, log); err != nil {
+		return nil, err
+	}
+	p := r.paths(id)
+	inputs, planPath := p.workFile(inputsFile), p.workFile(planFile)
+	args := append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode",
+		"-var-file=" + p.fromDir(inputs), "-out=" + p.fromDir(planPath)}, r.lockArgs()...)
+	inv := r.invocation(id, append(args, extra...)...)
+	inv.Files = map[string][]byte{inputs: r.inputs[id]}
+	inv.Collect = []string{planPath}
+	res, err := r.run(ctx, log, inv, 2)
+	if err != nil {
+		return nil, err
+	}
+	fp := &freshPlan{binary: res.Files[planPath]}
+	if fp.binary == nil {
+		return nil, fmt.Errorf("plan %s: terraform reported success but wrote no %s", id, planPath)
+	}
+	show := r.invocation(id, "show", "-json", "-no-color", p.fromDir(planPath))
+	show.Files = map[string][]byte{planPath: fp.binary}
+	sres, err := r.runQuiet(ctx, log, show)
+	if err != nil {
+		return nil, err
+	}
+	fp.json = sres.Stdout
+	fp.parsed = &tfjson.Plan{}
+	if err := json.Unmarshal(fp.json, fp.parsed); err != nil {
+		return nil, fmt.Errorf("read plan JSON of %s (is the binary terraform/tofu ≥ 1.0?): %w", id, err)
+	}
+	fp.counts = countChanges(fp.parsed)
+	fp.upstream = r.upstreamReads(fp.parsed)
+	return fp, nil
+}
+
+// countChanges counts resource actions the way terraform's plan line does (a replace is +1 and -1).
+func countChanges(p *tfjson.Plan) changeCounts {
+	var c changeCounts
+	for _, rc := range p.ResourceChanges {
+		if rc.Change == nil {
+			continue
+		}
+		a := rc.Change.Actions
+		switch {
+		case a.Replace():
+			c.add++
+			c.destroy++
+		case a.Create():
+			c.add++
+		case a.Update():
+			c.change++
+		case a.Delete():
+			c.destroy++
+		}
+	}
+	for _, oc := range p.OutputChanges {
+		if oc != nil && !oc.Actions.NoOp() {
+			c.outputs++
+		}
+	}
+	return c
+}
+
+// upstreamReads returns, per upstream stack, the digest of the outputs the plan read through
+// terraform_remote_state (from the plan's prior state).
+func (r *Runner) upstreamReads(p *tfjson.Plan) map[string]string {
+	out := map[string]string{}
+	if p.PriorState == nil || p.PriorState.Values == nil || p.PriorState.Values.RootModule == nil {
+		return out
+	}
+	for _, res := range p.PriorState.Values.RootModule.Resources {
+		if res.Type != "terraform_remote_state" || res.Mode != tfjson.DataResourceMode {
+			continue
+		}
+		cfg, _ := res.AttributeValues["config"].(map[string]any)
+		key, _ := cfg["key"].(string)
+		up := r.stackForKey(key)
+		if up == "" {
+			continue
+		}
+		outputs, _ := res.AttributeValues["outputs"].(map[string]any)
+		if outputs == nil {
+			outputs = map[string]any{}
+		}
+		out[up] = outputsDigest(outputs)
+	}
+	return out
+}
+
+// stackOutput is one entry of `terraform output -json`.
+type stackOutput struct {
+	Sensitive bool            `json:"sensitive"`
+	Type      json.RawMessage `json:"type"`
+	Value     json.RawMessage `json:"value"`
+}
+
+// currentOutputs reads a stack's outputs from its state (`output -json`).
+func (r *Runner) currentOutputs(ctx context.Context, id string, log *bytes.Buffer) (map[string]stackOutput, error) {
+	if err := r.ensureInit(ctx, id, log); err != nil {
+		return nil, err
+	}
+	res, err := r.runQuiet(ctx, log, r.invocation(id, "output", "-json", "-no-color"))
+	if err != nil {
+		return nil, err
+	}
+	outs := map[string]stackOutput{}
+	if err := json.Unmarshal(bytes.TrimSpace(res.Stdout), &outs); err != nil {
+		return nil, fmt.Errorf("read outputs of %s: %w", id, err)
+	}
+	return outs, nil
+}
+
+// outputsDigestOf hashes current outputs in the same form upstreamReads hashes the plan's reads.
+func outputsDigestOf(outs map[string]stackOutput) (string, error) {
+	values := map[string]any{}
+	for name, o := range outs {
+		var v any
+		if err := json.Unmarshal(o.Value, &v); err != nil {
+			return "", fmt.Errorf("decode output %s: %w", name, err)
+		}
+		values[name] = v
+	}
+	return outputsDigest(values), nil
+}

@@ -1,0 +1,73 @@
+package stackrun
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Action is what the runner does to each stack.
+type Action string
+
+// Actions.
+const (
+	ActionPlan   Action = "plan"
+	ActionApply  Action = "apply"
+	ActionDrift  Action = "drift"
+	ActionOutput Action = "output"
+)
+
+// Status is how a stack's action ended.
+type Status string
+
+// Statuses.
+const (
+	StatusSucceeded Status = "succeeded"
+	StatusFailed    Status = "failed"
+	// StatusSkipped means the stack did not run because an upstream failed or was skipped.
+	StatusSkipped Status = "skipped"
+)
+
+// StackResult is one stack's line in the summary.
+type StackResult struct {
+	Stack  string `json:"stack"`
+	Action Action `json:"action"`
+	Status Status `json:"status"`
+	// Outcome is a short human word: "no changes", "planned", "applied", "drifted", "in sync",
+	// "stale plan", "state locked", "upstream missing", "failed", "skipped".
+	Outcome       string        `json:"outcome"`
+	Add           int           `json:"add"`
+	Change        int           `json:"change"`
+	Destroy       int           `json:"destroy"`
+	OutputChanges int           `json:"output_changes"`
+	Drifted       bool          `json:"drifted,omitempty"`
+	Duration      time.Duration `json:"-"`
+	Error         string        `json:"error,omitempty"`
+	// SkippedBecause names the upstream whose failure skipped this stack.
+	SkippedBecause string `json:"skipped_because,omitempty"`
+	// PlanDir is where the saved plan of this stack is (plan action).
+	PlanDir string `json:"plan_dir,omitempty"`
+	// Outputs are the stack's outputs (output action); sensitive values are replaced by "(sensitive)".
+	Outputs map[string]json.RawMessage `json:"outputs,omitempty"`
+	// Selected says why the stack was selected with --changed-since.
+	Selected string `json:"selected_because,omitempty"`
+	err      error
+}
+
+// Err returns the Go error behind a failed result (nil otherwise), for errors.As checks.
+func (s StackResult) Err() error { return s.err }
+
+// MarshalJSON adds duration_seconds.
+func (s StackResult) MarshalJSON() ([]byte, error) {
+	type plain StackResult
+	return json.Marshal(struct {
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{plain(s), round2(s.Duration.Seconds())})
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// HasChanges reports whether the plan would change anything (resources or outputs).
+func (s StackResult) HasChanges() bool {
+	return s.Add+s.Change+s.Destroy+s.OutputChanges > 0
+}

@@ -1,0 +1,98 @@
+package stackrun
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Generated file names inside a stack's work dir.
+const (
+	inputsFile = "inputs.tfvars.json"
+	planFile   = "plan.tfplan"
+)
+
+// invocation builds the common part of every terraform call for a stack.
+func (r *Runner) invocation(id string, args ...string) Invocation {
+	p := r.paths(id)
+	return Invocation{
+		Stack: id,
+		Dir:   p.dir,
+		Args:  args,
+		Env: map[string]string{
+			"TF_DATA_DIR":      p.fromDir(p.workFile(".terraform")),
+			"TF_IN_AUTOMATION": "1",
+			"TF_INPUT":         "0",
+		},
+	}
+}
+
+// run executes an invocation, appends its output to the stack's log, and turns a non-zero exit into an
+// error that names the cause when terraform's message is a known one (lock held, upstream missing, ...).
+func (r *Runner) run(ctx context.Context, log *bytes.Buffer, inv Invocation, okCodes ...int) (Result, error) {
+	return r.runLogged(ctx, log, inv, true, okCodes...)
+}
+
+// runQuiet is run without copying stdout to the log (JSON documents that may hold sensitive values).
+func (r *Runner) runQuiet(ctx context.Context, log *bytes.Buffer, inv Invocation, okCodes ...int) (Result, error) {
+	return r.runLogged(ctx, log, inv, false, okCodes...)
+}
+
+func (r *Runner) runLogged(ctx context.Context, log *bytes.Buffer, inv Invocation, logStdout bool, okCodes ...int) (Result, error) {
+	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(inv.Args, " "))
+	res, err := r.exec.Run(ctx, inv)
+	if logStdout {
+		log.Write(res.Stdout)
+	}
+	log.Write(res.Stderr)
+	if err != nil {
+		return res, err
+	}
+	if res.ExitCode == 0 {
+		return res, nil
+	}
+	for _, c := range okCodes {
+		if res.ExitCode == c {
+			return res, nil
+		}
+	}
+	return res, r.classify(inv, res)
+}
+
+func (r *Runner) binaryName() string {
+	if b := r.binary(); strings.Contains(b, "tofu") {
+		return "tofu"
+	}
+	return "terraform"
+}
+
+// ensureInit runs `terraform init` once per stack per runner (safe to call concurrently).
+func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) error {
+	r.initMu.Lock()
+	o := r.inits[id]
+	if o == nil {
+		o = &initOnce{}
+		r.inits[id] = o
+	}
+	r.initMu.Unlock()
+	o.once.Do(func() {
+		p := r.paths(id)
+		var initLog bytes.Buffer
+		inv := r.invocation(id, "init", "-input=false", "-no-color", "-reconfigure",
+			"-backend-config="+p.fromDir(p.backend), "-backend-config=key="+p.key)
+		_, o.err = r.run(ctx, &initLog, inv)
+		if o.err != nil {
+			o.log = initLog.Bytes()
+			o.err = fmt.Errorf("init %s: %w", id, o.err)
+		}
+	})
+	if o.err != nil {
+		log.Write(o.log) // init output is only worth showing when it failed
+	}
+	return o.err
+}
+
+func (r *Runner) lockArgs() []string {
+	return []string{fmt.Sprintf("-lock-timeout=%ds", int(r.opts.LockTimeout.Seconds()))}
+}
