@@ -1,0 +1,112 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  create_key  = var.kms_key_arn == null
+  kms_key_arn = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "kms" {
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_key ? 1 : 0
+
+  description             = "ECR image encryption (${join(", ", var.repositories)})"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms.json
+
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_key ? 1 : 0
+
+  name          = "alias/ecr-${replace(var.repositories[0], "/", "-")}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+resource "aws_ecr_repository" "this" {
+  for_each = toset(var.repositories)
+
+  name                 = each.value
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = var.force_delete
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = local.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  for_each = aws_ecr_repository.this
+
+  repository = each.value.name
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Expire untagged images after ${var.untagged_expiry_days} days"
+        selection = {
+          tagStatus   = "untagged"
+          countType   = "sinceImagePushed"
+          countUnit   = "days"
+          countNumber = var.untagged_expiry_days
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the last ${var.keep_tagged_images} tagged images"
+        selection = {
+          tagStatus      = "tagged"
+          tagPatternList = ["*"]
+          countType      = "imageCountMoreThan"
+          countNumber    = var.keep_tagged_images
+        }
+        action = { type = "expire" }
+      },
+    ]
+  })
+}
+
+data "aws_iam_policy_document" "pull" {
+  count = length(var.pull_principal_arns) > 0 ? 1 : 0
+
+  statement {
+    sid = "CrossAccountPull"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    principals {
+      type        = "AWS"
+      identifiers = var.pull_principal_arns
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "pull" {
+  for_each = length(var.pull_principal_arns) > 0 ? aws_ecr_repository.this : {}
+
+  repository = each.value.name
+  policy     = data.aws_iam_policy_document.pull[0].json
+}

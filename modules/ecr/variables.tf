@@ -1,0 +1,55 @@
+variable "repositories" {
+  description = "ECR repository names to create (one per app, e.g. [\"demo-app\"])."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.repositories) > 0 && alltrue([for r in var.repositories : can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", r))])
+    error_message = "repositories must be a non-empty list of valid ECR repository names (lower case)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN encrypting the images (null: a key is created for these repositories)."
+  type        = string
+  default     = null
+}
+
+variable "keep_tagged_images" {
+  description = "How many commit-tagged images each repository keeps (older ones expire). Keep enough to roll back."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.keep_tagged_images >= 10
+    error_message = "keep_tagged_images must be at least 10 so rollbacks have images to return to."
+  }
+}
+
+variable "untagged_expiry_days" {
+  description = "Days after which untagged images (superseded manifests, failed pushes) expire."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.untagged_expiry_days >= 1
+    error_message = "untagged_expiry_days must be at least 1."
+  }
+}
+
+variable "pull_principal_arns" {
+  description = "Extra IAM principals (e.g. other accounts' node roles) allowed to pull; same-account roles use IAM policies instead."
+  type        = list(string)
+  default     = []
+}
+
+variable "force_delete" {
+  description = "Allow destroying repositories that still hold images (keep false outside throwaway environments)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Extra tags for every resource."
+  type        = map(string)
+  default     = {}
+}
