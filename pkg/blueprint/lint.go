@@ -59,6 +59,9 @@ func Lint(bp *Blueprint, overlays []*Overlay) Findings {
 
 func lintModule(bp *Blueprint, m *Module) Findings {
 	fs := append(Findings{}, m.Syntax...)
+	if len(m.Syntax) > 0 {
+		return fs
+	}
 	fs = append(fs, missingFiles(bp.Root, m.Dir, moduleFiles, RuleModuleLayout, "module")...)
 	for _, p := range m.Providers {
 		fs = append(fs, findingAt(p.Range, RuleModuleProvider, fmt.Sprintf("module %s configures provider %q", m.Name, p.Name),
@@ -79,6 +82,9 @@ func lintModule(bp *Blueprint, m *Module) Findings {
 
 func lintStack(bp *Blueprint, st *Stack) Findings {
 	fs := append(Findings{}, st.Syntax...)
+	if len(st.Syntax) > 0 {
+		return fs // the rest would judge a half-parsed stack
+	}
 	fs = append(fs, missingFiles(bp.Root, st.Dir, stackFiles, RuleStackLayout, "stack")...)
 	fs = append(fs, lintBackend(st)...)
 	fs = append(fs, lintVariables(st.Config)...)

@@ -1,0 +1,7 @@
+region = "ap-southeast-2"
+tags = {
+  Project     = "delivery"
+  App         = "demo-app"
+  Environment = "dev"
+  ManagedBy   = "terraform"
+}

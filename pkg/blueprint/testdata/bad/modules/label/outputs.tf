@@ -1,0 +1,4 @@
+output "id" {
+  description = "The label."
+  value       = local.id
+}

@@ -1,0 +1,7 @@
+variable "untyped" {
+  description = "Has no type."
+}
+
+variable "undescribed" {
+  type = string
+}

@@ -1,0 +1,4 @@
+output "net" {
+  description = "Network the app runs in."
+  value       = local.net
+}

@@ -1,0 +1,1 @@
+depends_on = ["core/nowhere"]

@@ -1,0 +1,4 @@
+variable "needed" {
+  type        = string
+  description = "Nobody sets this."
+}

@@ -1,0 +1,4 @@
+output "id" {
+  description = "Network id."
+  value       = module.label.id
+}

@@ -1,0 +1,4 @@
+bucket       = "tf-state-123456789012-ap-southeast-2"
+region       = "ap-southeast-2"
+encrypt      = true
+use_lockfile = true

@@ -1,0 +1,8 @@
+region = "ap-southeast-2"
+tags = {
+  Project     = "delivery"
+  App         = "demo-app"
+  Environment = "dev"
+  Owner       = "platform"
+  ManagedBy   = "terraform"
+}

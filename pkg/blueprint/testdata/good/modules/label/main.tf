@@ -1,0 +1,3 @@
+locals {
+  id = "${var.prefix}-${var.name}"
+}

@@ -1,0 +1,4 @@
+module "label" {
+  source = "../../../modules/label"
+  name   = "net-${var.environment}"
+}
