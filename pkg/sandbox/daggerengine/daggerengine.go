@@ -8,6 +8,7 @@ package daggerengine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -40,6 +41,12 @@ type Status struct {
 	Address string
 	Detail  string
 }
+
+// ErrNotBuilt was returned by the placeholder before the engine existed. Up no longer returns it;
+// it stays so callers that still test for it keep compiling.
+//
+// Deprecated: Up returns descriptive errors instead.
+var ErrNotBuilt = errors.New("dagger engine: not implemented yet")
 
 // Up builds whatever is missing, starts the engine if it is not running, waits until it answers,
 // seeds the base images into the registry, and returns how clients reach it. Idempotent.

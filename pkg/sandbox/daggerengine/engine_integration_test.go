@@ -1,0 +1,230 @@
+//go:build integration
+
+package daggerengine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// TestEngineEndToEnd brings the engine up (reusing a running one), then proves what the pipeline
+// relies on: the engine version, a Go module via `dagger call` on the sandbox's Go base image,
+// publishing to the sandbox registry, host services reached through Dagger's tunnel, and a
+// graceful stop and warm restart.
+func TestEngineEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	defer cancel()
+	opts := integrationOptions(t)
+	requireRegistry(t, opts.Registry)
+
+	start := time.Now()
+	eng, err := Up(ctx, opts)
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	t.Logf("Up took %s; engine %+v", time.Since(start).Round(time.Millisecond), eng)
+	if eng.RunnerHost == "" || eng.CLIPath == "" || eng.BaseImages["go"] == "" || eng.BaseImages["tools"] == "" {
+		t.Fatalf("incomplete engine description: %+v", eng)
+	}
+	c := cli{t: t, eng: eng}
+
+	t.Run("core version", func(t *testing.T) {
+		if got := c.run(ctx, "", "core", "version"); strings.TrimSpace(got) != Version {
+			t.Fatalf("dagger core version = %q, want %s", got, Version)
+		}
+	})
+
+	mod := c.initProbeModule(ctx)
+	nonce := fmt.Sprintf("n%d", time.Now().UnixNano())
+
+	t.Run("go module on the sandbox Go image", func(t *testing.T) {
+		out := c.run(ctx, mod, "call", "go-version", "--image", eng.BaseImages["go"])
+		if !strings.Contains(out, "go version go1.") {
+			t.Fatalf("go version output %q", out)
+		}
+	})
+
+	t.Run("publish to the sandbox registry", func(t *testing.T) {
+		ref := opts.Registry + "/daggerengine-test/probe:" + nonce
+		out := strings.TrimSpace(c.run(ctx, mod, "call", "publish", "--base", eng.BaseImages["tools"], "--ref", ref, "--content", nonce))
+		_, dgst, ok := strings.Cut(out, "@")
+		if !ok || !strings.HasPrefix(dgst, "sha256:") {
+			t.Fatalf("publish returned %q, want <ref>@sha256:...", out)
+		}
+		r, err := name.ParseReference(ref, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := remote.Head(r, remote.WithContext(ctx))
+		if err != nil {
+			t.Fatalf("registry does not serve %s: %v", ref, err)
+		}
+		if desc.Digest.String() != dgst {
+			t.Fatalf("registry serves %s as %s, publish returned %s", ref, desc.Digest, dgst)
+		}
+	})
+
+	t.Run("host service through the tunnel (service argument)", func(t *testing.T) {
+		port := serveNonce(t, nonce)
+		out := c.run(ctx, mod, "call", "fetch", "--image", eng.BaseImages["tools"],
+			"--svc", fmt.Sprintf("tcp://127.0.0.1:%d", port), "--alias", "hostsvc", "--port", fmt.Sprint(port), "--path", "/nonce", "--nonce", nonce)
+		if !strings.Contains(out, "200 OK") || !strings.Contains(out, nonce) {
+			t.Fatalf("fetch through the host tunnel returned %q", out)
+		}
+	})
+
+	t.Run("sandbox registry through the tunnel", func(t *testing.T) {
+		_, port, _ := strings.Cut(opts.Registry, ":")
+		out := c.run(ctx, mod, "call", "fetch", "--image", eng.BaseImages["tools"],
+			"--svc", "tcp://"+opts.Registry, "--alias", "registry", "--port", port, "--path", "/v2/", "--nonce", nonce)
+		if !strings.Contains(out, "200 OK") {
+			t.Fatalf("registry through the host tunnel returned %q", out)
+		}
+	})
+
+	t.Run("host service made inside the module", func(t *testing.T) {
+		port := serveNonce(t, nonce+"-inside")
+		out := c.run(ctx, mod, "call", "fetch-host", "--image", eng.BaseImages["tools"],
+			"--port", fmt.Sprint(port), "--path", "/nonce", "--nonce", nonce)
+		if !strings.Contains(out, nonce+"-inside") {
+			t.Fatalf("fetch-host returned %q", out)
+		}
+	})
+
+	t.Run("probe, graceful stop, warm restart", func(t *testing.T) {
+		if st := Probe(ctx, opts); !st.Up || st.Version != Version {
+			t.Fatalf("Probe while up: %+v", st)
+		}
+		if err := Down(ctx, opts); err != nil {
+			t.Fatalf("Down: %v", err)
+		}
+		if st := Probe(ctx, opts); st.Up {
+			t.Fatalf("Probe after Down: %+v", st)
+		}
+		start := time.Now()
+		if _, err := Up(ctx, opts); err != nil {
+			t.Fatalf("warm Up: %v", err)
+		}
+		t.Logf("warm Up (engine stopped, everything built) took %s", time.Since(start).Round(time.Millisecond))
+		start = time.Now()
+		if _, err := Up(ctx, opts); err != nil {
+			t.Fatalf("Up while up: %v", err)
+		}
+		t.Logf("Up while already up took %s", time.Since(start).Round(time.Millisecond))
+		if !strings.Contains(readFile(t, filepath.Join(opts.StateDir, "engine.log")), "engine") {
+			t.Fatal("engine log is empty")
+		}
+	})
+}
+
+// integrationOptions points at the checkout's sandbox: DELIVERY_CACHE_DIR / SANDBOX_DIR when set,
+// otherwise <repo>/.cache and <repo>/.sandbox, and SANDBOX_REGISTRY (default 127.0.0.1:5000).
+func integrationOptions(t *testing.T) Options {
+	t.Helper()
+	mod, err := findToolsModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Dir(filepath.Dir(mod))
+	cache := envOr("DELIVERY_CACHE_DIR", filepath.Join(repo, ".cache"))
+	state := filepath.Join(envOr("SANDBOX_DIR", filepath.Join(repo, ".sandbox")), "dagger")
+	return Options{CacheDir: cache, StateDir: state, Registry: envOr("SANDBOX_REGISTRY", "127.0.0.1:5000"), Progress: testWriter{t}}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func requireRegistry(t *testing.T, registry string) {
+	t.Helper()
+	resp, err := http.Get("http://" + registry + "/v2/")
+	if err != nil {
+		t.Fatalf("sandbox registry %s is not answering (start the sandbox: go run ./cmd/sandbox up): %v", registry, err)
+	}
+	resp.Body.Close()
+}
+
+// serveNonce serves body at /nonce on a loopback port for the test's duration.
+func serveNonce(t *testing.T, body string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, body)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type cli struct {
+	t   *testing.T
+	eng *Engine
+}
+
+// run runs the dagger CLI against the engine and returns stdout; progress goes to the test log.
+func (c cli) run(ctx context.Context, dir string, args ...string) string {
+	c.t.Helper()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, c.eng.CLIPath, append([]string{"--progress=plain"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "_EXPERIMENTAL_DAGGER_RUNNER_HOST="+c.eng.RunnerHost, "DO_NOT_TRACK=1", "DAGGER_NO_NAG=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	c.t.Logf("dagger %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		c.t.Fatalf("dagger %s: %v\nstdout:\n%s\nstderr (tail):\n%s", strings.Join(args, " "), err, stdout.String(), tailString(stderr.String(), 60))
+	}
+	return stdout.String()
+}
+
+// initProbeModule makes a fresh Go module with `dagger init` and installs testdata/probemod/main.go.
+func (c cli) initProbeModule(ctx context.Context) string {
+	c.t.Helper()
+	dir := c.t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "LICENSE"), []byte("test module\n"), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.run(ctx, dir, "init", "--sdk=go", "--name=probe", "--source=.", "--license=")
+	src, err := os.ReadFile(filepath.Join("testdata", "probemod", "main.go"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	return dir
+}
+
+func tailString(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
