@@ -1,0 +1,173 @@
+package stackrun
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeTerraform is an Executor that pretends to be terraform: every stack plans one resource to add,
+// applies it, and reports outputs. It records the invocations and the maximum concurrency seen.
+type fakeTerraform struct {
+	mu          sync.Mutex
+	calls       []Invocation
+	running     int
+	maxRunning  int
+	delay       time.Duration
+	failApply   map[string]bool
+	lockedStack string
+	// readOutputs is what upstream outputs every plan read (digested into the saved plan).
+	readOutputs string
+	// currentOutputs is what `output -json` returns now.
+	currentOutputs string
+	applyEnds      map[string]time.Time
+	starts         map[string]time.Time
+}
+
+func newFake() *fakeTerraform {
+	return &fakeTerraform{failApply: map[string]bool{}, applyEnds: map[string]time.Time{}, starts: map[string]time.Time{},
+		readOutputs: `{"id":"one"}`, currentOutputs: `{"id":{"sensitive":false,"type":"string","value":"one"}}`}
+}
+
+func (f *fakeTerraform) Run(ctx context.Context, inv Invocation) (Result, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, inv)
+	f.running++
+	f.maxRunning = max(f.maxRunning, f.running)
+	if _, ok := f.starts[inv.Stack]; !ok {
+		f.starts[inv.Stack] = time.Now()
+	}
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.running--
+		f.mu.Unlock()
+	}()
+	if f.delay > 0 && (inv.Args[0] == "apply" || inv.Args[0] == "plan") {
+		time.Sleep(f.delay)
+	}
+	res := Result{}
+	switch inv.Args[0] {
+	case "init":
+		res.Stdout = []byte("Initializing the backend...\n")
+	case "plan":
+		if inv.Stack == f.lockedStack {
+			res.ExitCode = 1
+			res.Stderr = []byte("Error: Error acquiring the state lock\n\nLock Info:\n  ID:        1234-abcd\n  Path:      b/k.tflock\n  Operation: OperationTypeApply\n  Who:       alice@laptop\n  Created:   2026-11-25 10:00:00 UTC\n")
+			return res, nil
+		}
+		res.ExitCode = 2
+		res.Stdout = []byte(fmt.Sprintf("plan line 1 of %s\nplan line 2 of %s\nPlan: 1 to add, 0 to change, 0 to destroy.\n", inv.Stack, inv.Stack))
+		res.Files = map[string][]byte{inv.Collect[0]: []byte("PLAN " + inv.Stack)}
+	case "show":
+		res.Stdout = []byte(fmt.Sprintf(`{"format_version":"1.2","terraform_version":"1.11.4",
+			"resource_changes":[{"address":"terraform_data.this","mode":"managed","type":"terraform_data","name":"this","change":{"actions":["create"]}}],
+			"prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"data.terraform_remote_state.up","mode":"data","type":"terraform_remote_state","name":"up",
+			"values":{"config":{"key":"dev/core/net/terraform.tfstate"},"outputs":%s}}]}}}}`, f.readOutputs))
+	case "apply":
+		if f.failApply[inv.Stack] {
+			res.ExitCode = 1
+			res.Stderr = []byte("Error: creating thing: boom\n")
+			return res, nil
+		}
+		res.Stdout = []byte("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
+		f.mu.Lock()
+		f.applyEnds[inv.Stack] = time.Now()
+		f.mu.Unlock()
+	case "output":
+		res.Stdout = []byte(f.currentOutputs)
+	default:
+		return res, fmt.Errorf("fake terraform: unexpected command %v", inv.Args)
+	}
+	return res, nil
+}
+
+func (f *fakeTerraform) commands(stack string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		if c.Stack == stack {
+			out = append(out, c.Args[0])
+		}
+	}
+	return out
+}
+
+const deliveryYAML = `account_id: "123456789012"
+region: ap-southeast-2
+image: {repository: demo-app}
+ecs: {cluster: demo, service: demo-app}
+eks: {cluster: demo, namespace: demo, release: demo-app, chart: charts/demo-app}
+`
+
+// fixtureRepo writes a repository with environment dev and stacks reading each other.
+func fixtureRepo(t *testing.T, reads map[string][]string, extra map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"environments/dev/delivery.yaml": deliveryYAML,
+		"environments/dev/backend.hcl":   "bucket = \"b\"\nregion = \"ap-southeast-2\"\nuse_lockfile = true\n",
+		"environments/dev/values.tfvars": "size = 2\n",
+	}
+	for id, ups := range reads {
+		body := "terraform {\n  backend \"s3\" {}\n}\nvariable \"environment\" {\n  type = string\n}\nvariable \"remote_state\" {\n  type = any\n}\nvariable \"size\" {\n  type = number\n}\n"
+		for i, up := range ups {
+			body += fmt.Sprintf("data \"terraform_remote_state\" \"r%d\" {\n  backend = \"s3\"\n  config  = merge(var.remote_state, { key = \"${var.environment}/%s/terraform.tfstate\" })\n}\n", i, up)
+		}
+		files["stacks/"+id+"/main.tf"] = body
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+var diamondChain = map[string][]string{
+	"core/net":   nil,
+	"core/left":  {"core/net"},
+	"core/right": {"core/net"},
+	"core/join":  {"core/left", "core/right"},
+	"app/one":    {"core/join"},
+	"app/two":    {"app/one"},
+	"misc/lone":  nil,
+}
+
+func newRunner(t *testing.T, root string, fake *fakeTerraform, mutate func(*Options)) (*Runner, *strings.Builder) {
+	t.Helper()
+	out := &strings.Builder{}
+	opts := Options{Root: root, Environment: "dev", Executor: fake, Out: &lockedWriter{b: out}, Progress: &lockedWriter{b: &strings.Builder{}}}
+	if mutate != nil {
+		mutate(&opts)
+	}
+	r, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
