@@ -410,8 +410,8 @@ func (s *Server) render(svc *service) map[string]any {
 	return map[string]any{
 		"serviceName": svc.name, "status": "ACTIVE", "taskDefinition": svc.taskDef, "desiredCount": svc.desired,
 		"runningCount": running, "pendingCount": pending, "launchType": "FARGATE",
-		"serviceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, svc.cluster, svc.name),
-		"clusterArn": fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, svc.cluster),
+		"serviceArn":  fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, svc.cluster, svc.name),
+		"clusterArn":  fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, svc.cluster),
 		"deployments": orEmpty(deps), "events": orEmpty(evs),
 	}
 }
