@@ -1,0 +1,62 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Lock is an exclusive advisory lock on a file (flock), held by one process at a time. The kernel
+// releases it when the process exits, so a crashed holder never leaves the sandbox locked.
+type Lock struct{ f *os.File }
+
+// AcquireLock takes the exclusive lock on path, waiting while another process holds it. It reports
+// the wait on progress every interval and gives up when ctx ends.
+func AcquireLock(ctx context.Context, path string, progress io.Writer) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create lock directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open sandbox lock %s: %w", path, err)
+	}
+	start := time.Now()
+	lastNote := start
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return &Lock{f: f}, nil
+		}
+		if err != syscall.EWOULDBLOCK {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if time.Since(lastNote) >= 15*time.Second {
+			fmt.Fprintf(progress, "waiting for another sandbox command to finish (lock %s, %s so far)\n", path, time.Since(start).Round(time.Second))
+			lastNote = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for the sandbox lock %s: %w (another `sandbox up` or test may be building tools; retry when it finishes)", path, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	defer func() { l.f = nil }()
+	if err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN); err != nil {
+		l.f.Close()
+		return fmt.Errorf("unlock sandbox: %w", err)
+	}
+	return l.f.Close()
+}

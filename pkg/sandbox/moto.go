@@ -1,0 +1,37 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+)
+
+// MotoRunningTasks is what moto reports as every ECS service's running count (MOTO_ECS_SERVICE_RUNNING);
+// the seeded service wants exactly this many tasks, so it reads as steady.
+const MotoRunningTasks = 2
+
+// MotoURL is the AWS endpoint URL clients use.
+func MotoURL() string { return fmt.Sprintf("http://%s:%d", Host, MotoPort) }
+
+func motoService(python, version string) service {
+	return service{
+		name: "moto", version: version, ports: []int{MotoPort},
+		readyTimeout: 60 * time.Second, stopGrace: 10 * time.Second,
+		command: func() (*exec.Cmd, error) {
+			cmd := exec.Command(python, "-m", "moto.server", "-H", Host, "-p", strconv.Itoa(MotoPort))
+			cmd.Env = append(os.Environ(),
+				"MOTO_ECS_SERVICE_RUNNING="+strconv.Itoa(MotoRunningTasks),
+				"MOTO_IAM_LOAD_MANAGED_POLICIES=true",
+				"PYTHONUNBUFFERED=1",
+			)
+			return cmd, nil
+		},
+		ready: func(ctx context.Context) error {
+			return httpProbe(ctx, plainHTTP, MotoURL()+"/moto-api/", nil, http.StatusOK, "")
+		},
+	}
+}

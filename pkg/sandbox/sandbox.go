@@ -1,0 +1,261 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/sandbox/daggerengine"
+)
+
+// EnvName is the environment the sandbox stands in for (environments/local).
+const EnvName = "local"
+
+// Options configure Up, Down and Status.
+type Options struct {
+	Layout     Layout
+	WithDagger bool      // also bring up (or report) the offline Dagger engine
+	Progress   io.Writer // progress lines; nil discards them
+}
+
+func (o Options) progress() io.Writer {
+	if o.Progress == nil {
+		return io.Discard
+	}
+	return o.Progress
+}
+
+func (o Options) daggerOptions() daggerengine.Options {
+	return daggerengine.Options{
+		CacheDir: o.Layout.CacheDir,
+		StateDir: o.Layout.DaggerDir(),
+		Registry: RegistryAddress(),
+		Progress: o.progress(),
+	}
+}
+
+// lockTimeout bounds how long a caller waits for another Up (which may be building Kubernetes).
+const lockTimeout = 75 * time.Minute
+
+// Up installs what is missing, starts every component that is not running, waits until each is
+// ready, seeds moto, and writes the env file. Running it again when everything is up changes nothing.
+func Up(ctx context.Context, opts Options) (EnvFile, error) {
+	l, out := opts.Layout, opts.progress()
+	began := time.Now()
+	env, err := environment.Load(l.RepoRoot, EnvName)
+	if err != nil {
+		return nil, fmt.Errorf("load the sandbox environment: %w", err)
+	}
+	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
+	defer cancel()
+	lock, err := AcquireLock(lockCtx, l.LockFile(), out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+
+	python, motoVersion, err := checkMoto(ctx)
+	if err != nil {
+		return nil, err
+	}
+	registryBinary, err := ensureRegistryBinary(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	binaries := map[string]string{}
+	for _, tool := range sandboxTools(l) {
+		path, err := tool.ensure(ctx, l, out)
+		if err != nil {
+			return nil, err
+		}
+		binaries[tool.name] = path
+	}
+	terraform, err := findTerraform(ctx, l, out)
+	if err != nil {
+		return nil, err
+	}
+
+	pki := kubePKI{dir: filepath.Join(l.KubeDir(), "pki")}
+	if err := pki.ensure(); err != nil {
+		return nil, err
+	}
+	if err := writeKubeconfigs(l, pki); err != nil {
+		return nil, err
+	}
+
+	for _, svc := range []service{motoService(python, motoVersion), registryService(l, registryBinary), etcdService(l, binaries["etcd"])} {
+		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, svc := range kubeServices(l, binaries["kubernetes"], pki) {
+		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
+			return nil, err
+		}
+	}
+	client, err := adminClient(l)
+	if err != nil {
+		return nil, err
+	}
+	if err := registerNodes(ctx, client, env.Region); err != nil {
+		return nil, err
+	}
+	if _, err := kwokService(l, binaries["kwok"], nodesReadyCheck(l, env.Region)).ensureRunning(ctx, l, out); err != nil {
+		return nil, err
+	}
+	if err := prepareNamespaces(ctx, l, out, []string{env.EKS.Namespace}); err != nil {
+		return nil, err
+	}
+
+	vars := clientEnv(l, env, terraform)
+	seeded, err := SeedAWS(ctx, vars, env, pki)
+	if err != nil {
+		return nil, fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
+	}
+	if len(seeded) > 0 {
+		fmt.Fprintf(out, "seeded moto: %d resources created\n", len(seeded))
+	}
+
+	if opts.WithDagger {
+		engine, err := daggerengine.Up(ctx, opts.daggerOptions())
+		switch {
+		case errors.Is(err, daggerengine.ErrNotBuilt):
+			fmt.Fprintln(out, "dagger: component not available yet (pkg/sandbox/daggerengine is not implemented); everything else is up, the env file has no Dagger entries")
+		case err != nil:
+			return nil, fmt.Errorf("dagger engine: %w", err)
+		default:
+			vars[EnvDaggerHost] = engine.RunnerHost
+			vars[EnvDaggerCLI] = engine.CLIPath
+		}
+	}
+	if err := vars.Write(l.EnvFile()); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "sandbox up in %s; env file %s\n", time.Since(began).Round(100*time.Millisecond), l.EnvFile())
+	return vars, nil
+}
+
+// clientEnv is what a client needs to use the sandbox (the env file's content).
+func clientEnv(l Layout, env *environment.Environment, tf TerraformBinary) EnvFile {
+	return EnvFile{
+		EnvAWSEndpoint:  MotoURL(),
+		EnvAWSAccessKey: "sandbox",
+		EnvAWSSecretKey: "sandbox-secret",
+		EnvAWSRegion:    env.Region,
+		EnvAWSDefRegion: env.Region,
+		EnvAccountID:    env.AccountID,
+		EnvRegistry:     RegistryAddress(),
+		EnvKubeconfig:   l.Kubeconfig(),
+		EnvTerraform:    tf.Path,
+		EnvStateDir:     l.StateDir,
+	}
+}
+
+// allServices lists every service in start order, for Down and Status (which never build anything,
+// so binaries are referenced by their cache path whether or not they exist).
+func allServices(l Layout, region string) []service {
+	pki := kubePKI{dir: filepath.Join(l.KubeDir(), "pki")}
+	tools := map[string]string{}
+	for _, t := range sandboxTools(l) {
+		tools[t.name] = t.path(l)
+	}
+	services := []service{motoService("python3", "moto 5"), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
+	services = append(services, kubeServices(l, tools["kubernetes"], pki)...)
+	return append(services, kwokService(l, tools["kwok"], nodesReadyCheck(l, region)))
+}
+
+// Down stops every process the sandbox started, in reverse start order, each gracefully (SIGTERM,
+// then SIGKILL after a grace period), waiting for each to exit. It removes the env file so clients
+// see the sandbox as down. With purge it also deletes the state directory (data, certificates).
+func Down(ctx context.Context, opts Options, purge bool) error {
+	l, out := opts.Layout, opts.progress()
+	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
+	defer cancel()
+	lock, err := AcquireLock(lockCtx, l.LockFile(), out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+
+	var errs []error
+	if err := daggerengine.Down(ctx, opts.daggerOptions()); err != nil {
+		errs = append(errs, fmt.Errorf("dagger engine: %w", err))
+	}
+	services := allServices(l, "")
+	for i := len(services) - 1; i >= 0; i-- {
+		if err := services[i].stop(l, out); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.Remove(l.EnvFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove env file: %w", err))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sandbox down left something running: %w", errors.Join(errs...))
+	}
+	if purge {
+		if err := os.RemoveAll(l.StateDir); err != nil {
+			return fmt.Errorf("delete sandbox state %s: %w", l.StateDir, err)
+		}
+		fmt.Fprintf(out, "deleted %s\n", l.StateDir)
+	}
+	fmt.Fprintln(out, "sandbox down")
+	return nil
+}
+
+// Report is what `sandbox status` shows.
+type Report struct {
+	Components []ComponentStatus
+	Terraform  ComponentStatus
+	Dagger     ComponentStatus
+	EnvFile    string // path, empty when absent
+}
+
+// AllUp reports whether every service component is up.
+func (r Report) AllUp() bool {
+	for _, c := range r.Components {
+		if !c.Up {
+			return false
+		}
+	}
+	return true
+}
+
+// Status probes every component without changing anything.
+func Status(ctx context.Context, opts Options) Report {
+	l := opts.Layout
+	region := ""
+	if env, err := environment.Load(l.RepoRoot, EnvName); err == nil {
+		region = env.Region
+	}
+	var r Report
+	for _, svc := range allServices(l, region) {
+		r.Components = append(r.Components, svc.status(ctx, l))
+	}
+	r.Terraform = ComponentStatus{Name: "terraform", Address: "-"}
+	if vars, err := ReadEnvFile(l.EnvFile()); err == nil {
+		r.EnvFile = l.EnvFile()
+		if tf := vars[EnvTerraform]; tf != "" {
+			c := probeTerraform(ctx, tf, filepath.Base(tf))
+			r.Terraform.Up = c.Err == nil
+			r.Terraform.Version = c.Version
+			r.Terraform.Detail = tf
+			if c.Err != nil {
+				r.Terraform.Detail = c.Err.Error()
+			}
+		}
+	} else {
+		r.Terraform.Detail = "located by `up`"
+	}
+	d := daggerengine.Probe(ctx, opts.daggerOptions())
+	r.Dagger = ComponentStatus{Name: "dagger", Version: d.Version, Address: d.Address, Up: d.Up, Detail: d.Detail}
+	if r.Dagger.Version == "" {
+		r.Dagger.Version = daggerengine.Version
+	}
+	return r
+}

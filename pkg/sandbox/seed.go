@@ -1,0 +1,118 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/platformteam/delivery/pkg/environment"
+)
+
+// Seed names: what the real stacks would create for the local environment. They are fixed so the
+// stack engine's backend.hcl and the release engine's delivery.yaml can point at them.
+const (
+	LockTableName = "tf-state-locks"
+	// SeededImageTag is the tag of the placeholder image the seeded task definition starts with.
+	SeededImageTag = "bootstrap"
+)
+
+// StateBucketName is the Terraform state bucket of an account and region.
+func StateBucketName(accountID, region string) string {
+	return fmt.Sprintf("tf-state-%s-%s", accountID, region)
+}
+
+// Seeded lists what one SeedAWS call created ("kind name"); already existing resources are not listed.
+type Seeded []string
+
+func (s *Seeded) add(kind, name string) { *s = append(*s, kind+" "+name) }
+
+// sandboxAWSConfig is an SDK configuration for moto with the env file's static credentials.
+func sandboxAWSConfig(vars EnvFile) aws.Config {
+	return aws.Config{
+		Region:       vars[EnvAWSRegion],
+		Credentials:  credentials.NewStaticCredentialsProvider(vars[EnvAWSAccessKey], vars[EnvAWSSecretKey], ""),
+		BaseEndpoint: aws.String(vars[EnvAWSEndpoint]),
+	}
+}
+
+// SeedAWS creates in moto, through the AWS APIs, the resources the real stacks would create for env
+// (the AWS Terraform provider cannot be obtained offline, so the stacks cannot create them here).
+// It only creates what is missing and never changes what exists, so a service the release engine
+// has since updated keeps its state. Running it twice is a no-op the second time.
+func SeedAWS(ctx context.Context, vars EnvFile, env *environment.Environment, pki kubePKI) (Seeded, error) {
+	cfg := sandboxAWSConfig(vars)
+	var done Seeded
+	names := newSeedNames(env)
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"terraform state bucket and lock table", func() error { return seedStateBackend(ctx, cfg, names, &done) }},
+		{"network (VPC, subnets, security group)", func() error { return seedNetwork(ctx, cfg, names, &done) }},
+		{"IAM roles", func() error { return seedIAM(ctx, cfg, names, &done) }},
+		{"SSM parameters", func() error { return seedParameters(ctx, cfg, names, &done) }},
+		{"ECR repository", func() error { return seedECR(ctx, cfg, names, &done) }},
+		{"ECS cluster, task definition and service", func() error { return seedECS(ctx, cfg, names, &done) }},
+		{"EKS cluster record", func() error { return seedEKS(ctx, cfg, names, pki, &done) }},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return done, fmt.Errorf("%s: %w", step.what, err)
+		}
+	}
+	return done, nil
+}
+
+// seedNames derives every seeded name from the environment, so the seed always matches delivery.yaml.
+type seedNames struct {
+	env       *environment.Environment
+	app       string // image repository / application name, e.g. demo-app
+	prefix    string // <app>-<env>, e.g. demo-app-local
+	network   *seededNetwork
+	ssmPrefix string // /<app>/<env>/
+	execRole  string
+	taskRole  string
+	eksRole   string
+	logGroup  string
+	bucket    string
+	lockTable string
+	imageURI  string // placeholder image of the seeded task definition
+}
+
+func newSeedNames(env *environment.Environment) *seedNames {
+	app := env.Image.Repository
+	prefix := app + "-" + env.Name
+	return &seedNames{
+		env:       env,
+		app:       app,
+		prefix:    prefix,
+		ssmPrefix: "/" + app + "/" + env.Name + "/",
+		execRole:  prefix + "-ecs-execution",
+		taskRole:  prefix + "-ecs-task",
+		eksRole:   env.EKS.Cluster + "-eks-cluster",
+		logGroup:  "/ecs/" + prefix,
+		bucket:    StateBucketName(env.AccountID, env.Region),
+		lockTable: LockTableName,
+		imageURI:  fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:%s", env.AccountID, env.Region, app, SeededImageTag),
+	}
+}
+
+func (n *seedNames) arn(service, resource string) string {
+	region := n.env.Region
+	if service == "iam" {
+		region = ""
+	}
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, n.env.AccountID, resource)
+}
+
+func (n *seedNames) tags() map[string]string {
+	return map[string]string{
+		"Project":     "delivery",
+		"App":         n.app,
+		"Environment": n.env.Name,
+		"Owner":       "platform-team",
+		"ManagedBy":   "sandbox-seed",
+	}
+}
