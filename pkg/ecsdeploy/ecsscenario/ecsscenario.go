@@ -273,7 +273,8 @@ func (s *Server) advance(svc *service) {
 			svc.deployments = svc.deployments[:1]
 		}
 		if st.Rollout == "COMPLETED" || st.Rollout == "FAILED" {
-			s.reached[svc.name] = now
+			// The scripted instant, not the (later) moment a poll observed it.
+			s.reached[svc.name] = svc.started.Add(st.After)
 		}
 		if st.BreakerRollback && svc.previous != "" {
 			newest.Status = "ACTIVE"
