@@ -1,0 +1,44 @@
+# --- Supplied to every stack: by the engine (environment, remote_state) or environments/<env>/tags.tfvars.
+
+variable "environment" {
+  description = "Environment name (development, staging, production); set by the stack engine."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.environment))
+    error_message = "environment must be a lower-case name."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+}
+
+variable "tags" {
+  description = "Default tags of every resource (Project, App, Environment, Owner, ManagedBy)."
+  type        = map(string)
+}
+
+variable "remote_state" {
+  description = "S3 backend settings of the environment (bucket, region, ...) without key; set by the stack engine to read prior stacks."
+  type        = map(string)
+}
+
+# --- Stack inputs -------------------------------------------------------------------------------
+
+variable "project" {
+  description = "Short project name used in resource names."
+  type        = string
+}
+
+variable "dns_zone_name" {
+  description = "Public hosted zone of the environment (e.g. staging.example.com). Delegate it from the parent zone after the first apply."
+  type        = string
+}
+
+variable "create_hosted_zone" {
+  description = "Create the public zone (true) or use an existing one with that name (false)."
+  type        = bool
+  default     = true
+}

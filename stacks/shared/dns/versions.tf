@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5"
+
+  # Completed by -backend-config=environments/<env>/backend.hcl; the engine sets key=<env>/<stack>/terraform.tfstate.
+  backend "s3" {}
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
