@@ -24,6 +24,9 @@ func AcquireLock(ctx context.Context, path string, progress io.Writer) (*Lock, e
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox lock %s: %w", path, err)
 	}
+	if progress == nil {
+		progress = io.Discard
+	}
 	start := time.Now()
 	lastNote := start
 	for {
