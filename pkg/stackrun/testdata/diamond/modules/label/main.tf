@@ -1,0 +1,3 @@
+locals {
+  label = "${var.prefix}:${var.name}"
+}

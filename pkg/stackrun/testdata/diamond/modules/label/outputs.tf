@@ -1,0 +1,4 @@
+output "label" {
+  description = "The label."
+  value       = local.label
+}

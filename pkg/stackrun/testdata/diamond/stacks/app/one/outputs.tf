@@ -1,0 +1,4 @@
+output "path" {
+  description = "This stack's position in the graph."
+  value       = terraform_data.this.output.path
+}

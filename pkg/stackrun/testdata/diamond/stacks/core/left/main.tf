@@ -1,0 +1,11 @@
+data "terraform_remote_state" "core_net" {
+  backend = "s3"
+  config  = merge(var.remote_state, { key = "${var.environment}/core/net/terraform.tfstate" })
+}
+
+resource "terraform_data" "this" {
+  input = {
+    path = "${data.terraform_remote_state.core_net.outputs.path}/left"
+    tags = var.tags
+  }
+}

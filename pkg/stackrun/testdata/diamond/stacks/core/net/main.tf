@@ -1,0 +1,6 @@
+resource "terraform_data" "this" {
+  input = {
+    path = var.seed
+    tags = var.tags
+  }
+}
