@@ -224,3 +224,53 @@ resource "aws_cloudwatch_metric_alarm" "eks_node_memory" {
 
   tags = var.tags
 }
+
+resource "aws_cloudwatch_metric_alarm" "eks_pod_cpu" {
+  count = var.eks_workload == null ? 0 : 1
+
+  alarm_name          = "${var.name}-eks-pod-cpu-saturation"
+  alarm_description   = "Pods of ${var.eks_workload.service} above 80 % of their CPU limit for 10 minutes: the HPA is at its maximum or throttling"
+  namespace           = "ContainerInsights"
+  metric_name         = "pod_cpu_utilization_over_pod_limit"
+  statistic           = "Average"
+  period              = 60
+  evaluation_periods  = 10
+  threshold           = 80
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "missing"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  dimensions = {
+    ClusterName = var.eks_workload.cluster_name
+    Namespace   = var.eks_workload.namespace
+    Service     = var.eks_workload.service
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "eks_pod_memory" {
+  count = var.eks_workload == null ? 0 : 1
+
+  alarm_name          = "${var.name}-eks-pod-memory-saturation"
+  alarm_description   = "Pods of ${var.eks_workload.service} above 90 % of their memory limit for 10 minutes: OOM kills ahead"
+  namespace           = "ContainerInsights"
+  metric_name         = "pod_memory_utilization_over_pod_limit"
+  statistic           = "Average"
+  period              = 60
+  evaluation_periods  = 10
+  threshold           = 90
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "missing"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  dimensions = {
+    ClusterName = var.eks_workload.cluster_name
+    Namespace   = var.eks_workload.namespace
+    Service     = var.eks_workload.service
+  }
+
+  tags = var.tags
+}

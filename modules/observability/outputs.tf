@@ -24,5 +24,7 @@ output "alarm_names" {
     aws_cloudwatch_metric_alarm.ecs_memory[*].alarm_name,
     aws_cloudwatch_metric_alarm.eks_node_cpu[*].alarm_name,
     aws_cloudwatch_metric_alarm.eks_node_memory[*].alarm_name,
+    aws_cloudwatch_metric_alarm.eks_pod_cpu[*].alarm_name,
+    aws_cloudwatch_metric_alarm.eks_pod_memory[*].alarm_name,
   ))
 }

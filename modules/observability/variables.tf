@@ -64,6 +64,16 @@ variable "eks_cluster_name" {
   default     = null
 }
 
+variable "eks_workload" {
+  description = "Container Insights pod saturation alarms (CPU and memory against limits) for one Kubernetes service; null disables them."
+  type = object({
+    cluster_name = string
+    namespace    = string
+    service      = string
+  })
+  default = null
+}
+
 variable "tags" {
   description = "Extra tags for every resource."
   type        = map(string)

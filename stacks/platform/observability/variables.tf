@@ -24,3 +24,34 @@ variable "remote_state" {
   description = "S3 backend settings of the environment (bucket, region, ...) without key; set by the stack engine to read prior stacks."
   type        = map(string)
 }
+
+# --- Stack inputs -------------------------------------------------------------------------------
+
+variable "project" {
+  description = "Short project name used in resource names."
+  type        = string
+}
+
+variable "app_names" {
+  description = "Apps of the environment; each gets an ECS log group /ecs/<cluster>/<app>."
+  type        = list(string)
+  default     = ["demo-app"]
+}
+
+variable "log_retention_days" {
+  description = "Retention of application and Container Insights log groups."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_email_addresses" {
+  description = "On-call email addresses subscribed to the alarm topic."
+  type        = list(string)
+  default     = []
+}
+
+variable "cloudwatch_observability_addon_version" {
+  description = "Version of the amazon-cloudwatch-observability EKS add-on (null: default for the cluster)."
+  type        = string
+  default     = null
+}

@@ -24,3 +24,80 @@ variable "remote_state" {
   description = "S3 backend settings of the environment (bucket, region, ...) without key; set by the stack engine to read prior stacks."
   type        = map(string)
 }
+
+# --- Stack inputs -------------------------------------------------------------------------------
+
+variable "app_name" {
+  description = "App name: ECS service, container, task family, ECR repository."
+  type        = string
+  default     = "demo-app"
+}
+
+variable "app_hostname" {
+  description = "Public host of the app (weighted record shared by the ECS and EKS deployments)."
+  type        = string
+}
+
+variable "ecs_hostname" {
+  description = "Host that always reaches the ECS deployment (verification, DNS cutover)."
+  type        = string
+}
+
+variable "ecs_dns_weight" {
+  description = "Route 53 weight of the ECS ALB for app_hostname (0-255; 0 drains ECS, see docs/runbooks/dns-cutover.md)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.ecs_dns_weight >= 0 && var.ecs_dns_weight <= 255
+    error_message = "ecs_dns_weight must be between 0 and 255."
+  }
+}
+
+variable "ecs_task_cpu" {
+  description = "Fargate task CPU units."
+  type        = number
+  default     = 512
+}
+
+variable "ecs_task_memory" {
+  description = "Fargate task memory in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "app_min_capacity" {
+  description = "Minimum tasks/pods of the app (N+1 across zones in production)."
+  type        = number
+  default     = 2
+}
+
+variable "app_max_capacity" {
+  description = "Maximum tasks/pods of the app."
+  type        = number
+  default     = 6
+}
+
+variable "ecs_fargate_spot_weight" {
+  description = "Weight of FARGATE_SPOT above the on-demand base (0: on-demand only)."
+  type        = number
+  default     = 0
+}
+
+variable "initial_image_tag" {
+  description = "Tag of the image the first task definition points at; the release engine registers every later revision."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "alb_deletion_protection" {
+  description = "Protect the load balancer from deletion."
+  type        = bool
+  default     = true
+}
+
+variable "alb_ingress_cidrs" {
+  description = "CIDRs allowed to reach the public load balancer."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}

@@ -24,3 +24,27 @@ variable "remote_state" {
   description = "S3 backend settings of the environment (bucket, region, ...) without key; set by the stack engine to read prior stacks."
   type        = map(string)
 }
+
+# --- Stack inputs -------------------------------------------------------------------------------
+
+variable "app_name" {
+  description = "App name: Helm release, service account, ECR repository."
+  type        = string
+  default     = "demo-app"
+}
+
+variable "app_namespace" {
+  description = "Kubernetes namespace of the app (delivery.yaml eks.namespace)."
+  type        = string
+  default     = "demo"
+}
+
+variable "app_hostname" {
+  description = "Public host of the app (weighted record shared by the ECS and EKS deployments)."
+  type        = string
+}
+
+variable "eks_hostname" {
+  description = "Host that always reaches the EKS deployment (its Ingress rule; ExternalDNS writes the record)."
+  type        = string
+}

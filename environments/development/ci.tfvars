@@ -1,0 +1,18 @@
+# CI identities and platform controllers of development.
+# The repository whose GitHub Actions jobs (bound to the "development" environment) assume the CI roles.
+github_repository = "platformteam/delivery"
+# The account's GitHub OIDC provider is created once; set false where another environment owns it.
+create_github_oidc_provider = true
+
+# API endpoint access for CI runners and the VPN (placeholder range: replace it).
+eks_public_access_cidrs = ["203.0.113.0/24"]
+
+# Helm repositories of the controller charts: the projects' published chart repositories or your
+# internal mirror (placeholders: replace them before the first apply of platform/eks).
+controller_chart_repositories = {
+  aws-load-balancer-controller = "https://charts.example.com/eks"
+  external-dns                 = "https://charts.example.com/external-dns"
+  external-secrets             = "https://charts.example.com/external-secrets"
+}
+
+alarm_email_addresses = []
