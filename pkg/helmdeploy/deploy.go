@@ -1,0 +1,249 @@
+// Package helmdeploy deploys the artifact's digest to Kubernetes with the Helm SDK (no helm binary):
+// render first (client-side, so a broken chart never touches the cluster), self-heal release states
+// that block upgrades, `upgrade --install` with atomic + wait, and fail fast while waiting when a new
+// pod can never start, so the atomic rollback begins in seconds instead of after the full timeout.
+package helmdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/kube"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Outcomes of a deploy, as in Result.Outcome.
+const (
+	OutcomeDeployed   = "deployed"
+	OutcomeRolledBack = "rolled-back" // failed; Helm's atomic rollback restored the previous revision (or removed a failed first install)
+	OutcomeFailed     = "failed"      // failed and the release was not restored
+)
+
+// Request is one deploy.
+type Request struct {
+	Release   string
+	Namespace string
+	// Chart is the chart directory or archive; ValuesFiles are applied in order.
+	Chart       string
+	ValuesFiles []string
+	Image       ImageValues
+	Timeout     time.Duration
+	// PendingThreshold is how old a pending-* release must be before it counts as stuck (default 10m).
+	PendingThreshold time.Duration
+	// MaxHistory bounds the revisions Helm keeps (default 10).
+	MaxHistory int
+}
+
+// Result is what a deploy did (also the CLI's --json output).
+type Result struct {
+	Release      string   `json:"release"`
+	Namespace    string   `json:"namespace"`
+	Chart        string   `json:"chart"`
+	ChartVersion string   `json:"chart_version"`
+	Image        string   `json:"image"`
+	Action       string   `json:"action"` // install or upgrade
+	Healed       []string `json:"healed"`
+	// OldRevision is the deployed revision before (0: none); NewRevision the one this deploy created;
+	// CurrentRevision the deployed revision when the deploy returned (after a rollback, a new number).
+	OldRevision     int     `json:"old_revision"`
+	NewRevision     int     `json:"new_revision"`
+	CurrentRevision int     `json:"current_revision"`
+	Outcome         string  `json:"outcome"`
+	Reason          string  `json:"reason,omitempty"`
+	Seconds         float64 `json:"seconds"`
+}
+
+// FailedError is a deploy that did not complete; RolledBack says whether the previous state was restored.
+type FailedError struct {
+	Result     Result
+	RolledBack bool
+	Cause      error
+}
+
+func (e *FailedError) Error() string {
+	if e.RolledBack {
+		return fmt.Sprintf("release %s failed and was rolled back (deployed revision now %d): %v", e.Result.Release, e.Result.CurrentRevision, e.Cause)
+	}
+	return fmt.Sprintf("release %s failed and was NOT rolled back: %v", e.Result.Release, e.Cause)
+}
+
+func (e *FailedError) Unwrap() error { return e.Cause }
+
+// Deployer runs Helm actions against one cluster.
+type Deployer struct {
+	Access *ClusterAccess
+	// Out receives progress lines (io.Discard when nil).
+	Out      io.Writer
+	FailFast FailFast
+	// Now is the clock for the pending-release threshold (time.Now when nil).
+	Now func() time.Time
+	// Debug receives Helm's own log lines when set.
+	Debug io.Writer
+}
+
+func (d *Deployer) out() io.Writer {
+	if d.Out == nil {
+		return io.Discard
+	}
+	return d.Out
+}
+
+// configuration builds Helm's action configuration (release storage in Secrets) with the fail-fast wait.
+func (d *Deployer) configuration(namespace string) (*action.Configuration, error) {
+	cfg := new(action.Configuration)
+	logf := func(format string, v ...any) {
+		if d.Debug != nil {
+			fmt.Fprintf(d.Debug, "helm: "+format+"\n", v...)
+		}
+	}
+	if err := cfg.Init(d.Access, namespace, "secret", logf); err != nil {
+		return nil, fmt.Errorf("set up Helm for %s: %w", d.Access.Source, err)
+	}
+	kc, ok := cfg.KubeClient.(*kube.Client)
+	if !ok {
+		return nil, fmt.Errorf("unexpected Helm kube client %T", cfg.KubeClient)
+	}
+	rc, err := d.Access.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client for %s: %w", d.Access.Source, err)
+	}
+	if err := kc.IsReachable(); err != nil {
+		return nil, fmt.Errorf("cluster unreachable through %s: %w (check the kubeconfig, the cluster endpoint and the credentials)", d.Access.Source, err)
+	}
+	cfg.KubeClient = &failFastClient{Client: kc, clientset: cs, policy: d.FailFast.withDefaults(), out: d.out()}
+	return cfg, nil
+}
+
+func (r *Request) validate() error {
+	var errs []error
+	if err := chartutil.ValidateReleaseName(r.Release); err != nil {
+		errs = append(errs, fmt.Errorf("release name %q: %w", r.Release, err))
+	}
+	if r.Namespace == "" {
+		errs = append(errs, errors.New("namespace is required (eks.namespace in delivery.yaml)"))
+	}
+	if r.Chart == "" {
+		errs = append(errs, errors.New("chart is required (eks.chart in delivery.yaml)"))
+	}
+	if r.Timeout <= 0 {
+		errs = append(errs, errors.New("timeout must be positive"))
+	}
+	if err := r.Image.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Deploy renders the chart, heals the release, then installs or upgrades it (atomic, wait, fail-fast).
+func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
+	start := time.Now()
+	if req.PendingThreshold <= 0 {
+		req.PendingThreshold = 10 * time.Minute
+	}
+	if req.MaxHistory <= 0 {
+		req.MaxHistory = 10
+	}
+	if err := req.validate(); err != nil {
+		return Result{}, fmt.Errorf("eks deploy: %w", err)
+	}
+	// Everything that can be checked without the cluster comes first.
+	ch, err := LoadChart(req.Chart)
+	if err != nil {
+		return Result{}, err
+	}
+	vals, err := ComposeValues(req.ValuesFiles, req.Image)
+	if err != nil {
+		return Result{}, err
+	}
+	if _, err := Render(ctx, ch, vals, req.Release, req.Namespace); err != nil {
+		return Result{}, err
+	}
+	fmt.Fprintf(d.out(), "chart %s %s renders with %d values file(s)\n", ch.Name(), ch.Metadata.Version, len(req.ValuesFiles))
+
+	cfg, err := d.configuration(req.Namespace)
+	if err != nil {
+		return Result{}, err
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	res := Result{Release: req.Release, Namespace: req.Namespace, Chart: filepath.Base(req.Chart), ChartVersion: ch.Metadata.Version,
+		Image: req.Image.Repository + "@" + req.Image.Digest, Healed: []string{}}
+	healed, err := healer{cfg: cfg, out: d.out(), now: now, threshold: req.PendingThreshold, timeout: req.Timeout}.heal(req.Release)
+	if err != nil {
+		return res, err
+	}
+	res.Healed = append(res.Healed, healed...)
+	res.OldRevision = deployedRevision(cfg, req.Release)
+
+	var rel *release.Release
+	_, histErr := cfg.Releases.History(req.Release)
+	// Helm's own context handling would let its wait goroutine record a second outcome after an
+	// atomic rollback, so the deploy is bounded by the timeout and the fail-fast wait instead.
+	helmCtx := context.WithoutCancel(ctx)
+	if errors.Is(histErr, driver.ErrReleaseNotFound) {
+		res.Action = "install"
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.CreateNamespace = req.Release, req.Namespace, true
+		in.Atomic, in.Wait, in.Timeout = true, true, req.Timeout
+		fmt.Fprintf(d.out(), "installing release %s in namespace %s (%s, timeout %s)\n", req.Release, req.Namespace, res.Image, req.Timeout)
+		rel, err = in.RunWithContext(helmCtx, ch, vals)
+	} else {
+		res.Action = "upgrade"
+		up := action.NewUpgrade(cfg)
+		up.Namespace, up.Atomic, up.Wait, up.Timeout = req.Namespace, true, true, req.Timeout
+		up.ResetValues, up.MaxHistory, up.CleanupOnFail = true, req.MaxHistory, true
+		fmt.Fprintf(d.out(), "upgrading release %s from revision %d (%s, timeout %s)\n", req.Release, res.OldRevision, res.Image, req.Timeout)
+		rel, err = up.RunWithContext(helmCtx, req.Release, ch, vals)
+	}
+	if rel != nil {
+		res.NewRevision = rel.Version
+	}
+	res.CurrentRevision = deployedRevision(cfg, req.Release)
+	res.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		res.Reason = err.Error()
+		rolledBack := restored(cfg, req.Release, res.Action, res.NewRevision)
+		res.Outcome = OutcomeFailed
+		if rolledBack {
+			res.Outcome = OutcomeRolledBack
+			fmt.Fprintf(d.out(), "release %s: revision %d failed; rolled back, deployed revision %d → %d\n", req.Release, res.NewRevision, res.OldRevision, res.CurrentRevision)
+		}
+		return res, &FailedError{Result: res, RolledBack: rolledBack, Cause: err}
+	}
+	res.Outcome = OutcomeDeployed
+	fmt.Fprintf(d.out(), "release %s: revision %d → %d (%s) in %.1fs\n", req.Release, res.OldRevision, res.NewRevision, res.Image, res.Seconds)
+	return res, nil
+}
+
+// restored reports whether the failed deploy left the release as it was before: a failed install was
+// uninstalled, or a failed upgrade was followed by a deployed rollback revision.
+func restored(cfg *action.Configuration, name, act string, failedRevision int) bool {
+	last, err := cfg.Releases.Last(name)
+	if act == "install" {
+		return errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && last == nil)
+	}
+	return err == nil && last != nil && last.Version > failedRevision && last.Info.Status == release.StatusDeployed
+}
+
+// deployedRevision is the revision currently in status deployed (0 when none).
+func deployedRevision(cfg *action.Configuration, name string) int {
+	rel, err := cfg.Releases.Deployed(name)
+	if err != nil || rel == nil {
+		return 0
+	}
+	return rel.Version
+}

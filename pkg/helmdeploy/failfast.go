@@ -1,0 +1,211 @@
+package helmdeploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v3/pkg/kube"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/kubernetes"
+)
+
+// FailFast decides when a rollout can never succeed, so the wait stops at once instead of running out
+// its timeout (Helm's atomic rollback then starts immediately).
+type FailFast struct {
+	// MaxRestarts is how many restarts a container in CrashLoopBackOff gets before the rollout is
+	// abandoned (default 2).
+	MaxRestarts int32
+	// Interval is how often the new pods and the resources are checked (default 1s).
+	Interval time.Duration
+}
+
+func (f FailFast) withDefaults() FailFast {
+	if f.MaxRestarts <= 0 {
+		f.MaxRestarts = 2
+	}
+	if f.Interval <= 0 {
+		f.Interval = time.Second
+	}
+	return f
+}
+
+// Image pull failures never heal by waiting within a deploy's timeout.
+var fatalWaitingReasons = map[string]bool{
+	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "ErrImageNeverPull": true,
+}
+
+// PodFailure says which pod made the rollout hopeless.
+type PodFailure struct {
+	Pod, Container, Reason, Message string
+	Restarts                        int32
+}
+
+func (p *PodFailure) Error() string {
+	msg := fmt.Sprintf("pod %s container %s is %s", p.Pod, p.Container, p.Reason)
+	if p.Restarts > 0 {
+		msg += fmt.Sprintf(" after %d restart(s)", p.Restarts)
+	}
+	if p.Message != "" {
+		msg += ": " + p.Message
+	}
+	return msg + " (fail-fast: not waiting for the timeout)"
+}
+
+// failFastClient is Helm's kube client with a Wait that also watches the workloads' new pods.
+type failFastClient struct {
+	*kube.Client
+	clientset kubernetes.Interface
+	policy    FailFast
+	out       io.Writer
+}
+
+func (c *failFastClient) Wait(resources kube.ResourceList, timeout time.Duration) error {
+	return c.wait(resources, timeout, false)
+}
+
+func (c *failFastClient) WaitWithJobs(resources kube.ResourceList, timeout time.Duration) error {
+	return c.wait(resources, timeout, true)
+}
+
+// wait returns nil when every resource is ready, a *PodFailure as soon as a new pod can never start,
+// or a timeout error. One progress line is printed per change of the not-ready set.
+func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration, jobs bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	checker := kube.NewReadyChecker(c.clientset, func(string, ...any) {}, kube.PausedAsReady(true), kube.CheckJobs(jobs))
+	start := time.Now()
+	last := ""
+	for {
+		if failure := c.hopelessPod(ctx, resources); failure != nil {
+			fmt.Fprintf(c.out, "  [%s] %v\n", time.Since(start).Round(time.Second), failure)
+			return failure
+		}
+		var waiting []string
+		for _, info := range resources {
+			ready, err := checker.IsReady(ctx, info)
+			if err != nil && ctx.Err() == nil {
+				waiting = append(waiting, fmt.Sprintf("%s/%s (%v)", kindOf(info), info.Name, err))
+				continue
+			}
+			if !ready {
+				waiting = append(waiting, kindOf(info)+"/"+info.Name)
+			}
+		}
+		state := "all resources ready"
+		if len(waiting) > 0 {
+			sort.Strings(waiting)
+			state = "waiting for " + strings.Join(waiting, ", ")
+		}
+		if state != last {
+			fmt.Fprintf(c.out, "  [%s] %s\n", time.Since(start).Round(time.Second), state)
+			last = state
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out after %s: %s", timeout, state)
+		case <-time.After(c.policy.Interval):
+		}
+	}
+}
+
+func kindOf(info *resource.Info) string {
+	if info.Mapping != nil {
+		return info.Mapping.GroupVersionKind.Kind
+	}
+	return info.Object.GetObjectKind().GroupVersionKind().Kind
+}
+
+// hopelessPod looks at the pods of each Deployment's newest ReplicaSet (the pods this rollout creates;
+// old pods being replaced are ignored) and returns the first that can never become ready.
+func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.ResourceList) *PodFailure {
+	for _, info := range resources {
+		dep, ok := kube.AsVersioned(info).(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		live, err := c.clientset.AppsV1().Deployments(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
+		if err != nil || live.Status.ObservedGeneration < live.Generation {
+			// The controller has not seen the new template yet: its newest ReplicaSet is still the old one.
+			continue
+		}
+		rs := c.newestReplicaSet(ctx, live)
+		if rs == "" {
+			continue
+		}
+		selector, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+		if err != nil {
+			continue
+		}
+		pods, err := c.clientset.CoreV1().Pods(info.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+		if err != nil {
+			continue
+		}
+		for i := range pods.Items {
+			pod := &pods.Items[i]
+			if pod.DeletionTimestamp != nil || !ownedBy(pod.OwnerReferences, rs) {
+				continue
+			}
+			if f := c.podFailure(pod); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func (c *failFastClient) podFailure(pod *corev1.Pod) *PodFailure {
+	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	for _, s := range statuses {
+		if s.State.Waiting == nil {
+			continue
+		}
+		reason := s.State.Waiting.Reason
+		if fatalWaitingReasons[reason] || (reason == "CrashLoopBackOff" && s.RestartCount > c.policy.MaxRestarts) {
+			return &PodFailure{Pod: pod.Name, Container: s.Name, Reason: reason, Message: s.State.Waiting.Message, Restarts: s.RestartCount}
+		}
+	}
+	return nil
+}
+
+// newestReplicaSet returns the UID of the ReplicaSet holding the deployment's current revision.
+func (c *failFastClient) newestReplicaSet(ctx context.Context, dep *appsv1.Deployment) types.UID {
+	revision := dep.Annotations["deployment.kubernetes.io/revision"]
+	if revision == "" {
+		return ""
+	}
+	selector, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+	if err != nil {
+		selector = labels.Everything()
+	}
+	list, err := c.clientset.AppsV1().ReplicaSets(dep.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+	if err != nil {
+		return ""
+	}
+	for _, rs := range list.Items {
+		if ownedBy(rs.OwnerReferences, dep.UID) && rs.Annotations["deployment.kubernetes.io/revision"] == revision {
+			return rs.UID
+		}
+	}
+	return ""
+}
+
+func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {
+	for _, r := range refs {
+		if r.UID == uid {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,86 @@
+package helmdeploy
+
+import (
+	"fmt"
+	"os"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// ClusterAccess is how Helm reaches a cluster: a RESTClientGetter bound to one namespace.
+type ClusterAccess struct {
+	clientConfig clientcmd.ClientConfig
+	namespace    string
+	// Source describes where the access came from, for messages ("kubeconfig <path>", "EKS cluster <name>").
+	Source string
+}
+
+var _ genericclioptions.RESTClientGetter = (*ClusterAccess)(nil)
+
+// FromKubeconfig reads a kubeconfig file (its current context) for namespace. A missing or invalid file
+// is reported here, before anything else happens.
+func FromKubeconfig(path, namespace string) (*ClusterAccess, error) {
+	if path == "" {
+		return nil, fmt.Errorf("no kubeconfig given: pass --kubeconfig, set endpoints.kubeconfig, or deploy to EKS")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s is invalid: %w", path, err)
+	}
+	if err := clientcmd.Validate(*cfg); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s is invalid: %w", path, err)
+	}
+	a := FromConfig(cfg, namespace)
+	a.Source = "kubeconfig " + path
+	return a, nil
+}
+
+// FromConfig wraps an in-memory kubeconfig (e.g. one built from eks:DescribeCluster) for namespace.
+func FromConfig(cfg *clientcmdapi.Config, namespace string) *ClusterAccess {
+	overrides := &clientcmd.ConfigOverrides{Context: clientcmdapi.Context{Namespace: namespace}}
+	return &ClusterAccess{clientConfig: clientcmd.NewDefaultClientConfig(*cfg, overrides), namespace: namespace, Source: "in-memory kubeconfig"}
+}
+
+// ToRESTConfig returns the REST config of the current context.
+func (a *ClusterAccess) ToRESTConfig() (*rest.Config, error) {
+	c, err := a.clientConfig.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Source, err)
+	}
+	return c, nil
+}
+
+// ToDiscoveryClient returns a memory-cached discovery client.
+func (a *ClusterAccess) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	c, err := a.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return memory.NewMemCacheClient(dc), nil
+}
+
+// ToRESTMapper returns a discovery-backed REST mapper.
+func (a *ClusterAccess) ToRESTMapper() (meta.RESTMapper, error) {
+	dc, err := a.ToDiscoveryClient()
+	if err != nil {
+		return nil, err
+	}
+	return restmapper.NewShortcutExpander(restmapper.NewDeferredDiscoveryRESTMapper(dc), dc, nil), nil
+}
+
+// ToRawKubeConfigLoader returns the client config.
+func (a *ClusterAccess) ToRawKubeConfigLoader() clientcmd.ClientConfig { return a.clientConfig }

@@ -1,0 +1,128 @@
+package helmdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+)
+
+// RollbackRequest names the release and, optionally, the revision to restore (0: the previous one).
+type RollbackRequest struct {
+	Release   string
+	Namespace string
+	To        int
+	Timeout   time.Duration
+}
+
+// RollbackResult is what a rollback did (also the CLI's --json output).
+type RollbackResult struct {
+	Release string `json:"release"`
+	// From is the deployed revision before; Target the revision whose content was restored; To the new
+	// revision Helm recorded for the rollback.
+	From    int     `json:"from"`
+	Target  int     `json:"target"`
+	To      int     `json:"to"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Rollback restores an earlier revision and waits for it (fail-fast applies). The target is checked
+// against the history before anything changes.
+func (d *Deployer) Rollback(_ context.Context, req RollbackRequest) (RollbackResult, error) {
+	start := time.Now()
+	if req.Release == "" || req.Namespace == "" || req.Timeout <= 0 {
+		return RollbackResult{}, errors.New("eks rollback: release, namespace and a positive timeout are required")
+	}
+	cfg, err := d.configuration(req.Namespace)
+	if err != nil {
+		return RollbackResult{}, err
+	}
+	hist, err := cfg.Releases.History(req.Release)
+	if errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && len(hist) == 0) {
+		return RollbackResult{}, fmt.Errorf("release %s not found in namespace %s: nothing to roll back", req.Release, req.Namespace)
+	}
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("read history of %s: %w", req.Release, err)
+	}
+	res := RollbackResult{Release: req.Release, From: deployedRevision(cfg, req.Release)}
+	target := req.To
+	if target == 0 {
+		// The newest successful revision older than the deployed one.
+		for _, r := range sortedDesc(hist) {
+			if r.Version < res.From && (r.Info.Status == release.StatusSuperseded || r.Info.Status == release.StatusDeployed) {
+				target = r.Version
+				break
+			}
+		}
+		if target == 0 {
+			return res, fmt.Errorf("release %s has no successful revision before %d: pass --to <revision> (see `release eks history`)", req.Release, res.From)
+		}
+	}
+	found := false
+	for _, r := range hist {
+		found = found || r.Version == target
+	}
+	if !found {
+		return res, fmt.Errorf("release %s has no revision %d (see `release eks history`)", req.Release, target)
+	}
+	res.Target = target
+	rb := action.NewRollback(cfg)
+	rb.Version, rb.Wait, rb.Timeout, rb.CleanupOnFail, rb.MaxHistory = target, true, req.Timeout, true, 10
+	fmt.Fprintf(d.out(), "rolling back release %s to revision %d (deployed now: %d)\n", req.Release, target, res.From)
+	if err := rb.Run(req.Release); err != nil {
+		return res, fmt.Errorf("roll back %s to revision %d: %w", req.Release, target, err)
+	}
+	res.To = deployedRevision(cfg, req.Release)
+	res.Seconds = time.Since(start).Seconds()
+	fmt.Fprintf(d.out(), "release %s: revision %d → %d (content of revision %d)\n", req.Release, res.From, res.To, target)
+	return res, nil
+}
+
+// Revision is one line of a release's history.
+type Revision struct {
+	Revision    int       `json:"revision"`
+	Status      string    `json:"status"`
+	Chart       string    `json:"chart"`
+	AppVersion  string    `json:"app_version"`
+	Updated     time.Time `json:"updated"`
+	Description string    `json:"description"`
+}
+
+// History lists the release's revisions, newest first.
+func (d *Deployer) History(_ context.Context, release, namespace string) ([]Revision, error) {
+	cfg, err := d.configuration(namespace)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := cfg.Releases.History(release)
+	if errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && len(hist) == 0) {
+		return nil, fmt.Errorf("release %s not found in namespace %s", release, namespace)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", release, err)
+	}
+	var out []Revision
+	for _, r := range sortedDesc(hist) {
+		rev := Revision{Revision: r.Version, Status: r.Info.Status.String(), Updated: r.Info.LastDeployed.Time, Description: r.Info.Description}
+		if r.Chart != nil && r.Chart.Metadata != nil {
+			rev.Chart = r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version
+			rev.AppVersion = r.Chart.Metadata.AppVersion
+		}
+		out = append(out, rev)
+	}
+	return out, nil
+}
+
+func sortedDesc(hist []*release.Release) []*release.Release {
+	out := append([]*release.Release(nil), hist...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Version > out[j-1].Version; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
