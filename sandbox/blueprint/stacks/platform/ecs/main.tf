@@ -1,17 +1,12 @@
-# Stand-in of stacks/platform/ecs: the ECS cluster in the shared VPC.
+# Stand-in of stacks/platform/ecs: the ECS cluster.
 
 locals {
   suffix = substr(sha256("${var.environment}/platform/ecs"), 0, 8)
 }
 
-data "terraform_remote_state" "iam" {
+data "terraform_remote_state" "shared_iam" {
   backend = "s3"
   config  = merge(var.remote_state, { key = "${var.environment}/shared/iam/terraform.tfstate" })
-}
-
-data "terraform_remote_state" "vpc" {
-  backend = "s3"
-  config  = merge(var.remote_state, { key = "${var.environment}/shared/vpc/terraform.tfstate" })
 }
 
 # The stand-in "resource": its input is what the real stack would create, and it changes whenever an
@@ -21,12 +16,12 @@ resource "terraform_data" "this" {
     stack = "platform/ecs"
     tags  = var.tags
     values = {
-      cluster_name = "demo-${var.environment}"
-      cluster_arn  = "arn:aws:ecs:${var.region}:123456789012:cluster/demo-${var.environment}"
+      cluster_name        = "cluster_name-${local.suffix}"
+      cluster_arn         = "cluster_arn-${local.suffix}"
+      exec_log_group_name = "exec_log_group_name-${local.suffix}"
     }
     upstream = {
-      iam = data.terraform_remote_state.iam.outputs
-      vpc = data.terraform_remote_state.vpc.outputs
+      shared_iam = data.terraform_remote_state.shared_iam.outputs
     }
   }
 }

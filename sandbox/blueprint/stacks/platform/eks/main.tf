@@ -1,15 +1,25 @@
-# Stand-in of stacks/platform/eks: the EKS cluster in the shared VPC.
+# Stand-in of stacks/platform/eks: the EKS cluster and controller roles.
 
 locals {
   suffix = substr(sha256("${var.environment}/platform/eks"), 0, 8)
 }
 
-data "terraform_remote_state" "iam" {
+data "terraform_remote_state" "shared_dns" {
+  backend = "s3"
+  config  = merge(var.remote_state, { key = "${var.environment}/shared/dns/terraform.tfstate" })
+}
+
+data "terraform_remote_state" "shared_iam" {
   backend = "s3"
   config  = merge(var.remote_state, { key = "${var.environment}/shared/iam/terraform.tfstate" })
 }
 
-data "terraform_remote_state" "vpc" {
+data "terraform_remote_state" "shared_parameters" {
+  backend = "s3"
+  config  = merge(var.remote_state, { key = "${var.environment}/shared/parameters/terraform.tfstate" })
+}
+
+data "terraform_remote_state" "shared_vpc" {
   backend = "s3"
   config  = merge(var.remote_state, { key = "${var.environment}/shared/vpc/terraform.tfstate" })
 }
@@ -21,12 +31,24 @@ resource "terraform_data" "this" {
     stack = "platform/eks"
     tags  = var.tags
     values = {
-      cluster_name      = "demo-${var.environment}"
-      oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.${var.region}.amazonaws.com/id/${upper(local.suffix)}"
+      cluster_name                       = "cluster_name-${local.suffix}"
+      cluster_arn                        = "cluster_arn-${local.suffix}"
+      cluster_endpoint                   = "cluster_endpoint-${local.suffix}"
+      cluster_certificate_authority_data = "cluster_certificate_authority_data-${local.suffix}"
+      cluster_security_group_id          = "cluster_security_group_id-${local.suffix}"
+      oidc_provider_arn                  = "oidc_provider_arn-${local.suffix}"
+      oidc_provider_url                  = "oidc_provider_url-${local.suffix}"
+      node_role_arn                      = "node_role_arn-${local.suffix}"
+      lb_controller_role_arn             = "lb_controller_role_arn-${local.suffix}"
+      external_dns_role_arn              = "external_dns_role_arn-${local.suffix}"
+      external_secrets_role_arn          = "external_secrets_role_arn-${local.suffix}"
+      cluster_secret_store_name          = "cluster_secret_store_name-${local.suffix}"
     }
     upstream = {
-      iam = data.terraform_remote_state.iam.outputs
-      vpc = data.terraform_remote_state.vpc.outputs
+      shared_dns        = data.terraform_remote_state.shared_dns.outputs
+      shared_iam        = data.terraform_remote_state.shared_iam.outputs
+      shared_parameters = data.terraform_remote_state.shared_parameters.outputs
+      shared_vpc        = data.terraform_remote_state.shared_vpc.outputs
     }
   }
 }

@@ -1,4 +1,4 @@
-# Stand-in of stacks/shared/ecr: the application's image repository.
+# Stand-in of stacks/shared/ecr: the image repositories.
 
 locals {
   suffix = substr(sha256("${var.environment}/shared/ecr"), 0, 8)
@@ -11,8 +11,10 @@ resource "terraform_data" "this" {
     stack = "shared/ecr"
     tags  = var.tags
     values = {
-      repository_url  = "123456789012.dkr.ecr.${var.region}.amazonaws.com/demo-app"
-      repository_name = "demo-app"
+      repository_urls = ["repository_urls-${local.suffix}-1", "repository_urls-${local.suffix}-2"]
+      repository_arns = ["repository_arns-${local.suffix}-1", "repository_arns-${local.suffix}-2"]
+      registry_id     = "registry_id-${local.suffix}"
+      kms_key_arn     = "kms_key_arn-${local.suffix}"
     }
     upstream = {
     }

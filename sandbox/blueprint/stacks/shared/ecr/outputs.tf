@@ -1,9 +1,19 @@
-output "repository_url" {
-  description = "repository url (stand-in value)."
-  value       = terraform_data.this.output.values.repository_url
+output "repository_urls" {
+  description = "repository urls (stand-in value)."
+  value       = terraform_data.this.output.values.repository_urls
 }
 
-output "repository_name" {
-  description = "repository name (stand-in value)."
-  value       = terraform_data.this.output.values.repository_name
+output "repository_arns" {
+  description = "repository arns (stand-in value)."
+  value       = terraform_data.this.output.values.repository_arns
+}
+
+output "registry_id" {
+  description = "registry id (stand-in value)."
+  value       = terraform_data.this.output.values.registry_id
+}
+
+output "kms_key_arn" {
+  description = "kms key arn (stand-in value)."
+  value       = terraform_data.this.output.values.kms_key_arn
 }

@@ -1,10 +1,10 @@
-# Stand-in of stacks/shared/iam: CI roles allowed to push to the repository.
+# Stand-in of stacks/shared/iam: the CI roles (centralised IAM).
 
 locals {
   suffix = substr(sha256("${var.environment}/shared/iam"), 0, 8)
 }
 
-data "terraform_remote_state" "ecr" {
+data "terraform_remote_state" "shared_ecr" {
   backend = "s3"
   config  = merge(var.remote_state, { key = "${var.environment}/shared/ecr/terraform.tfstate" })
 }
@@ -16,12 +16,19 @@ resource "terraform_data" "this" {
     stack = "shared/iam"
     tags  = var.tags
     values = {
-      ci_build_role_arn   = "arn:aws:iam::123456789012:role/${var.environment}-ci-build"
-      ecs_deploy_role_arn = "arn:aws:iam::123456789012:role/${var.environment}-ecs-deploy"
-      eks_deploy_role_arn = "arn:aws:iam::123456789012:role/${var.environment}-eks-deploy"
+      pipeline_role_arn        = "pipeline_role_arn-${local.suffix}"
+      build_role_arn           = "build_role_arn-${local.suffix}"
+      deploy_ecs_role_arn      = "deploy_ecs_role_arn-${local.suffix}"
+      deploy_eks_role_arn      = "deploy_eks_role_arn-${local.suffix}"
+      plan_role_arn            = "plan_role_arn-${local.suffix}"
+      ci_role_arns             = ["ci_role_arns-${local.suffix}-1", "ci_role_arns-${local.suffix}-2"]
+      github_oidc_provider_arn = "github_oidc_provider_arn-${local.suffix}"
+      artifact_bucket_name     = "artifact_bucket_name-${local.suffix}"
+      ecs_cluster_name         = "ecs_cluster_name-${local.suffix}"
+      eks_cluster_name         = "eks_cluster_name-${local.suffix}"
     }
     upstream = {
-      ecr = data.terraform_remote_state.ecr.outputs
+      shared_ecr = data.terraform_remote_state.shared_ecr.outputs
     }
   }
 }
