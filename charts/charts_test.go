@@ -196,7 +196,8 @@ func scenarios() map[string]scenario {
 		}},
 		"values-development.yaml": {files: []string{"values-development.yaml"}, check: func(t *testing.T, r rendered) {
 			wantHPA(t, r, 1, 3, 65)
-			wantIngress(t, r, "demo.dev.example.com")
+			wantIngress(t, r, "demo-eks.dev.example.com", "demo.dev.example.com")
+			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::111111111111:role/demo-app-development-irsa")
 		}},
 		"values-staging.yaml": {files: []string{"values-staging.yaml"}, check: func(t *testing.T, r rendered) {
@@ -205,7 +206,8 @@ func scenarios() map[string]scenario {
 			wantResource(t, c.Resources.Limits, "600m", "512Mi")
 			wantHPA(t, r, 2, 6, 65)
 			wantPDB(t, r, 1)
-			wantIngress(t, r, "demo.staging.example.com")
+			wantIngress(t, r, "demo-eks.staging.example.com", "demo.staging.example.com")
+			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::222222222222:role/demo-app-staging-irsa")
 			wantExternalSecret(t, r, "APP_AUTH_TOKEN")
 		}},
@@ -214,7 +216,8 @@ func scenarios() map[string]scenario {
 			wantHPA(t, r, 4, 12, 65)
 			wantPDB(t, r, 2)
 			wantSpread(t, r, true, "DoNotSchedule")
-			wantIngress(t, r, "demo.example.com")
+			wantIngress(t, r, "demo-eks.example.com", "demo.example.com")
+			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::333333333333:role/demo-app-production-irsa")
 			wantExternalSecret(t, r, "APP_AUTH_TOKEN")
 		}},
@@ -461,8 +464,19 @@ func wantSpread(t *testing.T, r rendered, on bool, zoneMode string) {
 	t.Fatal("no spread across zones")
 }
 
-func wantIngress(t *testing.T, r rendered, host string) {
+func wantDNSWeight(t *testing.T, r rendered, id, weight string) {
 	t.Helper()
+	a := r.ingress.Annotations
+	if a["external-dns.alpha.kubernetes.io/set-identifier"] != id || a["external-dns.alpha.kubernetes.io/aws-weight"] != weight {
+		t.Fatalf("weighted DNS annotations %v, want %s/%s", a, id, weight)
+	}
+}
+
+// wantIngress checks the ALB Ingress: host first, then extra hosts, all routed to the Service and
+// all published by ExternalDNS.
+func wantIngress(t *testing.T, r rendered, host string, extra ...string) {
+	t.Helper()
+	hosts := append([]string{host}, extra...)
 	if r.ingress == nil {
 		t.Fatalf("no Ingress rendered (%v)", r.kinds)
 	}
@@ -470,14 +484,23 @@ func wantIngress(t *testing.T, r rendered, host string) {
 	if in.Spec.IngressClassName == nil || *in.Spec.IngressClassName != "alb" {
 		t.Fatal("ingress class must be alb")
 	}
-	if len(in.Spec.Rules) != 1 || in.Spec.Rules[0].Host != host {
-		t.Fatalf("ingress rules %+v, want host %s", in.Spec.Rules, host)
+	if len(in.Spec.Rules) != len(hosts) {
+		t.Fatalf("ingress rules %+v, want hosts %v", in.Spec.Rules, hosts)
+	}
+	for i, h := range hosts {
+		if in.Spec.Rules[i].Host != h {
+			t.Fatalf("rule %d host %q, want %q", i, in.Spec.Rules[i].Host, h)
+		}
+		b := in.Spec.Rules[i].HTTP.Paths[0].Backend.Service
+		if b.Name != r.service.Name || b.Port.Name != "http" {
+			t.Fatalf("rule %s backend %+v does not point at the service", h, b)
+		}
 	}
 	a := in.Annotations
 	if !strings.HasPrefix(a["alb.ingress.kubernetes.io/certificate-arn"], "arn:aws:acm:") {
 		t.Fatalf("certificate annotation %q", a["alb.ingress.kubernetes.io/certificate-arn"])
 	}
-	if a["external-dns.alpha.kubernetes.io/hostname"] != host || a["alb.ingress.kubernetes.io/target-type"] != "ip" ||
+	if a["external-dns.alpha.kubernetes.io/hostname"] != strings.Join(hosts, ",") || a["alb.ingress.kubernetes.io/target-type"] != "ip" ||
 		a["alb.ingress.kubernetes.io/healthcheck-path"] != "/readyz" || a["alb.ingress.kubernetes.io/ssl-redirect"] != "443" {
 		t.Fatalf("ingress annotations %v", a)
 	}
@@ -529,6 +552,8 @@ func TestRenderRejectsBadValues(t *testing.T) {
 		"digest without algorithm":     {map[string]any{"image": map[string]any{"digest": "4d2c1f0e"}}, "must look like sha256:"},
 		"min above max":                {map[string]any{"autoscaling": map[string]any{"minReplicas": 7, "maxReplicas": 6}}, "must not exceed"},
 		"external secret without data": {map[string]any{"externalSecrets": map[string]any{"enabled": true}}, "at least one entry"},
+		"dns weight out of range": {map[string]any{"ingress": map[string]any{"enabled": true, "host": "a.example.com", "certificateArn": "arn:aws:acm:x",
+			"dns": map[string]any{"weight": 300}}}, "between 0 and 255"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
