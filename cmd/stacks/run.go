@@ -47,10 +47,16 @@ func runCommand(ctx context.Context, action string, args []string) error {
 	if err := report(sum, f); err != nil {
 		return err
 	}
+	return exitFor(sum)
+}
+
+// exitFor maps a summary to the command's exit: 1 when a stack failed or was skipped, 2 when drift
+// found changes (and nothing failed), else success.
+func exitFor(sum *stackrun.Summary) error {
 	switch {
 	case !sum.OK():
-		return &exitError{code: 1, err: fmt.Errorf("%s: %d failed, %d skipped", action, sum.Count(stackrun.StatusFailed), sum.Count(stackrun.StatusSkipped))}
-	case action == "drift" && len(sum.Drifted()) > 0:
+		return &exitError{code: 1, err: fmt.Errorf("%s: %d failed, %d skipped", sum.Action, sum.Count(stackrun.StatusFailed), sum.Count(stackrun.StatusSkipped))}
+	case sum.Action == stackrun.ActionDrift && len(sum.Drifted()) > 0:
 		return &exitError{code: 2, err: fmt.Errorf("drift found in %v", sum.Drifted())}
 	}
 	return nil

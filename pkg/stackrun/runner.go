@@ -108,6 +108,7 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.applyDefaults()
+	r.ignoreDeliveryDir()
 	if r.exec = opts.Executor; r.exec == nil {
 		if r.exec, err = NewLocalExecutor(env.Root, r.binary()); err != nil {
 			return nil, err

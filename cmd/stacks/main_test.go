@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/platformteam/delivery/pkg/stackrun"
+)
+
+// capture runs the CLI and returns what it printed on stdout.
+func capture(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	runErr := run(context.Background(), args)
+	os.Stdout = old
+	w.Close()
+	out, _ := io.ReadAll(r)
+	return string(out), runErr
+}
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestLintExitCodes(t *testing.T) {
+	out, err := capture(t, "lint", "--root", "../../pkg/blueprint/testdata/good")
+	if exitCode(err) != 0 || !strings.Contains(out, "0 errors, 0 warnings") {
+		t.Fatalf("good tree: exit %d, output %q", exitCode(err), out)
+	}
+	out, err = capture(t, "lint", "--root", "../../pkg/blueprint/testdata/bad", "--json")
+	if exitCode(err) != 1 {
+		t.Fatalf("bad tree must exit 1, got %v", err)
+	}
+	var v struct {
+		Errors   int `json:"errors"`
+		Findings []struct {
+			Rule string `json:"rule"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Errors == 0 {
+		t.Fatalf("json output %q (%v)", out, err)
+	}
+}
+
+func TestGraphFormats(t *testing.T) {
+	out, err := capture(t, "graph", "--root", "../../pkg/blueprint/testdata/good", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Order []string `json:"order"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || strings.Join(v.Order, ",") != "core/net,core/app" {
+		t.Fatalf("graph json %q (%v)", out, err)
+	}
+	out, err = capture(t, "graph", "--root", "../../pkg/blueprint/testdata/good", "--format", "dot")
+	if err != nil || !strings.Contains(out, `"core/app" -> "core/net"`) {
+		t.Fatalf("dot %q (%v)", out, err)
+	}
+	if _, err := capture(t, "graph", "--root", "../../pkg/blueprint/testdata/good", "--format", "svg"); err == nil {
+		t.Fatal("an unknown format must be refused")
+	}
+}
+
+func TestRunCommandsRejectBadInputBeforeRunning(t *testing.T) {
+	cases := map[string][]string{
+		"no env":          {"plan", "--root", "../../pkg/stackrun/testdata/diamond"},
+		"unknown env":     {"apply", "--root", "../../pkg/stackrun/testdata/diamond", "--env", "nope"},
+		"missing backend": {"plan", "--root", "../../pkg/stackrun/testdata/diamond", "--env", "it"}, // backend.hcl is written by the tests
+		"stray argument":  {"drift", "--env", "it", "extra"},
+		"unknown command": {"destroy"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := capture(t, args...); exitCode(err) != 1 {
+				t.Fatalf("want exit 1, got %v", err)
+			}
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	ok := &stackrun.Summary{Action: stackrun.ActionDrift, Stacks: []stackrun.StackResult{{Stack: "a", Status: stackrun.StatusSucceeded}}}
+	if err := exitFor(ok); err != nil {
+		t.Fatalf("clean drift: %v", err)
+	}
+	drifted := &stackrun.Summary{Action: stackrun.ActionDrift, Stacks: []stackrun.StackResult{{Stack: "a", Status: stackrun.StatusSucceeded, Drifted: true}}}
+	if exitCode(exitFor(drifted)) != 2 {
+		t.Fatal("drift must exit 2")
+	}
+	failed := &stackrun.Summary{Action: stackrun.ActionDrift, Stacks: []stackrun.StackResult{
+		{Stack: "a", Status: stackrun.StatusSucceeded, Drifted: true}, {Stack: "b", Status: stackrun.StatusFailed}}}
+	if exitCode(exitFor(failed)) != 1 {
+		t.Fatal("a failure outranks drift")
+	}
+}
