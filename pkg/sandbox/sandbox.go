@@ -79,6 +79,9 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if warning := backendWarning(terraform); warning != "" {
+		fmt.Fprintln(out, warning)
+	}
 
 	pki := kubePKI{dir: filepath.Join(l.KubeDir(), "pki")}
 	if err := pki.ensure(); err != nil {
@@ -113,7 +116,7 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	}
 
 	vars := clientEnv(l, env, terraform)
-	seeded, err := SeedAWS(ctx, vars, env, pki)
+	seeded, err := SeedAWS(ctx, vars, env)
 	if err != nil {
 		return nil, fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
 	}

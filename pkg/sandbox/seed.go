@@ -41,7 +41,7 @@ func sandboxAWSConfig(vars EnvFile) aws.Config {
 // (the AWS Terraform provider cannot be obtained offline, so the stacks cannot create them here).
 // It only creates what is missing and never changes what exists, so a service the release engine
 // has since updated keeps its state. Running it twice is a no-op the second time.
-func SeedAWS(ctx context.Context, vars EnvFile, env *environment.Environment, pki kubePKI) (Seeded, error) {
+func SeedAWS(ctx context.Context, vars EnvFile, env *environment.Environment) (Seeded, error) {
 	cfg := sandboxAWSConfig(vars)
 	var done Seeded
 	names := newSeedNames(env)
@@ -55,7 +55,7 @@ func SeedAWS(ctx context.Context, vars EnvFile, env *environment.Environment, pk
 		{"SSM parameters", func() error { return seedParameters(ctx, cfg, names, &done) }},
 		{"ECR repository", func() error { return seedECR(ctx, cfg, names, &done) }},
 		{"ECS cluster, task definition and service", func() error { return seedECS(ctx, cfg, names, &done) }},
-		{"EKS cluster record", func() error { return seedEKS(ctx, cfg, names, pki, &done) }},
+		{"EKS cluster record", func() error { return seedEKS(ctx, cfg, names, &done) }},
 	}
 	for _, step := range steps {
 		if err := step.run(); err != nil {

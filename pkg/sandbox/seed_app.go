@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -99,7 +98,7 @@ func seedECR(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) er
 
 // seedEKS records the EKS cluster. moto invents the endpoint and CA of the record; clients of the
 // local environment reach the real local API server through endpoints.kubeconfig instead.
-func seedEKS(ctx context.Context, cfg aws.Config, n *seedNames, pki kubePKI, done *Seeded) error {
+func seedEKS(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) error {
 	client := eks.NewFromConfig(cfg)
 	name := n.env.EKS.Cluster
 	_, err := client.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
@@ -109,9 +108,6 @@ func seedEKS(ctx context.Context, cfg aws.Config, n *seedNames, pki kubePKI, don
 		return nil
 	case !errors.As(err, &missing):
 		return fmt.Errorf("describe cluster %s: %w", name, err)
-	}
-	if _, err := os.Stat(pki.CACert()); err != nil {
-		return fmt.Errorf("cluster CA missing: %w", err)
 	}
 	if _, err := client.CreateCluster(ctx, &eks.CreateClusterInput{
 		Name:    aws.String(name),

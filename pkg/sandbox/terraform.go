@@ -76,6 +76,16 @@ func probeTerraform(ctx context.Context, path, flavor string) terraformCandidate
 	return c
 }
 
+// backendWarning explains when a terraform can run but cannot read the local backend.hcl.
+func backendWarning(tf TerraformBinary) string {
+	v, err := version.NewVersion(tf.Version)
+	if err != nil || !v.LessThan(version.Must(version.NewVersion(BackendTerraformVersion))) {
+		return ""
+	}
+	return fmt.Sprintf("warning: %s %s is older than %s: it cannot read environments/local/backend.hcl (endpoints block, use_lockfile); "+
+		"put terraform >= %s or tofu >= %s on PATH for the stack engine", tf.Flavor, tf.Version, BackendTerraformVersion, BackendTerraformVersion, BackendTerraformVersion)
+}
+
 // findTerraform returns a usable terraform/tofu from PATH, or builds terraform
 // TerraformFallbackVersion into the cache.
 func findTerraform(ctx context.Context, l Layout, progress io.Writer) (TerraformBinary, error) {

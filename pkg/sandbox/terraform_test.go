@@ -47,3 +47,12 @@ func TestParseTerraformVersionJSON(t *testing.T) {
 		t.Errorf("text output accepted: %v", err)
 	}
 }
+
+func TestBackendWarning(t *testing.T) {
+	if w := backendWarning(TerraformBinary{Flavor: "terraform", Version: "1.5.7"}); !strings.Contains(w, "backend.hcl") {
+		t.Errorf("terraform 1.5.7: warning %q, want one about backend.hcl", w)
+	}
+	if w := backendWarning(TerraformBinary{Flavor: "terraform", Version: "1.11.4"}); w != "" {
+		t.Errorf("terraform 1.11.4: unexpected warning %q", w)
+	}
+}

@@ -9,8 +9,11 @@ const (
 	// TerraformFallbackVersion is built from the Go proxy when no terraform or tofu >= MinTerraformVersion
 	// is on PATH (the last MPL-licensed terraform release).
 	TerraformFallbackVersion = "v1.5.7"
-	// MinTerraformVersion is the oldest terraform/tofu the stack engine supports (S3 backend endpoints block).
+	// MinTerraformVersion is the oldest terraform/tofu the sandbox accepts from PATH.
 	MinTerraformVersion = "1.5.0"
+	// BackendTerraformVersion is the oldest terraform/tofu that reads environments/local/backend.hcl:
+	// its endpoints block needs 1.6 and use_lockfile needs 1.10. Older ones get a warning from up.
+	BackendTerraformVersion = "1.10.0"
 )
 
 // Loopback addresses of the sandbox's services (the sandbox contract in docs/CONVENTIONS.md).
