@@ -110,9 +110,14 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	r.applyDefaults()
 	r.ignoreDeliveryDir()
 	if r.exec = opts.Executor; r.exec == nil {
-		if r.exec, err = NewLocalExecutor(env.Root, r.binary()); err != nil {
+		local, err := NewLocalExecutor(env.Root, r.binary())
+		if err != nil {
 			return nil, err
 		}
+		if local.PluginCacheDir, err = pluginCacheDir(env.Root); err != nil {
+			return nil, err
+		}
+		r.exec = local
 	}
 	return r, nil
 }
@@ -249,4 +254,21 @@ func findingsError(title string, fs blueprint.Findings) error {
 		}
 	}
 	return errors.New(b.String())
+}
+
+// pluginCacheDir is TF_PLUGIN_CACHE_DIR when set, else <cache>/terraform/plugins where <cache> is
+// DELIVERY_CACHE_DIR or <root>/.cache (gitignored). Providers then download once for every stack.
+func pluginCacheDir(root string) (string, error) {
+	dir := os.Getenv("TF_PLUGIN_CACHE_DIR")
+	if dir == "" {
+		cache := os.Getenv("DELIVERY_CACHE_DIR")
+		if cache == "" {
+			cache = filepath.Join(root, ".cache")
+		}
+		dir = filepath.Join(cache, "terraform", "plugins")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create the terraform plugin cache %s (set TF_PLUGIN_CACHE_DIR elsewhere): %w", dir, err)
+	}
+	return dir, nil
 }
