@@ -1,7 +1,8 @@
 # CI identities and platform controllers of development.
 # The repository whose GitHub Actions jobs (bound to the "development" environment) assume the CI roles.
 github_repository = "platformteam/delivery"
-# The account's GitHub OIDC provider is created once; set false where another environment owns it.
+# One OIDC provider per account: each environment has its own account here. Set false when several
+# environments share an account and another one already created it.
 create_github_oidc_provider = true
 
 # API endpoint access for CI runners and the VPN (placeholder range: replace it).

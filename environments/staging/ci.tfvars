@@ -1,8 +1,9 @@
 # CI identities and platform controllers of staging.
 # The repository whose GitHub Actions jobs (bound to the "staging" environment) assume the CI roles.
 github_repository = "platformteam/delivery"
-# The account's GitHub OIDC provider is created once; set false where another environment owns it.
-create_github_oidc_provider = false
+# One OIDC provider per account: each environment has its own account here. Set false when several
+# environments share an account and another one already created it.
+create_github_oidc_provider = true
 
 # API endpoint access for CI runners and the VPN (placeholder range: replace it).
 eks_public_access_cidrs = ["203.0.113.0/24"]

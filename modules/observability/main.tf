@@ -13,11 +13,56 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, so the topic gets a
+# customer managed key whose policy lets CloudWatch (and only through SNS) use it.
+data "aws_iam_policy_document" "topic_key" {
+  count = var.create_alarm_topic ? 1 : 0
+
+  statement {
+    sid       = "AccountIamDelegation"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarms"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "topic" {
+  count = var.create_alarm_topic ? 1 : 0
+
+  description             = "Alarm topic ${var.name}-alarms"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.topic_key[0].json
+
+  tags = var.tags
+}
+
 resource "aws_sns_topic" "alarms" {
   count = var.create_alarm_topic ? 1 : 0
 
   name              = "${var.name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  kms_master_key_id = aws_kms_key.topic[0].arn
 
   tags = var.tags
 }
