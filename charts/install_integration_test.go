@@ -22,7 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/release"
+	helmrelease "helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -141,7 +141,7 @@ func TestChartInstallsOnSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	if rel.Info.Status != release.StatusDeployed {
+	if rel.Info.Status != helmrelease.StatusDeployed {
 		t.Fatalf("install status %s", rel.Info.Status)
 	}
 	dep, err := client.AppsV1().Deployments(ns).Get(ctx, release, metav1.GetOptions{})
