@@ -549,7 +549,9 @@ func TestRenderRejectsBadValues(t *testing.T) {
 	}{
 		"ingress without certificate":  {map[string]any{"ingress": map[string]any{"enabled": true, "host": "a.example.com"}}, "ingress.certificateArn is required"},
 		"ingress without host":         {map[string]any{"ingress": map[string]any{"enabled": true, "certificateArn": "arn:aws:acm:x"}}, "ingress.host is required"},
-		"digest without algorithm":     {map[string]any{"image": map[string]any{"digest": "4d2c1f0e"}}, "must look like sha256:"},
+		"secret entry without key":     {map[string]any{"externalSecrets": map[string]any{"enabled": true, "data": []any{map[string]any{"envName": "X"}}}}, "remoteKey"},
+		"typo in pull policy":          {map[string]any{"image": map[string]any{"pullPolicy": "Allways"}}, "pullPolicy"},
+		"digest without algorithm":     {map[string]any{"image": map[string]any{"digest": "4d2c1f0e"}}, "/image/digest"},
 		"min above max":                {map[string]any{"autoscaling": map[string]any{"minReplicas": 7, "maxReplicas": 6}}, "must not exceed"},
 		"external secret without data": {map[string]any{"externalSecrets": map[string]any{"enabled": true}}, "at least one entry"},
 		"dns weight out of range": {map[string]any{"ingress": map[string]any{"enabled": true, "host": "a.example.com", "certificateArn": "arn:aws:acm:x",
