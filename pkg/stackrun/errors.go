@@ -29,7 +29,11 @@ func (e *LockHeldError) Error() string {
 	if e.ID != "" {
 		msg += fmt.Sprintf(" (lock ID %s)", e.ID)
 	}
-	return msg + fmt.Sprintf("; wait for that run to finish and retry (or pass --lock-timeout); if it died, run `%s force-unlock %s` in the stack", e.Binary, e.ID)
+	msg += "; wait for that run to finish and retry (or pass --lock-timeout)"
+	if e.ID != "" {
+		msg += fmt.Sprintf("; if it died, run `%s force-unlock %s` in the stack", e.Binary, e.ID)
+	}
+	return msg
 }
 
 // UpstreamMissingError means a remote state the stack reads has never been applied.

@@ -143,14 +143,18 @@ func (r *Runner) applyDefaults() {
 	}
 }
 
-func (r *Runner) binary() string {
-	if r.opts.Binary != "" {
-		return r.opts.Binary
+func (r *Runner) binary() string { return BinaryFor(r.opts.Binary, r.env) }
+
+// BinaryFor picks the terraform binary: the flag, else $TF_BINARY, else the environment's
+// terraform.binary ("terraform" or "tofu"). Executors other than LocalExecutor use it too.
+func BinaryFor(flag string, env *environment.Environment) string {
+	if flag != "" {
+		return flag
 	}
 	if b := os.Getenv("TF_BINARY"); b != "" {
 		return b
 	}
-	return r.env.Terraform.Binary
+	return env.Terraform.Binary
 }
 
 // Selected returns the stacks this runner acts on, in dependency order.

@@ -267,3 +267,19 @@ func TestOutputsHideSensitiveValues(t *testing.T) {
 		t.Fatal("a sensitive value leaked")
 	}
 }
+
+func TestInterruptStartsNothingNew(t *testing.T) {
+	fake := newFake()
+	r, _ := newRunner(t, fixtureRepo(t, diamondChain, nil), fake, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sum := r.Apply(ctx)
+	if len(fake.calls) != 0 {
+		t.Fatalf("terraform ran after the interrupt: %d calls", len(fake.calls))
+	}
+	for _, res := range sum.Stacks {
+		if res.Status != StatusSkipped || res.Outcome != "not started" {
+			t.Fatalf("%s: %+v", res.Stack, res)
+		}
+	}
+}

@@ -41,6 +41,16 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 			if _, ok := results[id]; ok || !started[id].IsZero() {
 				continue
 			}
+			if ctx.Err() != nil && running == 0 {
+				res := StackResult{Stack: id, Action: action, Status: StatusSkipped, Outcome: "not started",
+					Error: "interrupted before it started: " + ctx.Err().Error(), Selected: r.reasons[id]}
+				results[id] = res
+				r.printBlock(res, nil)
+				continue
+			}
+			if ctx.Err() != nil {
+				continue // interrupted: start nothing new, wait for the running stacks to stop
+			}
 			ready, blocker := r.readiness(id, selected, results)
 			if blocker != "" {
 				res := StackResult{Stack: id, Action: action, Status: StatusSkipped, Outcome: "skipped", SkippedBecause: blocker, Selected: r.reasons[id]}
