@@ -13,7 +13,7 @@ variable "cidr_block" {
   type        = string
 
   validation {
-    condition     = can(cidrnetmask(var.cidr_block)) && tonumber(split("/", var.cidr_block)[1]) <= 20
+    condition     = can(cidrnetmask(var.cidr_block)) && try(tonumber(split("/", var.cidr_block)[1]) <= 20, false)
     error_message = "cidr_block must be a valid IPv4 CIDR no smaller than /20."
   }
 }
