@@ -201,3 +201,44 @@ func editState(t *testing.T, raw []byte, edit func(map[string]any)) string {
 	}
 	return string(out)
 }
+
+func TestIntegrationFirstPlanOfAFreshEnvironmentIsPendingNotFailed(t *testing.T) {
+	root, _ := itFixture(t, "diamond")
+	r, out := itRunner(t, root, nil)
+	sum := r.Plan(context.Background())
+	if !sum.OK() {
+		t.Fatalf("a first plan must not fail:\n%s\n%s", sum.Markdown(), out)
+	}
+	want := map[string]Status{"core/net": StatusSucceeded, "misc/lone": StatusSucceeded, "core/left": StatusPending,
+		"core/right": StatusPending, "core/join": StatusPending, "app/one": StatusPending, "app/two": StatusPending}
+	for stack, status := range want {
+		if res, _ := sum.Result(stack); res.Status != status {
+			t.Errorf("%s: %+v, want %s", stack, res, status)
+		}
+	}
+	if left, _ := sum.Result("core/left"); left.SkippedBecause != "core/net" {
+		t.Errorf("core/left waits for %q", left.SkippedBecause)
+	}
+	if !strings.Contains(sum.Markdown(), "⏳ pending upstream apply") {
+		t.Errorf("markdown:\n%s", sum.Markdown())
+	}
+}
+
+func TestIntegrationPlanNotesWhichUpstreamMakesItStale(t *testing.T) {
+	ctx := context.Background()
+	root, _ := itFixture(t, "diamond")
+	r, out := itRunner(t, root, nil)
+	mustSucceed(t, r.Apply(ctx), out)
+	if err := os.WriteFile(filepath.Join(root, "environments", "it", "values.tfvars"), []byte("seed = \"n4\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, out = itRunner(t, root, func(o *Options) { o.Stacks = []string{"core/net", "core/left"} })
+	sum := r.Plan(ctx)
+	mustSucceed(t, sum, out)
+	if net, _ := sum.Result("core/net"); net.OutputChanges != 1 || net.Change != 1 {
+		t.Fatalf("core/net: %+v", net)
+	}
+	if left, _ := sum.Result("core/left"); !strings.Contains(left.Note, "core/net") || left.HasChanges() {
+		t.Fatalf("core/left should have no changes yet and a note naming core/net: %+v", left)
+	}
+}

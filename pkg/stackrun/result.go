@@ -25,6 +25,10 @@ const (
 	StatusFailed    Status = "failed"
 	// StatusSkipped means the stack did not run because an upstream failed or was skipped.
 	StatusSkipped Status = "skipped"
+	// StatusPending (plan only) means the stack cannot be planned yet because an upstream planned in
+	// the same run has not created the state it reads; it is planned after that upstream is applied.
+	// It is not a failure.
+	StatusPending Status = "pending"
 )
 
 // StackResult is one stack's line in the summary.
@@ -50,6 +54,8 @@ type StackResult struct {
 	Outputs map[string]json.RawMessage `json:"outputs,omitempty"`
 	// Selected says why the stack was selected with --changed-since.
 	Selected string `json:"selected_because,omitempty"`
+	// Note is advice that is not an error, e.g. that a plan will go stale once an upstream is applied.
+	Note string `json:"note,omitempty"`
 	err      error
 }
 

@@ -54,6 +54,9 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 			ready, blocker := r.readiness(id, selected, results)
 			if blocker != "" {
 				res := StackResult{Stack: id, Action: action, Status: StatusSkipped, Outcome: "skipped", SkippedBecause: blocker, Selected: r.reasons[id]}
+				if results[blocker].Status == StatusPending {
+					res.Status, res.Outcome = StatusPending, pendingOutcome
+				}
 				results[id] = res
 				r.printBlock(res, nil)
 				continue
@@ -124,7 +127,7 @@ func (r *Runner) printBlock(res StackResult, log []byte) {
 	defer r.printMu.Unlock()
 	var b strings.Builder
 	head := fmt.Sprintf("── %s · %s · %s", res.Stack, res.Action, res.Outcome)
-	if res.Status != StatusSkipped && (res.Action == ActionPlan || res.Action == ActionApply || res.Action == ActionDrift) {
+	if res.Status != StatusSkipped && res.Status != StatusPending && (res.Action == ActionPlan || res.Action == ActionApply || res.Action == ActionDrift) {
 		head += fmt.Sprintf(" · +%d ~%d -%d", res.Add, res.Change, res.Destroy)
 	}
 	if res.Duration > 0 {
@@ -136,6 +139,8 @@ func (r *Runner) printBlock(res StackResult, log []byte) {
 		b.WriteString("\n")
 	}
 	switch {
+	case res.Status == StatusPending:
+		fmt.Fprintf(&b, "pending: plan this stack after %s is applied\n", res.SkippedBecause)
 	case res.SkippedBecause != "":
 		fmt.Fprintf(&b, "skipped: upstream %s did not succeed\n", res.SkippedBecause)
 	case res.Error != "":

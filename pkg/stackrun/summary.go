@@ -72,14 +72,22 @@ func (s *Summary) Markdown() string {
 	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range s.Stacks {
 		details := r.Error
-		if r.SkippedBecause != "" {
+		switch {
+		case r.Status == StatusPending:
+			details = "plan after " + r.SkippedBecause + " is applied"
+		case r.SkippedBecause != "":
 			details = "upstream " + r.SkippedBecause + " did not succeed"
+		case details == "":
+			details = r.Note
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %d | %d | %s | %s |\n", r.Stack, r.Action, resultCell(r),
 			r.Add, r.Change, r.Destroy, r.Duration.Round(100*time.Millisecond), mdEscape(details))
 	}
 	fmt.Fprintf(&b, "\n%d stacks in %s (parallelism %d): %d succeeded, %d failed, %d skipped",
 		len(s.Stacks), s.Duration.Round(100*time.Millisecond), s.Parallelism, s.Count(StatusSucceeded), s.Count(StatusFailed), s.Count(StatusSkipped))
+	if n := s.Count(StatusPending); n > 0 {
+		fmt.Fprintf(&b, ", %d pending an upstream apply", n)
+	}
 	if s.Action == ActionDrift {
 		fmt.Fprintf(&b, ", %d drifted", len(s.Drifted()))
 	}
@@ -92,7 +100,9 @@ func resultCell(r StackResult) string {
 	case StatusFailed:
 		return "❌ " + r.Outcome
 	case StatusSkipped:
-		return "⏭️ skipped"
+		return "⏭️ " + r.Outcome
+	case StatusPending:
+		return "⏳ " + r.Outcome
 	}
 	if r.Drifted {
 		return "⚠️ drifted"
