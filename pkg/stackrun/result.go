@@ -56,7 +56,7 @@ type StackResult struct {
 	Selected string `json:"selected_because,omitempty"`
 	// Note is advice that is not an error, e.g. that a plan will go stale once an upstream is applied.
 	Note string `json:"note,omitempty"`
-	err      error
+	err  error
 }
 
 // Err returns the Go error behind a failed result (nil otherwise), for errors.As checks.
