@@ -141,6 +141,10 @@ func assess(svc *types.Service, taskDefinition string, sawOurs *bool) (string, b
 
 func describeService(ctx context.Context, api API, cluster, service string) (*types.Service, error) {
 	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{service}})
+	var nf *types.ClusterNotFoundException
+	if errors.As(err, &nf) {
+		return nil, fmt.Errorf("ECS cluster %s not found (check ecs.cluster in delivery.yaml and the region)", cluster)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
 	}
