@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/pipeline"
+)
+
+// The whole pipeline: (optionally) apply the infrastructure, build the image once, publish it,
+// deploy the same digest to ECS and to EKS, verify what runs, and print what changed — stacks, digest,
+// task definition old → new, Helm revision old → new, and each step's duration.
+// +cache="never"
+func (m *Delivery) Deploy(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// Apply the Terraform stacks first.
+	// +optional
+	infra bool,
+	// text, markdown or json.
+	// +default="text"
+	format Format,
+) (string, error) {
+	if err := format.check(); err != nil {
+		return "", err
+	}
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	if _, err := m.commit(ctx); err != nil {
+		return "", err
+	}
+	run := pipeline.New(e.Name)
+	fail := func(err error) (string, error) {
+		return "", fmt.Errorf("%w\n\n%s", err, run.Text())
+	}
+
+	if infra {
+		err := run.Step("infra", func() (string, bool, error) {
+			var log bytes.Buffer
+			r, err := m.stackRunner(ctx, e, nil, nil, &log)
+			if err != nil {
+				return "", false, err
+			}
+			s := r.Apply(ctx)
+			run.Stacks = stackChanges(s)
+			changed := 0
+			for _, st := range s.Stacks {
+				if st.HasChanges() {
+					changed++
+				}
+			}
+			if !s.OK() {
+				return fmt.Sprintf("%d stacks failed", s.Count("failed")), changed > 0, fmt.Errorf("apply failed:\n%s", s.Markdown())
+			}
+			return fmt.Sprintf("%d of %d stacks changed", changed, len(s.Stacks)), changed > 0, nil
+		})
+		if err != nil {
+			return fail(err)
+		}
+	} else {
+		run.Skip("infra", "not requested (--infra)")
+	}
+
+	var art string
+	if err := run.Step("publish", func() (string, bool, error) {
+		var err error
+		if art, err = m.publish(ctx, e); err != nil {
+			return "", false, err
+		}
+		a, err := artifact.Parse([]byte(art))
+		if err != nil {
+			return "", false, err
+		}
+		run.Image = &pipeline.Image{Ref: a.Ref(), Digest: a.Digest, CommitSHA: a.CommitSHA}
+		return a.Ref(), true, nil
+	}); err != nil {
+		return fail(err)
+	}
+	artFile := dag.Directory().WithNewFile("artifact.json", art).File("artifact.json")
+
+	if err := run.Step("deploy-ecs", func() (string, bool, error) {
+		r, err := m.deployECS(ctx, e, artFile)
+		changed := r.Outcome != "unchanged"
+		ro := pipeline.Rollout{Target: "ecs", What: "task definition", Old: r.Previous, New: r.Running, Changed: changed && err == nil}
+		if r.New != "" && err == nil {
+			ro.New = r.New
+		}
+		run.Rollouts = append(run.Rollouts, ro)
+		return strings.TrimSpace(ecsLine(r)), changed, err
+	}); err != nil {
+		run.Skip("deploy-eks", "deploy-ecs failed")
+		return fail(err)
+	}
+
+	if err := run.Step("deploy-eks", func() (string, bool, error) {
+		r, err := m.deployEKS(ctx, e, artFile)
+		changed := r.Outcome != "unchanged"
+		run.Rollouts = append(run.Rollouts, pipeline.Rollout{Target: "eks", What: "helm revision",
+			Old: revision(r.Old), New: revision(max(r.New, r.Current)), Changed: changed && err == nil})
+		return strings.TrimSpace(helmLine(r)), changed, err
+	}); err != nil {
+		return fail(err)
+	}
+
+	if err := run.Step("verify", func() (string, bool, error) {
+		line, err := m.verify(ctx, e, artFile)
+		run.Verified = err == nil
+		return strings.TrimSpace(line), false, err
+	}); err != nil {
+		return fail(err)
+	}
+
+	switch format {
+	case FormatMarkdown:
+		return run.Markdown(), nil
+	case FormatJSON:
+		rep := run.Report()
+		rep.Outputs["artifact"] = strings.TrimSpace(art)
+		b, err := json.MarshalIndent(rep, "", "  ")
+		return string(b) + "\n", err
+	default:
+		return run.Text(), nil
+	}
+}

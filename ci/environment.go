@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"dagger/delivery/internal/dagger"
+
+	"github.com/platformteam/delivery/pkg/environment"
+)
+
+// srcRoot is where the repository is mounted in every container.
+const srcRoot = "/src"
+
+// environmentNames lists environments/<name>/ folders that hold a delivery.yaml.
+func (m *Delivery) environmentNames(ctx context.Context) ([]string, error) {
+	entries, err := m.Source.Directory(environment.Dir).Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list %s/: %w", environment.Dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		name := strings.TrimSuffix(e, "/")
+		if name == e { // a file, not a folder
+			continue
+		}
+		if _, err := m.Source.File(environment.Dir + "/" + name + "/" + environment.FileName).Name(ctx); err == nil {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
+
+// environment loads and validates environments/<name>/ from the source, and checks that what the
+// environment needs was passed (credentials, sandbox services) — before any step runs.
+func (m *Delivery) environment(ctx context.Context, name string) (*environment.Environment, error) {
+	if err := environment.CheckName(name); err != nil {
+		return nil, err
+	}
+	folder := m.Source.Directory(environment.Dir + "/" + name)
+	raw, err := folder.File(environment.FileName).Contents(ctx)
+	if err != nil {
+		known, _ := m.environmentNames(ctx)
+		return nil, environment.Unknown(name, known)
+	}
+	files, err := folder.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list %s/%s: %w", environment.Dir, name, err)
+	}
+	env, err := environment.FromFolder(name, []byte(raw), files)
+	if err != nil {
+		return nil, err
+	}
+	env.Root = srcRoot
+	if m.Region != "" {
+		env.Region = m.Region
+	}
+	if m.GoImage != "" {
+		env.Images.Go = m.GoImage
+	}
+	if m.ToolsImage != "" {
+		env.Images.Tools = m.ToolsImage
+	}
+	if m.TerraformImage != "" {
+		env.Images.Terraform = m.TerraformImage
+	}
+	if err := m.checkAccess(env); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// checkAccess fails early when the environment cannot be reached with what was passed.
+func (m *Delivery) checkAccess(env *environment.Environment) error {
+	if env.Local() {
+		var missing []string
+		if m.AwsEndpoint == nil {
+			missing = append(missing, "--aws-endpoint tcp://"+hostPort(env.Endpoints.AWS))
+		}
+		if m.KubeAPI == nil {
+			missing = append(missing, "--kube-api tcp://127.0.0.1:6443")
+		}
+		if m.Kubeconfig == nil {
+			missing = append(missing, "--kubeconfig file://"+env.Endpoints.Kubeconfig)
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("environment %q runs against the local sandbox: pass %s (scripts/dagger-local.sh does)", env.Name, strings.Join(missing, " "))
+		}
+		return nil
+	}
+	keys := m.AwsAccessKeyID != nil && m.AwsSecretAccessKey != nil
+	if !keys && m.AwsConfig == nil {
+		return fmt.Errorf("missing AWS credentials for environment %q: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY [--aws-session-token env://AWS_SESSION_TOKEN], or --aws-config file://$HOME/.aws/config --aws-profile NAME", env.Name)
+	}
+	if (m.AwsAccessKeyID == nil) != (m.AwsSecretAccessKey == nil) {
+		return fmt.Errorf("pass both --aws-access-key-id and --aws-secret-access-key, or neither")
+	}
+	return nil
+}
+
+// Aliases under which local sandbox services are bound into containers.
+const (
+	awsAlias  = "aws"
+	kubeAlias = "kubernetes"
+	regAlias  = "registry"
+)
+
+// withAWS gives a container the environment's AWS access: region, credentials as secrets, and for the
+// local sandbox the AWS endpoint bound as a service.
+func (m *Delivery) withAWS(ctr *dagger.Container, env *environment.Environment) *dagger.Container {
+	ctr = ctr.WithEnvVariable("AWS_REGION", env.Region).WithEnvVariable("AWS_DEFAULT_REGION", env.Region)
+	if env.Local() {
+		// moto accepts any credentials; these are not secrets.
+		return ctr.
+			WithServiceBinding(awsAlias, m.AwsEndpoint).
+			WithEnvVariable("AWS_ENDPOINT_URL", rebase(env.Endpoints.AWS, awsAlias)).
+			WithEnvVariable("AWS_ACCESS_KEY_ID", "test").
+			WithEnvVariable("AWS_SECRET_ACCESS_KEY", "test")
+	}
+	if m.AwsAccessKeyID != nil {
+		ctr = ctr.WithSecretVariable("AWS_ACCESS_KEY_ID", m.AwsAccessKeyID).
+			WithSecretVariable("AWS_SECRET_ACCESS_KEY", m.AwsSecretAccessKey)
+	}
+	if m.AwsSessionToken != nil {
+		ctr = ctr.WithSecretVariable("AWS_SESSION_TOKEN", m.AwsSessionToken)
+	}
+	if m.AwsConfig != nil {
+		ctr = ctr.WithMountedSecret("/root/.aws/config", m.AwsConfig).
+			WithEnvVariable("AWS_CONFIG_FILE", "/root/.aws/config").
+			WithEnvVariable("AWS_SHARED_CREDENTIALS_FILE", "/root/.aws/config")
+		if m.AwsProfile != "" {
+			ctr = ctr.WithEnvVariable("AWS_PROFILE", m.AwsProfile)
+		}
+	}
+	return ctr
+}
+
+// withKube gives a container access to the environment's cluster: a given kubeconfig (the sandbox's,
+// rewritten to reach the apiserver through its service alias), or none — then the release engine builds
+// one from eks:DescribeCluster with a token of its own.
+func (m *Delivery) withKube(ctx context.Context, ctr *dagger.Container, env *environment.Environment) (*dagger.Container, error) {
+	if m.Kubeconfig == nil {
+		return ctr, nil
+	}
+	if !env.Local() {
+		return ctr.WithMountedSecret("/root/.kube/config", m.Kubeconfig).WithEnvVariable("KUBECONFIG", "/root/.kube/config"), nil
+	}
+	plain, err := m.Kubeconfig.Plaintext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read --kubeconfig: %w", err)
+	}
+	rewritten, n := rewriteKubeServer(plain, kubeAlias)
+	if n == 0 {
+		return nil, fmt.Errorf("--kubeconfig has no loopback https server to rewrite; pass the sandbox's .sandbox/kube/kubeconfig")
+	}
+	secret := dag.SetSecret("delivery-kubeconfig-"+env.Name, rewritten)
+	return ctr.
+		WithServiceBinding(kubeAlias, m.KubeAPI).
+		WithMountedSecret("/root/.kube/config", secret).
+		WithEnvVariable("KUBECONFIG", "/root/.kube/config"), nil
+}
+
+// withRegistry binds the local sandbox registry into a container so registry checks can reach it.
+func (m *Delivery) withRegistry(ctr *dagger.Container, env *environment.Environment) *dagger.Container {
+	if !env.Local() || m.RegistryService == nil {
+		return ctr
+	}
+	_, port, _ := net.SplitHostPort(env.Endpoints.Registry)
+	return ctr.WithServiceBinding(regAlias, m.RegistryService).
+		WithEnvVariable("DELIVERY_REGISTRY_MIRROR", env.Endpoints.Registry+"="+regAlias+":"+port)
+}
+
+// rebase replaces the host of a URL by alias, keeping scheme and port: http://127.0.0.1:4566 → http://aws:4566.
+func rebase(raw, alias string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	if p := u.Port(); p != "" {
+		u.Host = alias + ":" + p
+	} else {
+		u.Host = alias
+	}
+	return u.String()
+}
+
+func hostPort(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
+
+// rewriteKubeServer points every loopback https server line of a kubeconfig at alias (same port).
+func rewriteKubeServer(kubeconfig, alias string) (string, int) {
+	lines := strings.Split(kubeconfig, "\n")
+	n := 0
+	for i, l := range lines {
+		trimmed := strings.TrimSpace(l)
+		if !strings.HasPrefix(trimmed, "server:") {
+			continue
+		}
+		server := strings.Trim(strings.TrimSpace(strings.TrimPrefix(trimmed, "server:")), `"'`)
+		u, err := url.Parse(server)
+		if err != nil || u.Scheme != "https" {
+			continue
+		}
+		h := u.Hostname()
+		if h != "127.0.0.1" && h != "localhost" && h != "::1" {
+			continue
+		}
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		lines[i] = indent + "server: " + rebase(server, alias)
+		n++
+	}
+	return strings.Join(lines, "\n"), n
+}

@@ -1,0 +1,134 @@
+// The delivery pipeline as Dagger functions: the same build → publish → deploy (ECS + EKS) → verify
+// runs on a laptop, in GitHub Actions and in AWS CodeBuild.
+//
+// Every function is thin: it wires containers, secrets, caches and services around the project's Go
+// engines (cmd/stacks for Terraform, cmd/release for images and deploys), which hold the logic and are
+// tested without an engine.
+//
+//	dagger call deploy --env staging
+//	dagger call plan --env staging --changed-files changed.txt
+//	dagger call rollback --env production --target eks
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"dagger/delivery/internal/dagger"
+)
+
+// Delivery holds what every function needs: the source, credentials and (for the local sandbox) the
+// host services the pipeline talks to.
+type Delivery struct {
+	// +private
+	Source *dagger.Directory
+	// +private
+	Commit string
+	// +private
+	AwsAccessKeyID *dagger.Secret
+	// +private
+	AwsSecretAccessKey *dagger.Secret
+	// +private
+	AwsSessionToken *dagger.Secret
+	// +private
+	AwsConfig *dagger.Secret
+	// +private
+	AwsProfile string
+	// +private
+	Region string
+	// +private
+	Kubeconfig *dagger.Secret
+	// +private
+	AwsEndpoint *dagger.Service
+	// +private
+	KubeAPI *dagger.Service
+	// +private
+	RegistryService *dagger.Service
+	// +private
+	GoImage string
+	// +private
+	ToolsImage string
+	// +private
+	TerraformImage string
+}
+
+// New configures the pipeline. Credentials are Dagger secrets (env://NAME, file://PATH, cmd://...), never
+// plain values; tool images default to the environment's delivery.yaml.
+func New(
+	// Repository root.
+	// +defaultPath="/"
+	// +ignore=[".git/objects", ".git/logs", ".git/hooks", ".git/index", ".git/lfs", ".cache", ".sandbox", "out", "bin", "**/.terraform", "**/*.tfstate", "**/*.tfplan"]
+	source *dagger.Directory,
+	// Full or short git commit to build and tag (CI: $GITHUB_SHA or $CODEBUILD_RESOLVED_SOURCE_VERSION).
+	// Default: read from the source's .git metadata.
+	// +optional
+	commit string,
+	// AWS access key id.
+	// +optional
+	awsAccessKeyID *dagger.Secret,
+	// AWS secret access key.
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+	// AWS session token (temporary credentials: OIDC, CodeBuild, SSO).
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// An AWS shared config/credentials file, used with --aws-profile instead of keys.
+	// +optional
+	awsConfig *dagger.Secret,
+	// Profile in --aws-config.
+	// +optional
+	awsProfile string,
+	// Region override (default: the environment's region).
+	// +optional
+	region string,
+	// Kubeconfig instead of eks:DescribeCluster (the local sandbox's cluster).
+	// +optional
+	kubeconfig *dagger.Secret,
+	// Host service for the AWS APIs of a local environment, e.g. tcp://127.0.0.1:4566.
+	// +optional
+	awsEndpoint *dagger.Service,
+	// Host service for the Kubernetes API of a local environment, e.g. tcp://127.0.0.1:6443.
+	// +optional
+	kubeAPI *dagger.Service,
+	// Host service for the plain-HTTP registry of a local environment, e.g. tcp://127.0.0.1:5000.
+	// +optional
+	registry *dagger.Service,
+	// Go toolchain image override.
+	// +optional
+	goImage string,
+	// Tool container base image override.
+	// +optional
+	toolsImage string,
+	// Terraform image override (binary at /bin/terraform or /bin/tofu).
+	// +optional
+	terraformImage string,
+) *Delivery {
+	return &Delivery{
+		Source:             source,
+		Commit:             strings.TrimSpace(commit),
+		AwsAccessKeyID:     awsAccessKeyID,
+		AwsSecretAccessKey: awsSecretAccessKey,
+		AwsSessionToken:    awsSessionToken,
+		AwsConfig:          awsConfig,
+		AwsProfile:         awsProfile,
+		Region:             region,
+		Kubeconfig:         kubeconfig,
+		AwsEndpoint:        awsEndpoint,
+		KubeAPI:            kubeAPI,
+		RegistryService:    registry,
+		GoImage:            goImage,
+		ToolsImage:         toolsImage,
+		TerraformImage:     terraformImage,
+	}
+}
+
+// List the environments this repository defines.
+func (m *Delivery) Environments(ctx context.Context) ([]string, error) {
+	return m.environmentNames(ctx)
+}
+
+// The pipeline's pinned tool versions.
+func (m *Delivery) Version() string {
+	return fmt.Sprintf("delivery pipeline (dagger %s)", daggerVersion)
+}

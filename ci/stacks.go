@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"dagger/delivery/internal/dagger"
+
+	"github.com/platformteam/delivery/pkg/blueprint"
+	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/ghactions"
+	"github.com/platformteam/delivery/pkg/pipeline"
+	"github.com/platformteam/delivery/pkg/stackgraph"
+	"github.com/platformteam/delivery/pkg/stackrun"
+)
+
+// Format selects how a function reports: text for a terminal, markdown for a PR comment or step
+// summary, json for the CI surface (a ghactions report read by `go run ./cmd/gha publish`).
+type Format string
+
+const (
+	FormatText     Format = "text"
+	FormatMarkdown Format = "markdown"
+	FormatJSON     Format = "json"
+)
+
+func (f Format) check() error {
+	switch f {
+	case FormatText, FormatMarkdown, FormatJSON:
+		return nil
+	}
+	return fmt.Errorf("--format %q: use text, markdown or json", f)
+}
+
+// stackSource is the source as terraform sees it in containers: for a local environment the backend
+// endpoints (and so the remote-state settings the engine derives from them) point at the AWS alias.
+func (m *Delivery) stackSource(ctx context.Context, env *environment.Environment) (*dagger.Directory, error) {
+	if !env.Local() {
+		return m.Source, nil
+	}
+	p := path.Join(environment.Dir, env.Name, "backend.hcl")
+	raw, err := m.Source.File(p).Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return m.Source.WithNewFile(p, strings.ReplaceAll(raw, env.Endpoints.AWS, rebase(env.Endpoints.AWS, awsAlias))), nil
+}
+
+// stackRunner prepares the stack engine for env: the engine runs here, in the module, over a copy of the
+// blueprint; terraform runs in containers through containerExecutor.
+func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment, stacks []string, changedFiles *dagger.File, out *bytes.Buffer) (*stackrun.Runner, error) {
+	src, err := m.stackSource(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	local, err := os.MkdirTemp("", "blueprint-")
+	if err != nil {
+		return nil, err
+	}
+	include := []string{environment.Dir + "/", "modules/", "stacks/"}
+	if root := path.Clean(env.Terraform.StacksRoot); root != "." {
+		include = append(include, root+"/")
+	}
+	if _, err := src.Filter(dagger.DirectoryFilterOpts{Include: include}).Export(ctx, local); err != nil {
+		return nil, fmt.Errorf("load the blueprint: %w", err)
+	}
+	if changedFiles != nil {
+		var changed []string
+		raw, err := changedFiles.Contents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read --changed-files: %w", err)
+		}
+		for _, l := range strings.Split(raw, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				changed = append(changed, l)
+			}
+		}
+		affected, err := affectedStacks(local, env, changed)
+		if err != nil {
+			return nil, err
+		}
+		if len(affected) == 0 {
+			return nil, errNoStacksAffected
+		}
+		stacks = affected
+	}
+	exec, err := newContainerExecutor(m.withAWS(m.toolbox(env, src), env), env.Terraform.Binary)
+	if err != nil {
+		return nil, err
+	}
+	return stackrun.New(ctx, stackrun.Options{
+		Root:         local,
+		Environment:  env.Name,
+		Stacks:       stacks,
+		Executor:     exec,
+		Binary:       env.Terraform.Binary,
+		Out:          out,
+		Progress:     os.Stderr,
+	})
+}
+
+// errNoStacksAffected means the path guard selected nothing: the change touches no stack.
+var errNoStacksAffected = errors.New("the change touches no stack and no module a stack uses: nothing to plan")
+
+// affectedStacks is the path guard: the stacks owning a changed file or using a changed module, plus all
+// their dependents.
+func affectedStacks(root string, env *environment.Environment, changed []string) ([]string, error) {
+	bp, err := blueprint.Load(filepath.Join(root, env.Terraform.StacksRoot))
+	if err != nil {
+		return nil, err
+	}
+	g, err := stackgraph.Build(bp)
+	if err != nil {
+		return nil, err
+	}
+	ids, _ := stackgraph.Affected(g, bp, path.Clean(env.Terraform.StacksRoot), env.Name, changed)
+	return ids, nil
+}
+
+// stackChanges turns an engine summary into the pipeline record's stack lines.
+func stackChanges(s *stackrun.Summary) []pipeline.StackChange {
+	var out []pipeline.StackChange
+	for _, r := range s.Stacks {
+		out = append(out, pipeline.StackChange{Stack: r.Stack, Action: string(r.Action), Add: r.Add, Change: r.Change, Destroy: r.Destroy, Status: r.Outcome})
+	}
+	return out
+}
+
+// render formats a stack summary. exitCode is what a CI step should exit with (2: drift).
+func renderStacks(format Format, s *stackrun.Summary, log string, exitCode int) (string, error) {
+	switch format {
+	case FormatMarkdown:
+		return s.Markdown(), nil
+	case FormatJSON:
+		rep := ghactions.Report{Markdown: s.Markdown(), ExitCode: exitCode, Outputs: map[string]string{}}
+		var changed, drifted []string
+		for _, r := range s.Stacks {
+			if r.HasChanges() {
+				changed = append(changed, r.Stack)
+			}
+			if r.Drifted {
+				drifted = append(drifted, r.Stack)
+			}
+			if r.Status == stackrun.StatusFailed {
+				rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: r.Stack, Message: r.Error})
+				rep.ExitCode = 1
+			}
+		}
+		rep.Outputs["changed_stacks"] = strings.Join(changed, ",")
+		rep.Outputs["drifted_stacks"] = strings.Join(drifted, ",")
+		b, err := json.MarshalIndent(rep, "", "  ")
+		return string(b), err
+	default:
+		return log + "\n" + s.Markdown(), nil
+	}
+}
+
+// Check the blueprint without touching any cloud: conventions and module wiring (cmd/stacks lint),
+// terraform fmt, and the Helm chart (rendered and linted with the Helm SDK).
+// +check
+func (m *Delivery) Lint(
+	ctx context.Context,
+	// Environment under environments/ (its stacks root and chart are checked).
+	// +default="staging"
+	env string,
+) (string, error) {
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	root := path.Join(srcRoot, e.Terraform.StacksRoot)
+	ctr := m.toolbox(e, m.Source).
+		WithExec([]string{"stacks", "lint", "--root", root}).
+		WithExec([]string{e.Terraform.Binary, "fmt", "-check", "-recursive", "-diff", root}).
+		WithExec([]string{"release", "chart", "lint", "--env", e.Name, "--root", srcRoot})
+	out, err := ctr.Stdout(ctx)
+	if err != nil {
+		return "", fmt.Errorf("lint %s: %w", env, err)
+	}
+	return out, nil
+}
+
+// Plan the environment's stacks in dependency order (parallel by waves), printing each stack's
+// output as one block and a summary. With --changed-files only the stacks the change touches, plus their
+// dependents, are planned.
+func (m *Delivery) Plan(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// Only these stacks (ids such as shared/vpc).
+	// +optional
+	stack []string,
+	// File listing changed paths, one per line (git diff --name-only): the path guard.
+	// +optional
+	changedFiles *dagger.File,
+	// text, markdown or json.
+	// +default="text"
+	format Format,
+) (string, error) {
+	return m.stackAction(ctx, env, stack, changedFiles, format, stackrun.ActionPlan)
+}
+
+// Plan and apply the environment's stacks in dependency order; a failed stack stops its
+// dependents, independent branches finish.
+// +cache="never"
+func (m *Delivery) Apply(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// Only these stacks.
+	// +optional
+	stack []string,
+	// text, markdown or json.
+	// +default="text"
+	format Format,
+) (string, error) {
+	return m.stackAction(ctx, env, stack, nil, format, stackrun.ActionApply)
+}
+
+// Plan every stack with -detailed-exitcode and reports the ones whose real infrastructure
+// differs from the code. Text and markdown fail when anything drifted; json reports exit code 2.
+// +cache="never"
+func (m *Delivery) Drift(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// text, markdown or json.
+	// +default="text"
+	format Format,
+) (string, error) {
+	return m.stackAction(ctx, env, nil, nil, format, stackrun.ActionDrift)
+}
+
+func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string, changedFiles *dagger.File, format Format, action stackrun.Action) (string, error) {
+	if err := format.check(); err != nil {
+		return "", err
+	}
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	var log bytes.Buffer
+	r, err := m.stackRunner(ctx, e, stacks, changedFiles, &log)
+	if errors.Is(err, errNoStacksAffected) {
+		return noStacks(format, err.Error())
+	}
+	if err != nil {
+		return "", err
+	}
+	var s *stackrun.Summary
+	switch action {
+	case stackrun.ActionApply:
+		s = r.Apply(ctx)
+	case stackrun.ActionDrift:
+		s = r.Drift(ctx)
+	default:
+		s = r.Plan(ctx)
+	}
+	exit := 0
+	if action == stackrun.ActionDrift && len(s.Drifted()) > 0 {
+		exit = 2
+	}
+	out, err := renderStacks(format, s, log.String(), exit)
+	if err != nil {
+		return "", err
+	}
+	if format != FormatJSON {
+		if !s.OK() {
+			return "", fmt.Errorf("%s %s failed:\n%s", action, env, out)
+		}
+		if exit == 2 {
+			return "", fmt.Errorf("drift in %s: %s\n%s", env, strings.Join(s.Drifted(), ", "), out)
+		}
+	}
+	return out, nil
+}
+
+func noStacks(format Format, msg string) (string, error) {
+	if format == FormatJSON {
+		b, err := json.MarshalIndent(ghactions.Report{Markdown: msg + "\n", Outputs: map[string]string{"changed_stacks": ""}}, "", "  ")
+		return string(b), err
+	}
+	return msg + "\n", nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"time"
+
+	"dagger/delivery/internal/dagger"
+
+	"github.com/platformteam/delivery/pkg/environment"
+)
+
+// daggerVersion is the pinned Dagger release (dagger.json engineVersion; checked by internal/versionpin).
+const daggerVersion = "v0.19.10"
+
+// goBuilder is the Go toolchain container with module and build caches.
+func goBuilder(env *environment.Environment) *dagger.Container {
+	ctr := dag.Container().From(env.Images.Go).
+		WithMountedCache("/go/pkg/mod", dag.CacheVolume("delivery-go-mod")).
+		WithMountedCache("/root/.cache/go-build", dag.CacheVolume("delivery-go-build")).
+		WithEnvVariable("GOMODCACHE", "/go/pkg/mod").
+		WithEnvVariable("GOCACHE", "/root/.cache/go-build").
+		WithEnvVariable("CGO_ENABLED", "0").
+		WithEnvVariable("GOFLAGS", "-buildvcs=false")
+	// The module runtime inherits the engine's GOPROXY setting; builds in our containers use the same.
+	if p := os.Getenv("GOPROXY"); p != "" {
+		ctr = ctr.WithEnvVariable("GOPROXY", p)
+	}
+	return ctr
+}
+
+// engines builds the project's CLIs (cmd/stacks, cmd/release) from the source. Only the Go module's
+// files are inputs, so app, chart or Terraform changes never rebuild them.
+func (m *Delivery) engines(env *environment.Environment) *dagger.Directory {
+	src := m.Source.Filter(dagger.DirectoryFilterOpts{Include: []string{"go.mod", "go.sum", "cmd/", "pkg/"}})
+	return goBuilder(env).
+		WithDirectory("/build", src).
+		WithWorkdir("/build").
+		WithExec([]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/", "./cmd/stacks", "./cmd/release"}).
+		Directory("/out")
+}
+
+// toolbox is the container every pipeline step runs in: the tools base, terraform (or tofu), the
+// project's CLIs, the repository (src) at /src, and a terraform plugin cache.
+func (m *Delivery) toolbox(env *environment.Environment, src *dagger.Directory) *dagger.Container {
+	bin := env.Terraform.Binary
+	tf := dag.Container().From(env.Images.Terraform).File("/bin/" + bin)
+	return dag.Container().From(env.Images.Tools).
+		WithFile("/usr/local/bin/"+bin, tf, dagger.ContainerWithFileOpts{Permissions: 0o755}).
+		WithDirectory("/usr/local/bin", m.engines(env)).
+		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("delivery-terraform-plugins")).
+		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
+		WithEnvVariable("TF_IN_AUTOMATION", "1").
+		WithEnvVariable("TF_BINARY", bin).
+		WithDirectory(srcRoot, src).
+		WithWorkdir(srcRoot)
+}
+
+// fresh makes the next exec run every time: side effects (deploys, applies) must never be served from
+// the layer cache, whatever their inputs.
+func fresh(ctr *dagger.Container) *dagger.Container {
+	return ctr.WithEnvVariable("DELIVERY_RUN_AT", strconv.FormatInt(time.Now().UnixNano(), 10))
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs `dagger call <function> --env local ...` against the local sandbox: passes the sandbox's host
+# services (AWS APIs, Kubernetes API, registry) and its kubeconfig to the module. Any dagger call
+# arguments can follow, e.g.
+#   scripts/dagger-local.sh deploy
+#   scripts/dagger-local.sh rollback --target eks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f .sandbox/env ] || { echo "the sandbox is not up: run go run ./cmd/sandbox up --with-dagger" >&2; exit 1; }
+set -a; . .sandbox/env; set +a
+export DAGGER_NO_NAG=1
+: "${SANDBOX_DAGGER:?the sandbox env has no SANDBOX_DAGGER: run go run ./cmd/sandbox up --with-dagger}"
+fn="${1:?usage: scripts/dagger-local.sh <function> [args...]}"; shift
+aws="${AWS_ENDPOINT_URL#http://}"
+exec "$SANDBOX_DAGGER" call \
+  --aws-endpoint "tcp://${aws}" \
+  --kube-api "tcp://127.0.0.1:6443" \
+  --registry "tcp://${SANDBOX_REGISTRY}" \
+  --kubeconfig "file://${KUBECONFIG}" \
+  "$fn" --env local "$@"
