@@ -20,7 +20,7 @@ func (r *Runner) applyStack(ctx context.Context, id string, log *bytes.Buffer) S
 	}
 	var counts changeCounts
 	if saved != nil {
-		counts = changeCounts{saved.Add, saved.Change, saved.Destroy, saved.OutputChanges}
+		counts = changeCounts{add: saved.Add, change: saved.Change, destroy: saved.Destroy, outputs: saved.OutputChanges}
 		counts.into(&res)
 		if err := r.checkFresh(ctx, id, saved, log); err != nil {
 			return failed(res, err)

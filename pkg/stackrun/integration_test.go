@@ -170,7 +170,10 @@ func TestIntegrationDriftAfterStateChangedBehindTheEngine(t *testing.T) {
 	if d := sum.Drifted(); len(d) != 1 || d[0] != "core/right" {
 		t.Fatalf("drifted %v, want [core/right]\n%s", d, out)
 	}
-	if !strings.Contains(sum.Markdown(), "| `core/right` | drift | ⚠️ drifted | 0 | 1 | 0 |") {
+	if res, _ := sum.Result("core/right"); strings.Join(res.Changes, ",") != "terraform_data.this: update" {
+		t.Fatalf("core/right changes %v", res.Changes)
+	}
+	if !strings.Contains(sum.Markdown(), "| `core/right` | drift | ⚠️ drifted | 0 | 1 | 0 |") || !strings.Contains(sum.Markdown(), "terraform_data.this: update |") {
 		t.Fatalf("markdown:\n%s", sum.Markdown())
 	}
 }

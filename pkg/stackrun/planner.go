@@ -18,10 +18,14 @@ type freshPlan struct {
 	upstream map[string]string // stack -> digest of outputs read
 }
 
-type changeCounts struct{ add, change, destroy, outputs int }
+type changeCounts struct {
+	add, change, destroy, outputs int
+	addresses                     []string
+}
 
 func (c changeCounts) into(res *StackResult) {
 	res.Add, res.Change, res.Destroy, res.OutputChanges = c.add, c.change, c.destroy, c.outputs
+	res.Changes = c.addresses
 }
 
 func (c changeCounts) any() bool { return c.add+c.change+c.destroy+c.outputs > 0 }
@@ -70,16 +74,24 @@ func countChanges(p *tfjson.Plan) changeCounts {
 			continue
 		}
 		a := rc.Change.Actions
+		verb := ""
 		switch {
 		case a.Replace():
 			c.add++
 			c.destroy++
+			verb = "replace"
 		case a.Create():
 			c.add++
+			verb = "create"
 		case a.Update():
 			c.change++
+			verb = "update"
 		case a.Delete():
 			c.destroy++
+			verb = "destroy"
+		}
+		if verb != "" {
+			c.addresses = append(c.addresses, rc.Address+": "+verb)
 		}
 	}
 	for _, oc := range p.OutputChanges {

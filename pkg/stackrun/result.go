@@ -54,6 +54,9 @@ type StackResult struct {
 	Outputs map[string]json.RawMessage `json:"outputs,omitempty"`
 	// Selected says why the stack was selected with --changed-since.
 	Selected string `json:"selected_because,omitempty"`
+	// Changes lists the resource addresses a plan or drift check would change, with the action
+	// ("aws_s3_bucket.x: update"), in terraform's order.
+	Changes []string `json:"changes,omitempty"`
 	// Note is advice that is not an error, e.g. that a plan will go stale once an upstream is applied.
 	Note string `json:"note,omitempty"`
 	err  error

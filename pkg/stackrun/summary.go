@@ -77,6 +77,8 @@ func (s *Summary) Markdown() string {
 			details = "plan after " + r.SkippedBecause + " is applied"
 		case r.SkippedBecause != "":
 			details = "upstream " + r.SkippedBecause + " did not succeed"
+		case details == "" && r.Drifted:
+			details = strings.Join(r.Changes, ", ")
 		case details == "":
 			details = r.Note
 		}
