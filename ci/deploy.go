@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dagger/delivery/render"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -24,9 +25,9 @@ func (m *Delivery) Deploy(
 	infra bool,
 	// text, markdown or json.
 	// +default="text"
-	format Format,
+	format string,
 ) (string, error) {
-	if err := format.check(); err != nil {
+	if err := render.Format(format).Check(); err != nil {
 		return "", err
 	}
 	e, err := m.environment(ctx, env)
@@ -49,7 +50,7 @@ func (m *Delivery) Deploy(
 				return "", false, err
 			}
 			s := r.Apply(ctx)
-			run.Stacks = stackChanges(s)
+			run.Stacks = render.StackChanges(s)
 			changed := 0
 			for _, st := range s.Stacks {
 				if st.HasChanges() {
@@ -93,7 +94,7 @@ func (m *Delivery) Deploy(
 			ro.New = r.New
 		}
 		run.Rollouts = append(run.Rollouts, ro)
-		return strings.TrimSpace(ecsLine(r)), changed, err
+		return strings.TrimSpace(render.ECSLine(r)), changed, err
 	}); err != nil {
 		run.Skip("deploy-eks", "deploy-ecs failed")
 		return fail(err)
@@ -103,8 +104,8 @@ func (m *Delivery) Deploy(
 		r, err := m.deployEKS(ctx, e, artFile)
 		changed := r.Outcome != "unchanged"
 		run.Rollouts = append(run.Rollouts, pipeline.Rollout{Target: "eks", What: "helm revision",
-			Old: revision(r.Old), New: revision(max(r.New, r.Current)), Changed: changed && err == nil})
-		return strings.TrimSpace(helmLine(r)), changed, err
+			Old: render.Revision(r.Old), New: render.Revision(max(r.New, r.Current)), Changed: changed && err == nil})
+		return strings.TrimSpace(render.HelmLine(r)), changed, err
 	}); err != nil {
 		return fail(err)
 	}
@@ -118,9 +119,9 @@ func (m *Delivery) Deploy(
 	}
 
 	switch format {
-	case FormatMarkdown:
+	case string(render.FormatMarkdown):
 		return run.Markdown(), nil
-	case FormatJSON:
+	case string(render.FormatJSON):
 		rep := run.Report()
 		rep.Outputs["artifact"] = strings.TrimSpace(art)
 		b, err := json.MarshalIndent(rep, "", "  ")

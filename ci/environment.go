@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 
 	"dagger/delivery/internal/dagger"
+
+	"dagger/delivery/endpoints"
 
 	"github.com/platformteam/delivery/pkg/environment"
 )
@@ -78,7 +79,7 @@ func (m *Delivery) checkAccess(env *environment.Environment) error {
 	if env.Local() {
 		var missing []string
 		if m.AwsEndpoint == nil {
-			missing = append(missing, "--aws-endpoint tcp://"+hostPort(env.Endpoints.AWS))
+			missing = append(missing, "--aws-endpoint tcp://"+endpoints.HostPort(env.Endpoints.AWS))
 		}
 		if m.KubeAPI == nil {
 			missing = append(missing, "--kube-api tcp://127.0.0.1:6443")
@@ -116,7 +117,7 @@ func (m *Delivery) withAWS(ctr *dagger.Container, env *environment.Environment) 
 		// moto accepts any credentials; these are not secrets.
 		return ctr.
 			WithServiceBinding(awsAlias, m.AwsEndpoint).
-			WithEnvVariable("AWS_ENDPOINT_URL", rebase(env.Endpoints.AWS, awsAlias)).
+			WithEnvVariable("AWS_ENDPOINT_URL", endpoints.Rebase(env.Endpoints.AWS, awsAlias)).
 			WithEnvVariable("AWS_ACCESS_KEY_ID", "test").
 			WithEnvVariable("AWS_SECRET_ACCESS_KEY", "test")
 	}
@@ -152,7 +153,7 @@ func (m *Delivery) withKube(ctx context.Context, ctr *dagger.Container, env *env
 	if err != nil {
 		return nil, fmt.Errorf("read --kubeconfig: %w", err)
 	}
-	rewritten, n := rewriteKubeServer(plain, kubeAlias)
+	rewritten, n := endpoints.RewriteKubeServer(plain, kubeAlias)
 	if n == 0 {
 		return nil, fmt.Errorf("--kubeconfig has no loopback https server to rewrite; pass the sandbox's .sandbox/kube/kubeconfig")
 	}
@@ -171,50 +172,4 @@ func (m *Delivery) withRegistry(ctr *dagger.Container, env *environment.Environm
 	_, port, _ := net.SplitHostPort(env.Endpoints.Registry)
 	return ctr.WithServiceBinding(regAlias, m.RegistryService).
 		WithEnvVariable("DELIVERY_REGISTRY_MIRROR", env.Endpoints.Registry+"="+regAlias+":"+port)
-}
-
-// rebase replaces the host of a URL by alias, keeping scheme and port: http://127.0.0.1:4566 → http://aws:4566.
-func rebase(raw, alias string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
-	}
-	if p := u.Port(); p != "" {
-		u.Host = alias + ":" + p
-	} else {
-		u.Host = alias
-	}
-	return u.String()
-}
-
-func hostPort(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return raw
-}
-
-// rewriteKubeServer points every loopback https server line of a kubeconfig at alias (same port).
-func rewriteKubeServer(kubeconfig, alias string) (string, int) {
-	lines := strings.Split(kubeconfig, "\n")
-	n := 0
-	for i, l := range lines {
-		trimmed := strings.TrimSpace(l)
-		if !strings.HasPrefix(trimmed, "server:") {
-			continue
-		}
-		server := strings.Trim(strings.TrimSpace(strings.TrimPrefix(trimmed, "server:")), `"'`)
-		u, err := url.Parse(server)
-		if err != nil || u.Scheme != "https" {
-			continue
-		}
-		h := u.Hostname()
-		if h != "127.0.0.1" && h != "localhost" && h != "::1" {
-			continue
-		}
-		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
-		lines[i] = indent + "server: " + rebase(server, alias)
-		n++
-	}
-	return strings.Join(lines, "\n"), n
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"dagger/delivery/internal/dagger"
+	"dagger/delivery/render"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -43,7 +43,7 @@ func releaseExec(ctx context.Context, ctr *dagger.Container, env *environment.En
 	}
 	if code != 0 {
 		stderr, _ := ctr.Stderr(ctx)
-		return out, code, fmt.Errorf("release %s exited %d: %s", strings.Join(args[:2], " "), code, lastLines(stderr, 8))
+		return out, code, fmt.Errorf("release %s exited %d: %s", strings.Join(args[:2], " "), code, render.LastLines(stderr, 8))
 	}
 	return out, 0, nil
 }
@@ -161,24 +161,6 @@ func withArtifact(ctx context.Context, ctr *dagger.Container, f *dagger.File) (*
 	return ctr.WithNewFile(artifactPath, raw), a, nil
 }
 
-// ecsResult is the part of `release ecs deploy --json` the pipeline reports.
-type ecsResult struct {
-	Previous string `json:"previous_task_definition"`
-	New      string `json:"task_definition"`
-	Running  string `json:"running_task_definition"`
-	Outcome  string `json:"outcome"`
-	Reason   string `json:"reason"`
-}
-
-// helmResult is the part of `release eks deploy --json` the pipeline reports.
-type helmResult struct {
-	Old     int    `json:"old_revision"`
-	New     int    `json:"new_revision"`
-	Current int    `json:"current_revision"`
-	Outcome string `json:"outcome"`
-	Reason  string `json:"reason"`
-}
-
 // Deploy the artifact's digest to the environment's ECS service: a new task definition
 // revision from the live one, update-service, wait for the new revision to be PRIMARY and COMPLETED;
 // on failure the previous revision is restored (exit code 3; 4 when it could not be).
@@ -198,20 +180,20 @@ func (m *Delivery) DeployEcs(
 	if err != nil {
 		return "", err
 	}
-	return ecsLine(r), nil
+	return render.ECSLine(r), nil
 }
 
-func (m *Delivery) deployECS(ctx context.Context, env *environment.Environment, art *dagger.File) (ecsResult, error) {
+func (m *Delivery) deployECS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.ECSResult, error) {
 	ctr, err := m.releaseCtr(ctx, env)
 	if err != nil {
-		return ecsResult{}, err
+		return render.ECSResult{}, err
 	}
 	ctr, _, err = withArtifact(ctx, ctr, art)
 	if err != nil {
-		return ecsResult{}, err
+		return render.ECSResult{}, err
 	}
 	out, _, runErr := releaseExec(ctx, ctr, env, "ecs", "deploy", "--artifact", artifactPath)
-	var r ecsResult
+	var r render.ECSResult
 	if out != "" {
 		_ = json.Unmarshal([]byte(out), &r)
 	}
@@ -219,13 +201,6 @@ func (m *Delivery) deployECS(ctx context.Context, env *environment.Environment, 
 		return r, runErr
 	}
 	return r, nil
-}
-
-func ecsLine(r ecsResult) string {
-	if r.Outcome == "unchanged" {
-		return fmt.Sprintf("ecs: unchanged, already running %s\n", r.Previous)
-	}
-	return fmt.Sprintf("ecs: task definition %s → %s\n", r.Previous, r.New)
 }
 
 // Deploy the artifact's digest to the environment's EKS cluster with Helm: the chart is
@@ -247,38 +222,24 @@ func (m *Delivery) DeployEks(
 	if err != nil {
 		return "", err
 	}
-	return helmLine(r), nil
+	return render.HelmLine(r), nil
 }
 
-func (m *Delivery) deployEKS(ctx context.Context, env *environment.Environment, art *dagger.File) (helmResult, error) {
+func (m *Delivery) deployEKS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.HelmResult, error) {
 	ctr, err := m.releaseCtr(ctx, env)
 	if err != nil {
-		return helmResult{}, err
+		return render.HelmResult{}, err
 	}
 	ctr, _, err = withArtifact(ctx, ctr, art)
 	if err != nil {
-		return helmResult{}, err
+		return render.HelmResult{}, err
 	}
 	out, _, runErr := releaseExec(ctx, ctr, env, "eks", "deploy", "--artifact", artifactPath)
-	var r helmResult
+	var r render.HelmResult
 	if out != "" {
 		_ = json.Unmarshal([]byte(out), &r)
 	}
 	return r, runErr
-}
-
-func helmLine(r helmResult) string {
-	if r.Outcome == "unchanged" {
-		return fmt.Sprintf("eks: unchanged, release at revision %d\n", r.Current)
-	}
-	return fmt.Sprintf("eks: helm revision %s → %d\n", revision(r.Old), r.New)
-}
-
-func revision(n int) string {
-	if n == 0 {
-		return "(none)"
-	}
-	return strconv.Itoa(n)
 }
 
 // Check that what runs on ECS (tasks) and EKS (pods) is the artifact's digest.
@@ -346,12 +307,4 @@ func (m *Delivery) Rollback(
 		return "", err
 	}
 	return out, nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,33 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"dagger/delivery/endpoints"
 	"dagger/delivery/internal/dagger"
+	"dagger/delivery/render"
 
 	"github.com/platformteam/delivery/pkg/blueprint"
 	"github.com/platformteam/delivery/pkg/environment"
-	"github.com/platformteam/delivery/pkg/ghactions"
-	"github.com/platformteam/delivery/pkg/pipeline"
 	"github.com/platformteam/delivery/pkg/stackgraph"
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
-
-// Format selects how a function reports: text for a terminal, markdown for a PR comment or step
-// summary, json for the CI surface (a ghactions report read by `go run ./cmd/gha publish`).
-type Format string
-
-const (
-	FormatText     Format = "text"
-	FormatMarkdown Format = "markdown"
-	FormatJSON     Format = "json"
-)
-
-func (f Format) check() error {
-	switch f {
-	case FormatText, FormatMarkdown, FormatJSON:
-		return nil
-	}
-	return fmt.Errorf("--format %q: use text, markdown or json", f)
-}
 
 // stackSource is the source as terraform sees it in containers: for a local environment the backend
 // endpoints (and so the remote-state settings the engine derives from them) point at the AWS alias.
@@ -50,7 +31,7 @@ func (m *Delivery) stackSource(ctx context.Context, env *environment.Environment
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	return m.Source.WithNewFile(p, strings.ReplaceAll(raw, env.Endpoints.AWS, rebase(env.Endpoints.AWS, awsAlias))), nil
+	return m.Source.WithNewFile(p, strings.ReplaceAll(raw, env.Endpoints.AWS, endpoints.Rebase(env.Endpoints.AWS, awsAlias))), nil
 }
 
 // stackRunner prepares the stack engine for env: the engine runs here, in the module, over a copy of the
@@ -96,13 +77,13 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		return nil, err
 	}
 	return stackrun.New(ctx, stackrun.Options{
-		Root:         local,
-		Environment:  env.Name,
-		Stacks:       stacks,
-		Executor:     exec,
-		Binary:       env.Terraform.Binary,
-		Out:          out,
-		Progress:     os.Stderr,
+		Root:        local,
+		Environment: env.Name,
+		Stacks:      stacks,
+		Executor:    exec,
+		Binary:      env.Terraform.Binary,
+		Out:         out,
+		Progress:    os.Stderr,
 	})
 }
 
@@ -122,44 +103,6 @@ func affectedStacks(root string, env *environment.Environment, changed []string)
 	}
 	ids, _ := stackgraph.Affected(g, bp, path.Clean(env.Terraform.StacksRoot), env.Name, changed)
 	return ids, nil
-}
-
-// stackChanges turns an engine summary into the pipeline record's stack lines.
-func stackChanges(s *stackrun.Summary) []pipeline.StackChange {
-	var out []pipeline.StackChange
-	for _, r := range s.Stacks {
-		out = append(out, pipeline.StackChange{Stack: r.Stack, Action: string(r.Action), Add: r.Add, Change: r.Change, Destroy: r.Destroy, Status: r.Outcome})
-	}
-	return out
-}
-
-// render formats a stack summary. exitCode is what a CI step should exit with (2: drift).
-func renderStacks(format Format, s *stackrun.Summary, log string, exitCode int) (string, error) {
-	switch format {
-	case FormatMarkdown:
-		return s.Markdown(), nil
-	case FormatJSON:
-		rep := ghactions.Report{Markdown: s.Markdown(), ExitCode: exitCode, Outputs: map[string]string{}}
-		var changed, drifted []string
-		for _, r := range s.Stacks {
-			if r.HasChanges() {
-				changed = append(changed, r.Stack)
-			}
-			if r.Drifted {
-				drifted = append(drifted, r.Stack)
-			}
-			if r.Status == stackrun.StatusFailed {
-				rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: r.Stack, Message: r.Error})
-				rep.ExitCode = 1
-			}
-		}
-		rep.Outputs["changed_stacks"] = strings.Join(changed, ",")
-		rep.Outputs["drifted_stacks"] = strings.Join(drifted, ",")
-		b, err := json.MarshalIndent(rep, "", "  ")
-		return string(b), err
-	default:
-		return log + "\n" + s.Markdown(), nil
-	}
 }
 
 // Check the blueprint without touching any cloud: conventions and module wiring (cmd/stacks lint),
@@ -202,7 +145,7 @@ func (m *Delivery) Plan(
 	changedFiles *dagger.File,
 	// text, markdown or json.
 	// +default="text"
-	format Format,
+	format string,
 ) (string, error) {
 	return m.stackAction(ctx, env, stack, changedFiles, format, stackrun.ActionPlan)
 }
@@ -219,7 +162,7 @@ func (m *Delivery) Apply(
 	stack []string,
 	// text, markdown or json.
 	// +default="text"
-	format Format,
+	format string,
 ) (string, error) {
 	return m.stackAction(ctx, env, stack, nil, format, stackrun.ActionApply)
 }
@@ -233,13 +176,13 @@ func (m *Delivery) Drift(
 	env string,
 	// text, markdown or json.
 	// +default="text"
-	format Format,
+	format string,
 ) (string, error) {
 	return m.stackAction(ctx, env, nil, nil, format, stackrun.ActionDrift)
 }
 
-func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string, changedFiles *dagger.File, format Format, action stackrun.Action) (string, error) {
-	if err := format.check(); err != nil {
+func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string, changedFiles *dagger.File, format string, action stackrun.Action) (string, error) {
+	if err := render.Format(format).Check(); err != nil {
 		return "", err
 	}
 	e, err := m.environment(ctx, env)
@@ -249,7 +192,7 @@ func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string,
 	var log bytes.Buffer
 	r, err := m.stackRunner(ctx, e, stacks, changedFiles, &log)
 	if errors.Is(err, errNoStacksAffected) {
-		return noStacks(format, err.Error())
+		return render.NoStacks(render.Format(format), err.Error())
 	}
 	if err != nil {
 		return "", err
@@ -267,11 +210,11 @@ func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string,
 	if action == stackrun.ActionDrift && len(s.Drifted()) > 0 {
 		exit = 2
 	}
-	out, err := renderStacks(format, s, log.String(), exit)
+	out, err := render.Stacks(render.Format(format), s, log.String(), exit)
 	if err != nil {
 		return "", err
 	}
-	if format != FormatJSON {
+	if format != string(render.FormatJSON) {
 		if !s.OK() {
 			return "", fmt.Errorf("%s %s failed:\n%s", action, env, out)
 		}
@@ -280,12 +223,4 @@ func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string,
 		}
 	}
 	return out, nil
-}
-
-func noStacks(format Format, msg string) (string, error) {
-	if format == FormatJSON {
-		b, err := json.MarshalIndent(ghactions.Report{Markdown: msg + "\n", Outputs: map[string]string{"changed_stacks": ""}}, "", "  ")
-		return string(b), err
-	}
-	return msg + "\n", nil
 }
