@@ -66,23 +66,7 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 			}
 			running++
 			started[id] = time.Now()
-			go func(id string) {
-				var log bytes.Buffer
-				sctx, cancel := context.WithTimeout(ctx, r.opts.StackTimeout)
-				defer cancel()
-				begin := time.Now()
-				res := job(sctx, id, &log)
-				res.Stack, res.Action, res.Duration, res.Selected = id, action, time.Since(begin), r.reasons[id]
-				if res.err != nil && sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-					res.err = fmt.Errorf("%s %s did not finish within %s (raise --stack-timeout): %w", action, id, r.opts.StackTimeout, res.err)
-				}
-				if res.err != nil {
-					res.Status, res.Error = StatusFailed, res.err.Error()
-				} else if res.Status == "" {
-					res.Status = StatusSucceeded
-				}
-				done <- finished{id: id, res: res, log: log.Bytes()}
-			}(id)
+			go func(id string) { done <- r.runOne(ctx, action, job, id) }(id)
 		}
 		if len(results) == len(r.selected) {
 			break
@@ -101,6 +85,25 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 	}
 	sum.Duration = time.Since(sum.Started)
 	return sum
+}
+
+// runOne runs one stack's job under the stack timeout and fills in the result's common fields.
+func (r *Runner) runOne(ctx context.Context, action Action, job stackJob, id string) finished {
+	var log bytes.Buffer
+	sctx, cancel := context.WithTimeout(ctx, r.opts.StackTimeout)
+	defer cancel()
+	begin := time.Now()
+	res := job(sctx, id, &log)
+	res.Stack, res.Action, res.Duration, res.Selected = id, action, time.Since(begin), r.reasons[id]
+	if res.err != nil && sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		res.err = fmt.Errorf("%s %s did not finish within %s (raise --stack-timeout): %w", action, id, r.opts.StackTimeout, res.err)
+	}
+	if res.err != nil {
+		res.Status, res.Error = StatusFailed, res.err.Error()
+	} else if res.Status == "" {
+		res.Status = StatusSucceeded
+	}
+	return finished{id: id, res: res, log: log.Bytes()}
 }
 
 // readiness reports whether every selected upstream succeeded, or names the one that failed/was skipped.
