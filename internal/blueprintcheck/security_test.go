@@ -163,3 +163,39 @@ func joinProblems(ps []Problem) string {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func loadSchema(t *testing.T) *ProviderSchema {
+	t.Helper()
+	s, err := LoadProviderSchema(filepath.Join("testdata", "provider-schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestBlueprintMatchesProviderSchemas is the offline stand-in for `terraform validate`.
+func TestBlueprintMatchesProviderSchemas(t *testing.T) {
+	s := loadSchema(t)
+	t.Logf("schemas from %v", s.ProviderPackages)
+	for _, p := range CheckProviderSchema(parseReal(t), s) {
+		t.Error(p)
+	}
+}
+
+func TestCheckProviderSchemaCatchesMistakes(t *testing.T) {
+	dirs, err := ParseTree("testdata", "bad-schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`aws_vpc: unsupported argument "enable_dns"`,
+		`aws_vpc: unsupported argument "description"`,
+		`aws_region has no attribute "nme"`,
+		`aws_s3_bucket_versioning: "versioning_configuration" is a block`,
+		`aws_eks_cluster.vpc_config: unsupported argument "subnets_ids"`,
+		`aws_eks_cluster: unsupported block "encryption_configuration"`,
+		`resource type "aws_not_a_thing" is not in the provider schema`,
+		`aws_eks_cluster has no attribute "endpoints"`,
+	}
+	assertProblems(t, CheckProviderSchema(dirs, loadSchema(t)), want)
+}
