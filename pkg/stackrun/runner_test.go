@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -281,5 +282,32 @@ func TestInterruptStartsNothingNew(t *testing.T) {
 		if res.Status != StatusSkipped || res.Outcome != "not started" {
 			t.Fatalf("%s: %+v", res.Stack, res)
 		}
+	}
+}
+
+func TestChangedSinceSelectsChangedStacksAndDependents(t *testing.T) {
+	root := fixtureRepo(t, diamondChain, nil)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=t@example.invalid", "-c", "user.name=t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "base")
+	p := filepath.Join(root, "stacks", "core", "right", "main.tf")
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, append(b, []byte("# change\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newRunner(t, root, newFake(), func(o *Options) { o.ChangedSince = "HEAD" })
+	if got := strings.Join(r.Selected(), ","); got != "core/right,core/join,app/one,app/two" {
+		t.Fatalf("selected %s", got)
+	}
+	sum := r.Plan(context.Background())
+	if res, _ := sum.Result("app/one"); res.Selected != "reads core/join" {
+		t.Fatalf("selection reason %q", res.Selected)
 	}
 }
