@@ -37,24 +37,45 @@ func (c Change) String() string {
 // sorted by path. List elements that carry a name (containers, environment variables, secrets,
 // volumes) are matched by name, not position, so a reordering is not reported as a change.
 func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
-	a, err := flatten(old)
+	a, aElems, err := flatten(old)
 	if err != nil {
 		return nil, err
 	}
-	b, err := flatten(new)
+	b, bElems, err := flatten(new)
 	if err != nil {
 		return nil, err
 	}
 	var out []Change
+	// A named element present on one side only (an added variable, a removed secret) is one change.
+	for p, v := range aElems {
+		if _, ok := bElems[p]; !ok && !under(p, aElems, bElems) {
+			out = append(out, Change{Path: p, Old: v})
+		}
+	}
+	for p, w := range bElems {
+		if _, ok := aElems[p]; !ok && !under(p, bElems, aElems) {
+			out = append(out, Change{Path: p, New: w})
+		}
+	}
+	wholeElement := func(p string, own, other map[string]string) bool {
+		for e := range own {
+			if _, ok := other[e]; !ok && strings.HasPrefix(p, e+".") {
+				return true
+			}
+		}
+		return false
+	}
 	for p, v := range a {
 		if w, ok := b[p]; !ok {
-			out = append(out, Change{Path: p, Old: v})
+			if !wholeElement(p, aElems, bElems) {
+				out = append(out, Change{Path: p, Old: v})
+			}
 		} else if w != v {
 			out = append(out, Change{Path: p, Old: v, New: w})
 		}
 	}
 	for p, w := range b {
-		if _, ok := a[p]; !ok {
+		if _, ok := a[p]; !ok && !wholeElement(p, bElems, aElems) {
 			out = append(out, Change{Path: p, New: w})
 		}
 	}
@@ -74,21 +95,34 @@ func PrintDiff(w io.Writer, family string, changes []Change) {
 	}
 }
 
-func flatten(in *ecs.RegisterTaskDefinitionInput) (map[string]string, error) {
+// under reports whether p lies inside another element of own that other lacks (only the outermost
+// added or removed element is reported).
+func under(p string, own, other map[string]string) bool {
+	for e := range own {
+		if _, ok := other[e]; !ok && e != p && strings.HasPrefix(p, e+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// flatten maps every leaf path to its JSON value, and every named list element's path to the element's
+// compact JSON (without null fields).
+func flatten(in *ecs.RegisterTaskDefinitionInput) (map[string]string, map[string]string, error) {
 	raw, err := json.Marshal(in)
 	if err != nil {
-		return nil, fmt.Errorf("render task definition for diff: %w", err)
+		return nil, nil, fmt.Errorf("render task definition for diff: %w", err)
 	}
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := map[string]string{}
-	walk("", doc, out)
-	return out, nil
+	out, elems := map[string]string{}, map[string]string{}
+	walk("", doc, out, elems)
+	return out, elems, nil
 }
 
-func walk(path string, v any, out map[string]string) {
+func walk(path string, v any, out, elems map[string]string) {
 	switch t := v.(type) {
 	case nil:
 		return
@@ -98,7 +132,7 @@ func walk(path string, v any, out map[string]string) {
 			if path != "" {
 				p = path + "." + p
 			}
-			walk(p, child, out)
+			walk(p, child, out, elems)
 		}
 	case []any:
 		if len(t) == 0 {
@@ -106,12 +140,14 @@ func walk(path string, v any, out map[string]string) {
 		}
 		for i, child := range t {
 			key := fmt.Sprint(i)
+			p := fmt.Sprintf("%s[%s]", path, key)
 			if m, ok := child.(map[string]any); ok {
 				if n, ok := m["Name"].(string); ok && n != "" {
-					key = n
+					p = fmt.Sprintf("%s[%s]", path, n)
+					elems[p] = compactJSON(m)
 				}
 			}
-			walk(fmt.Sprintf("%s[%s]", path, key), child, out)
+			walk(p, child, out, elems)
 		}
 	default:
 		raw, _ := json.Marshal(t)
@@ -125,4 +161,30 @@ func lowerFirst(s string) string {
 		return strings.ToLower(s)
 	}
 	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// compactJSON renders an element without its null, empty and zero fields, with lower-case keys.
+func compactJSON(m map[string]any) string {
+	keep := map[string]any{}
+	for k, v := range m {
+		switch t := v.(type) {
+		case nil:
+			continue
+		case string:
+			if t == "" {
+				continue
+			}
+		case float64:
+			if t == 0 {
+				continue
+			}
+		case []any:
+			if len(t) == 0 {
+				continue
+			}
+		}
+		keep[lowerFirst(k)] = v
+	}
+	raw, _ := json.Marshal(keep)
+	return string(raw)
 }

@@ -114,8 +114,7 @@ func TestDiffMatchesNamedElementsNotPositions(t *testing.T) {
 		got = append(got, c.String())
 	}
 	want := []string{
-		`- containerDefinitions[app].secrets[APP_AUTH_SECRET].name: "APP_AUTH_SECRET"`,
-		`- containerDefinitions[app].secrets[APP_AUTH_SECRET].valueFrom: "arn:aws:ssm:ap-southeast-2:123456789012:parameter/x"`,
+		`- containerDefinitions[app].secrets[APP_AUTH_SECRET]: {"name":"APP_AUTH_SECRET","valueFrom":"arn:aws:ssm:ap-southeast-2:123456789012:parameter/x"}`,
 		`~ memory: "512" → "1024"`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
