@@ -20,6 +20,8 @@ type ProviderSchema struct {
 	Resource         map[string]TypeSchema         `json:"resource"`
 	Data             map[string]TypeSchema         `json:"data"`
 	Structs          map[string]map[string]*string `json:"structs"`
+	// StructRequired lists the required arguments of nested blocks by struct id.
+	StructRequired map[string][]string `json:"struct_required"`
 }
 
 // TypeSchema lists a type's arguments and every attribute that can be read from it. An argument maps
@@ -28,6 +30,7 @@ type ProviderSchema struct {
 type TypeSchema struct {
 	Arguments  map[string]*string `json:"arguments"`
 	Attributes []string           `json:"attributes"`
+	Required   []string           `json:"required"`
 }
 
 // LoadProviderSchema reads a schema written by extract.js.
@@ -59,8 +62,20 @@ func CheckProviderSchema(dirs []*Dir, s *ProviderSchema) []Problem {
 	add := func(r hcl.Range, msg string) {
 		out = append(out, Problem{File: r.Filename, Line: r.Start.Line, Message: msg})
 	}
-	var checkBody func(where string, body *hclsyntax.Body, args map[string]*string)
-	checkBody = func(where string, body *hclsyntax.Body, args map[string]*string) {
+	var checkBody func(where string, body *hclsyntax.Body, args map[string]*string, required []string)
+	checkBody = func(where string, body *hclsyntax.Body, args map[string]*string, required []string) {
+		for _, r := range required {
+			if _, ok := body.Attributes[r]; ok {
+				continue
+			}
+			found := false
+			for _, b := range body.Blocks {
+				found = found || b.Type == r || (b.Type == "dynamic" && len(b.Labels) == 1 && b.Labels[0] == r)
+			}
+			if !found {
+				add(body.SrcRange, fmt.Sprintf("%s: missing required argument %q", where, r))
+			}
+		}
 		for _, n := range sortedAttrs(body) {
 			a := body.Attributes[n]
 			if metaArguments[n] {
@@ -94,7 +109,8 @@ func CheckProviderSchema(dirs []*Dir, s *ProviderSchema) []Problem {
 			case ref == nil || !strings.HasPrefix(*ref, "block:"):
 				add(b.DefRange(), fmt.Sprintf("%s: %q is an attribute: write %s = ...", where, name, name))
 			case inner != nil:
-				checkBody(where+"."+name, inner, s.Structs[strings.TrimPrefix(*ref, "block:")])
+				id := strings.TrimPrefix(*ref, "block:")
+				checkBody(where+"."+name, inner, s.Structs[id], s.StructRequired[id])
 			}
 		}
 	}
@@ -114,7 +130,7 @@ func CheckProviderSchema(dirs []*Dir, s *ProviderSchema) []Problem {
 					add(b.DefRange(), fmt.Sprintf("%s type %q is not in the provider schema (a typo, or regenerate testdata/provider-schema.json with providerschema/extract.js)", b.Type, b.Labels[0]))
 					continue
 				}
-				checkBody(b.Labels[0], b.Body, ts.Arguments)
+				checkBody(b.Labels[0], b.Body, ts.Arguments, ts.Required)
 			}
 			out = append(out, checkReferences(body, s)...)
 		}

@@ -196,6 +196,8 @@ func TestCheckProviderSchemaCatchesMistakes(t *testing.T) {
 		`aws_eks_cluster: unsupported block "encryption_configuration"`,
 		`resource type "aws_not_a_thing" is not in the provider schema`,
 		`aws_eks_cluster has no attribute "endpoints"`,
+		`aws_iam_role: missing required argument "assume_role_policy"`,
+		`aws_eks_cluster.vpc_config: missing required argument "subnet_ids"`,
 	}
 	assertProblems(t, CheckProviderSchema(dirs, loadSchema(t)), want)
 }

@@ -32,7 +32,13 @@ const walk = (dir) => {
 walk(path.join(root, 'modules'));
 walk(path.join(root, 'stacks'));
 
-const schema = { provider_packages: [], resource: {}, data: {}, structs: {} };
+const schema = { provider_packages: [], resource: {}, data: {}, structs: {}, struct_required: {} };
+const interfaces = {}; // dir -> interface name -> {camelProp: required}
+const requiredOf = (props, camels) => Object.keys(camels || {}).filter((snake) => props[camels[snake]]).sort();
+const structInterface = (id) => {
+  const [dir, fn] = id.split(':');
+  return (interfaces[dir] || {})[fn.charAt(0).toUpperCase() + fn.slice(1)] || {};
+};
 const structID = (ref) => ref.replace(/^(block|object):/, '');
 const allStructs = {};
 const pending = [];
@@ -41,9 +47,13 @@ const pending = [];
 // `const attrs = { ... }` object. A value built by another <X>ToHclTerraform function is nested: a
 // block ("block:<struct id>") or an object-typed attribute ("object:<struct id>"); plain attributes
 // map to null.
-const parseAttrs = (dir, body) => {
+const camelOf = {}; // "<struct id or type>" -> {snake: camel}
+const parseAttrs = (dir, body, owner) => {
   const out = {};
+  const camels = (camelOf[owner] = {});
   for (const m of body.matchAll(/^\s+([a-z0-9_]+): \{\s*\n\s*value: (.*),\s*\n\s*isBlock: (true|false),/gm)) {
+    const cm = m[2].match(/(?:struct|this)\??\.[_]?([A-Za-z0-9]+)/);
+    if (cm) camels[m[1]] = cm[1];
     let ref = null;
     for (const f of m[2].matchAll(/(?:^|[(,\s])([A-Za-z0-9_]+)ToHclTerraform\b/g)) {
       if (!/^(string|number|boolean|hashMapperHcl|listMapperHcl|any|date)$/.test(f[1])) ref = dir + ':' + f[1];
@@ -64,12 +74,22 @@ for (const pkg of pkgs) {
     const tm = src.match(/\.tfResourceType = "([^"]+)"/);
     if (!tm) continue;
     const kind = dir.startsWith('data-') ? 'data' : 'resource';
+    // Interfaces of the .d.ts: which properties are required (no "?").
+    const dts = path.join(lib, dir, 'index.d.ts');
+    interfaces[dir] = {};
+    if (fs.existsSync(dts)) {
+      for (const im of fs.readFileSync(dts, 'utf8').matchAll(/export interface ([A-Za-z0-9_]+)[^{]*\{([\s\S]*?)\n\}/g)) {
+        const props = {};
+        for (const pm of im[2].matchAll(/^    readonly ([A-Za-z0-9_]+)(\??):/gm)) props[pm[1]] = pm[2] !== '?';
+        interfaces[dir][im[1]] = props;
+      }
+    }
     for (const chunk of src.split('\nfunction ').slice(1)) {
       const hm = chunk.match(/^([A-Za-z0-9_]+)ToHclTerraform\(struct\) \{/);
       if (!hm) continue;
       const end = chunk.indexOf('\n}');
       const rm = chunk.slice(0, end >= 0 ? end : undefined).match(/const attrs = \{([\s\S]*?)\n    \};/);
-      allStructs[dir + ':' + hm[1]] = rm ? parseAttrs(dir, rm[1]) : {};
+      allStructs[dir + ':' + hm[1]] = rm ? parseAttrs(dir, rm[1], dir + ':' + hm[1]) : {};
     }
     if (!used[kind].has(tm[1])) continue;
     const sm = src.match(/synthesizeHclAttributes\(\) \{\s*const attrs = \{([\s\S]*?)\n        \};/);
@@ -78,8 +98,9 @@ for (const pkg of pkgs) {
     for (const g of cls.matchAll(/get[A-Za-z]*Attribute\('([a-z0-9_]+)'\)|interpolationForAttribute\('([a-z0-9_]+)'\)|new [A-Za-z0-9_]+\(this, "([a-z0-9_]+)"/g)) {
       readable.add(g[1] || g[2] || g[3]);
     }
-    const args = sm ? parseAttrs(dir, sm[1]) : {};
-    schema[kind][tm[1]] = { arguments: args, attributes: [...readable].sort() };
+    const args = sm ? parseAttrs(dir, sm[1], tm[1]) : {};
+    const cfg = (interfaces[dir] || {})[(src.match(/constructor\(scope, id, config(?: = \{\})?\)/) && (src.match(/@param options ([A-Za-z0-9_]+)/) || [])[1]) || ''] || {};
+    schema[kind][tm[1]] = { arguments: args, attributes: [...readable].sort(), required: requiredOf(cfg, camelOf[tm[1]]) };
     pending.push(...Object.values(args).filter(Boolean).map(structID));
   }
 }
@@ -89,6 +110,8 @@ while (pending.length) {
   const id = pending.pop();
   if (schema.structs[id] || !allStructs[id]) continue;
   schema.structs[id] = allStructs[id];
+  const req = requiredOf(structInterface(id), camelOf[id]);
+  if (req.length) schema.struct_required[id] = req;
   pending.push(...Object.values(allStructs[id]).filter(Boolean).map(structID));
 }
 

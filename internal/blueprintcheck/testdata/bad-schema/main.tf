@@ -33,3 +33,16 @@ resource "aws_not_a_thing" "x" {}
 output "endpoint" {
   value = aws_eks_cluster.this.endpoints
 }
+
+resource "aws_iam_role" "no_trust" {
+  name = "r"
+}
+
+resource "aws_eks_cluster" "no_subnets" {
+  name     = "c"
+  role_arn = "r"
+
+  vpc_config {
+    endpoint_private_access = true
+  }
+}
