@@ -196,6 +196,9 @@ func scenarios() map[string]scenario {
 		}},
 		"values-development.yaml": {files: []string{"values-development.yaml"}, check: func(t *testing.T, r rendered) {
 			wantHPA(t, r, 1, 3, 65)
+			if r.pdb != nil {
+				t.Fatal("development runs one replica: a PDB would block node drains")
+			}
 			wantIngress(t, r, "demo-eks.dev.example.com", "demo.dev.example.com")
 			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::111111111111:role/demo-app-development-irsa")
@@ -386,6 +389,16 @@ func commonInvariants(t *testing.T, r rendered) {
 		t.Fatal("with an HPA the Deployment must not set replicas (each upgrade would reset the scale)")
 	}
 	if r.pdb != nil {
+		// A PDB must leave room for one voluntary disruption at the smallest scale, or drains hang.
+		smallest := int32(0)
+		if r.hpa != nil {
+			smallest = *r.hpa.Spec.MinReplicas
+		} else if d.Spec.Replicas != nil {
+			smallest = *d.Spec.Replicas
+		}
+		if int32(r.pdb.Spec.MinAvailable.IntValue()) >= smallest {
+			t.Fatalf("PDB minAvailable %d blocks every eviction at %d replicas", r.pdb.Spec.MinAvailable.IntValue(), smallest)
+		}
 		for k, v := range d.Spec.Selector.MatchLabels {
 			if r.pdb.Spec.Selector.MatchLabels[k] != v {
 				t.Fatal("PDB selector does not match the pods")
