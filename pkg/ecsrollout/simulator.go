@@ -1,0 +1,326 @@
+// Package ecsrollout plays out ECS service deployments in front of an ECS API stand-in (moto) that
+// cannot: moto accepts UpdateService but keeps reporting the old deployment as PRIMARY forever, so no
+// deploy against it could ever be seen to complete.
+//
+// The Simulator is an HTTP reverse proxy. Every request goes to the backend unchanged; it watches
+// UpdateService calls and rewrites the deployments in DescribeServices answers the way ECS reports a
+// rolling deployment: the new task definition's deployment is PRIMARY and IN_PROGRESS for RolloutTime,
+// then COMPLETED with running = desired. A task definition with an image containing FailMarker plays a
+// failed deployment instead: rolloutState FAILED, the deployment circuit breaker rolls the service back
+// to the previous task definition (through the backend, so the stored state agrees), and ECS-like
+// events say so. It is the ECS counterpart of kwok's stages in the sandbox's Kubernetes cluster.
+package ecsrollout
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FailMarker in a container image makes the simulated deployment fail (as kwok's stages do for pods).
+const FailMarker = "pull-fail"
+
+const targetPrefix = "AmazonEC2ContainerServiceV20141113."
+
+// Simulator is the proxy. Create it with New.
+type Simulator struct {
+	backend *url.URL
+	proxy   *httputil.ReverseProxy
+	client  *http.Client
+	// RolloutTime is how long a deployment stays IN_PROGRESS (default 2s).
+	RolloutTime time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+
+	mu       sync.Mutex
+	rollouts map[string]*rollout // by service ARN
+	seq      int
+}
+
+type rollout struct {
+	oldTD, newTD string
+	desired      int64
+	started      time.Time
+	fail         bool
+	id, oldID    string
+	rolledBack   bool
+	events       []map[string]any
+}
+
+// New returns a simulator forwarding to backend (e.g. http://127.0.0.1:4567).
+func New(backend string) (*Simulator, error) {
+	u, err := url.Parse(backend)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("ECS backend %q is not a URL such as http://127.0.0.1:4567", backend)
+	}
+	s := &Simulator{backend: u, proxy: httputil.NewSingleHostReverseProxy(u), client: &http.Client{Timeout: 30 * time.Second},
+		RolloutTime: 2 * time.Second, rollouts: map[string]*rollout{}}
+	return s, nil
+}
+
+func (s *Simulator) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if !ok || (op != "UpdateService" && op != "DescribeServices") {
+		s.proxy.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	status, header, resp, err := s.forward(r, body)
+	if err != nil {
+		http.Error(w, "ECS backend: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	if status == http.StatusOK {
+		switch op {
+		case "UpdateService":
+			s.observeUpdate(r, body, resp)
+		case "DescribeServices":
+			resp = s.rewriteDescribe(r, resp)
+		}
+	}
+	for k, vs := range header {
+		if k == "Content-Length" {
+			continue
+		}
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp)))
+	w.WriteHeader(status)
+	_, _ = w.Write(resp)
+}
+
+// forward sends a copy of r with body to the backend and returns the answer.
+func (s *Simulator) forward(r *http.Request, body []byte) (int, http.Header, []byte, error) {
+	u := *s.backend
+	u.Path = r.URL.Path
+	u.RawQuery = r.URL.RawQuery
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header = r.Header.Clone()
+	req.Header.Del("Accept-Encoding")
+	res, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, out, err
+}
+
+// call makes an ECS JSON request of the simulator's own (the circuit breaker's rollback).
+func (s *Simulator) call(r *http.Request, op string, in any) (map[string]any, error) {
+	body, _ := json.Marshal(in)
+	req := r.Clone(r.Context())
+	req.Header = r.Header.Clone()
+	req.Header.Set("X-Amz-Target", targetPrefix+op)
+	status, _, resp, err := s.forward(req, body)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %d: %s", op, status, resp)
+	}
+	var out map[string]any
+	return out, json.Unmarshal(resp, &out)
+}
+
+func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
+	var in struct {
+		TaskDefinition     string `json:"taskDefinition"`
+		ForceNewDeployment bool   `json:"forceNewDeployment"`
+	}
+	var out struct {
+		Service map[string]any `json:"service"`
+	}
+	if json.Unmarshal(reqBody, &in) != nil || json.Unmarshal(resp, &out) != nil || out.Service == nil {
+		return
+	}
+	svc := out.Service
+	arn, _ := svc["serviceArn"].(string)
+	newTD, _ := svc["taskDefinition"].(string)
+	if arn == "" || newTD == "" || (in.TaskDefinition == "" && !in.ForceNewDeployment) {
+		return
+	}
+	oldTD := primaryTD(svc)
+	s.mu.Lock()
+	prev := s.rollouts[arn]
+	if prev != nil { // the service's real current revision, not the backend's stale deployment
+		oldTD = prev.newTD
+		if prev.fail {
+			oldTD = prev.oldTD
+		}
+	}
+	s.seq++
+	ro := &rollout{oldTD: oldTD, newTD: newTD, desired: num(svc["desiredCount"]), started: s.now(),
+		id: fmt.Sprintf("ecs-svc/%019d", s.seq), oldID: fmt.Sprintf("ecs-svc/%019d", 1_000_000+s.seq)}
+	s.mu.Unlock()
+	ro.fail = s.imageFails(r, newTD)
+	s.mu.Lock()
+	s.rollouts[arn] = ro
+	s.mu.Unlock()
+}
+
+// imageFails reports whether any container image of the task definition carries FailMarker.
+func (s *Simulator) imageFails(r *http.Request, td string) bool {
+	out, err := s.call(r, "DescribeTaskDefinition", map[string]string{"taskDefinition": td})
+	if err != nil {
+		return false
+	}
+	def, _ := out["taskDefinition"].(map[string]any)
+	cds, _ := def["containerDefinitions"].([]any)
+	for _, c := range cds {
+		if cd, ok := c.(map[string]any); ok {
+			if img, _ := cd["image"].(string); strings.Contains(img, FailMarker) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Simulator) rewriteDescribe(r *http.Request, resp []byte) []byte {
+	var out map[string]any
+	if json.Unmarshal(resp, &out) != nil {
+		return resp
+	}
+	services, _ := out["services"].([]any)
+	changed := false
+	for _, v := range services {
+		svc, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		arn, _ := svc["serviceArn"].(string)
+		s.mu.Lock()
+		ro := s.rollouts[arn]
+		s.mu.Unlock()
+		if ro == nil {
+			continue
+		}
+		s.play(r, svc, ro)
+		changed = true
+	}
+	if !changed {
+		return resp
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return resp
+	}
+	return b
+}
+
+// play rewrites one service answer for the rollout's current phase.
+func (s *Simulator) play(r *http.Request, svc map[string]any, ro *rollout) {
+	elapsed := s.now().Sub(ro.started)
+	desired := ro.desired
+	if d := num(svc["desiredCount"]); d > 0 {
+		desired = d
+	}
+	dep := func(id, td, status, state, reason string, running, pending, failed int64) map[string]any {
+		return map[string]any{"id": id, "status": status, "taskDefinition": td, "desiredCount": desired,
+			"runningCount": running, "pendingCount": pending, "failedTasks": failed, "launchType": "FARGATE",
+			"rolloutState": state, "rolloutStateReason": reason,
+			"createdAt": float64(ro.started.Unix()), "updatedAt": float64(s.now().Unix())}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case elapsed < s.RolloutTime:
+		svc["deployments"] = []any{
+			dep(ro.id, ro.newTD, "PRIMARY", "IN_PROGRESS", "ECS deployment "+ro.id+" in progress.", 0, desired, 0),
+			dep(ro.oldID, ro.oldTD, "ACTIVE", "COMPLETED", "ECS deployment "+ro.oldID+" completed.", desired, 0, 0),
+		}
+		svc["taskDefinition"] = ro.newTD
+		svc["runningCount"], svc["pendingCount"] = desired, desired
+	case !ro.fail:
+		svc["deployments"] = []any{dep(ro.id, ro.newTD, "PRIMARY", "COMPLETED", "ECS deployment "+ro.id+" completed.", desired, 0, 0)}
+		svc["taskDefinition"] = ro.newTD
+		svc["runningCount"], svc["pendingCount"] = desired, int64(0)
+		s.event(ro, fmt.Sprintf("(service %v) has reached a steady state.", svc["serviceName"]))
+	default:
+		if !ro.rolledBack {
+			// The circuit breaker: ECS points the service back at the last good revision.
+			_, err := s.call(r, "UpdateService", map[string]any{"cluster": svc["clusterArn"], "service": svc["serviceArn"], "taskDefinition": ro.oldTD})
+			if err == nil {
+				ro.rolledBack = true
+				s.event(ro, fmt.Sprintf("(service %v) (deployment %s) deployment failed: tasks failed to start.", svc["serviceName"], ro.id))
+				s.event(ro, fmt.Sprintf("(service %v) rolling back to deployment %s.", svc["serviceName"], ro.oldID))
+			}
+		}
+		svc["deployments"] = []any{
+			dep(ro.oldID, ro.oldTD, "PRIMARY", "COMPLETED", "ECS deployment "+ro.oldID+" completed.", desired, 0, 0),
+			dep(ro.id, ro.newTD, "ACTIVE", "FAILED", "ECS deployment circuit breaker: tasks failed to start.", 0, 0, desired),
+		}
+		svc["taskDefinition"] = ro.oldTD
+		svc["runningCount"], svc["pendingCount"] = desired, int64(0)
+	}
+	events := make([]any, 0, len(ro.events))
+	for i := len(ro.events) - 1; i >= 0; i-- { // newest first, as ECS lists them
+		events = append(events, ro.events[i])
+	}
+	if old, ok := svc["events"].([]any); ok {
+		events = append(events, old...)
+	}
+	svc["events"] = events
+}
+
+// event records a service event once (s.mu held).
+func (s *Simulator) event(ro *rollout, msg string) {
+	for _, e := range ro.events {
+		if e["message"] == msg {
+			return
+		}
+	}
+	ro.events = append(ro.events, map[string]any{"id": fmt.Sprintf("sim-%d-%d", ro.started.UnixNano(), len(ro.events)),
+		"createdAt": float64(s.now().Unix()), "message": msg})
+}
+
+// primaryTD is the task definition of the PRIMARY deployment in a service answer.
+func primaryTD(svc map[string]any) string {
+	deps, _ := svc["deployments"].([]any)
+	for _, d := range deps {
+		if m, ok := d.(map[string]any); ok && m["status"] == "PRIMARY" {
+			td, _ := m["taskDefinition"].(string)
+			return td
+		}
+	}
+	return ""
+}
+
+func num(v any) int64 {
+	switch n := v.(type) {
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	case json.Number:
+		i, _ := n.Int64()
+		return i
+	}
+	return 0
+}
