@@ -60,8 +60,8 @@ func artifactWrite(ctx context.Context, args []string) error {
 
 func artifactShow(_ context.Context, args []string) error {
 	c := newFlags("artifact show")
-	// --env is not needed to read an artifact; accept it for uniformity.
-	c.env = "-"
+	// --env is not needed to read an artifact; it is accepted for uniformity.
+	c.envOptional = true
 	if err := c.parse(args); err != nil {
 		return err
 	}

@@ -34,6 +34,8 @@ type common struct {
 	registry     string
 	kubeconfig   string
 	timeout      time.Duration
+	// envOptional is set by commands that do not read delivery.yaml.
+	envOptional bool
 }
 
 func newFlags(name string) *common {
@@ -68,7 +70,7 @@ func (c *common) parse(args []string) error {
 	if c.fs.NArg() > 0 {
 		return usageError("unexpected arguments: %s", strings.Join(c.fs.Args(), " "))
 	}
-	if c.env == "" {
+	if c.env == "" && !c.envOptional {
 		return usageError("--env is required")
 	}
 	if c.registry == "" {

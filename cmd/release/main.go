@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 )
 
@@ -138,5 +137,3 @@ func withCode(code int, err error) error {
 func usageError(format string, a ...any) error {
 	return withCode(exitUsage, fmt.Errorf(format, a...))
 }
-
-func joinLines(lines []string) string { return strings.Join(lines, "\n") }

@@ -241,3 +241,34 @@ func TestRollbackToPreviousAndNamedRevision(t *testing.T) {
 		t.Fatal("a bad rollback target must not update the service")
 	}
 }
+
+// cancellingClock cancels the deploy's context after a few polls, as a cancelled CI job would.
+type cancellingClock struct {
+	*ecsscenario.FakeClock
+	cancel func()
+	sleeps int
+}
+
+func (c *cancellingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.sleeps++
+	if c.sleeps == 3 {
+		c.cancel()
+	}
+	return c.FakeClock.Sleep(ctx, d)
+}
+
+func TestDeployInterruptedStillRestores(t *testing.T) {
+	r := newRig(t)
+	r.server.Queue(ecsscenario.Stuck(2))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.deployer.Clock = &cancellingClock{FakeClock: r.clock, cancel: cancel}
+	res, err := r.deployer.Deploy(ctx, r.request())
+	var failed *ecsdeploy.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureInterrupted {
+		t.Fatalf("want interrupted + restored, got %v (%+v)\n%s", err, res, r.out)
+	}
+	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != r.previous {
+		t.Fatalf("service runs %s, want %s", got, r.previous)
+	}
+}

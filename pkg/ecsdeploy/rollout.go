@@ -19,6 +19,7 @@ const (
 	FailureCircuitBreaker = "circuit-breaker" // ECS marked the deployment FAILED (breaker or alarm) and rolled back
 	FailureReplaced       = "replaced"        // another deployment took over the service
 	FailureTimeout        = "timeout"         // not completed before the deadline
+	FailureInterrupted    = "interrupted"     // the deploy was cancelled (Ctrl-C, CI job cancelled) while waiting
 )
 
 // RolloutError says why the rollout of a task definition did not complete.
@@ -57,6 +58,9 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 	for {
 		polls++
 		svc, err := describeService(ctx, w.api, cluster, service)
+		if ctx.Err() != nil {
+			return polls, &RolloutError{Kind: FailureInterrupted, TaskDefinition: taskDefinition, Reason: "cancelled while waiting: " + ctx.Err().Error()}
+		}
 		if err != nil {
 			return polls, err
 		}
@@ -84,7 +88,7 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 			interval = left
 		}
 		if err := w.clock.Sleep(ctx, interval); err != nil {
-			return polls, fmt.Errorf("wait for rollout of %s: %w", shortARN(taskDefinition), err)
+			return polls, &RolloutError{Kind: FailureInterrupted, TaskDefinition: taskDefinition, Reason: "cancelled while waiting: " + err.Error()}
 		}
 	}
 }

@@ -36,11 +36,11 @@ func Push(ctx context.Context, reg Registry, repository, tag, source string) (Pu
 	ref := repo.Tag(tag)
 	cleanup := func() {}
 	defer func() { cleanup() }()
-	taggable, digest, err := load(source, &cleanup)
+	img, digest, err := load(source, &cleanup)
 	if err != nil {
 		return Pushed{}, err
 	}
-	if err := remote.Write(ref, taggable.(v1.Image), reg.remoteOptions(ctx)...); err != nil {
+	if err := remote.Write(ref, img, reg.remoteOptions(ctx)...); err != nil {
 		return Pushed{}, fmt.Errorf("push %s to %s: %w", source, ref, err)
 	}
 	res, err := Confirm(ctx, reg, Published{Repository: repository, Tag: tag, Digest: digest})
@@ -51,7 +51,7 @@ func Push(ctx context.Context, reg Registry, repository, tag, source string) (Pu
 }
 
 // load opens an image from a layout directory or tarball and returns it with its manifest digest.
-func load(source string, cleanup *func()) (any, string, error) {
+func load(source string, cleanup *func()) (v1.Image, string, error) {
 	fi, err := os.Stat(source)
 	if err != nil {
 		return nil, "", err
@@ -100,7 +100,7 @@ func load(source string, cleanup *func()) (any, string, error) {
 	return digestOf(img, source)
 }
 
-func digestOf(img v1.Image, source string) (any, string, error) {
+func digestOf(img v1.Image, source string) (v1.Image, string, error) {
 	d, err := img.Digest()
 	if err != nil {
 		return nil, "", fmt.Errorf("compute digest of %s: %w", source, err)
