@@ -1,0 +1,259 @@
+//go:build e2e
+
+// Package e2e runs the pipeline the way a newcomer does — `dagger call <function> --env local` through
+// scripts/dagger-local.sh against the sandbox — and checks its effects independently: ECS through the
+// AWS API, the Helm release through the release engine's history, the registry through its API.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/sandbox"
+	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+)
+
+// repoRoot is the repository this test runs from.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// requireDagger fails (never skips) when the sandbox runs without its Dagger engine.
+func requireDagger(t *testing.T, sb *sandboxtest.Sandbox) {
+	t.Helper()
+	if sb.Vars[sandbox.EnvDaggerCLI] == "" {
+		t.Fatalf("sandbox component dagger is not up: run `go run ./cmd/sandbox up --with-dagger` (make test does)")
+	}
+}
+
+// daggerLocal runs scripts/dagger-local.sh in dir and returns stdout+stderr and the error.
+func daggerLocal(t *testing.T, sb *sandboxtest.Sandbox, dir string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(dir, "scripts", "dagger-local.sh"), append(args, "--progress=plain")...)
+	cmd.Dir = dir
+	cmd.Env = sb.Environ()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("dagger call %s: %s (%v)", strings.Join(args, " "), time.Since(start).Round(time.Second), err)
+	return out.String(), err
+}
+
+// releaseCLI runs the release engine on the host against the local environment (independent check).
+func releaseCLI(t *testing.T, sb *sandboxtest.Sandbox, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"run", "./cmd/release"}, append(args, "--env", "local", "--json")...)...)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = sb.Environ()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("release %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+type helmRevision struct {
+	Revision    int    `json:"revision"`
+	Status      string `json:"status"`
+	Description string `json:"description"`
+}
+
+func helmHistory(t *testing.T, sb *sandboxtest.Sandbox) []helmRevision {
+	t.Helper()
+	var revs []helmRevision
+	if err := json.Unmarshal(releaseCLI(t, sb, "eks", "history"), &revs); err != nil {
+		t.Fatalf("eks history: %v", err)
+	}
+	return revs
+}
+
+func deployedRevision(revs []helmRevision) int {
+	for _, r := range revs {
+		if r.Status == "deployed" {
+			return r.Revision
+		}
+	}
+	return 0
+}
+
+// ecsImage is the image of the app container in the task definition the service runs.
+func ecsImage(t *testing.T, sb *sandboxtest.Sandbox, env *environment.Environment) (string, string) {
+	t.Helper()
+	api := ecs.NewFromConfig(sb.AWSConfig())
+	ctx := context.Background()
+	svc, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(env.ECS.Cluster), Services: []string{env.ECS.Service}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatalf("describe ECS service: %v", err)
+	}
+	td := aws.ToString(svc.Services[0].TaskDefinition)
+	def, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(td)})
+	if err != nil {
+		t.Fatalf("describe task definition %s: %v", td, err)
+	}
+	for _, c := range def.TaskDefinition.ContainerDefinitions {
+		if aws.ToString(c.Name) == env.ECS.Container {
+			return td, aws.ToString(c.Image)
+		}
+	}
+	t.Fatalf("task definition %s has no container %s", td, env.ECS.Container)
+	return "", ""
+}
+
+var digestRE = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+
+// TestDeployLocal is the README's main job, twice, then rollbacks, then a broken chart.
+func TestDeployLocal(t *testing.T) {
+	sb := sandboxtest.Env(t)
+	requireDagger(t, sb)
+	root := repoRoot(t)
+	env, err := environment.Load(root, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revsBefore := deployedRevision(helmHistory(t, sb))
+	tdBefore, _ := ecsImage(t, sb, env)
+
+	// First run: build, push, deploy to ECS and EKS, verify.
+	out, err := daggerLocal(t, sb, root, "deploy")
+	if err != nil {
+		t.Fatalf("deploy --env local failed: %v\n%s", err, tail(out, 60))
+	}
+	digest := digestRE.FindString(out)
+	if digest == "" || !strings.Contains(out, "verify   running digest = "+digest) {
+		t.Fatalf("the summary must name the digest and its verification:\n%s", tail(out, 40))
+	}
+	td, img := ecsImage(t, sb, env)
+	if !strings.HasSuffix(img, "@"+digest) || td == tdBefore {
+		t.Fatalf("ECS: service runs %s with image %s; want a new revision pinned to %s", td, img, digest)
+	}
+	revs := helmHistory(t, sb)
+	rev := deployedRevision(revs)
+	if rev <= revsBefore {
+		t.Fatalf("Helm: deployed revision %d, want > %d: %+v", rev, revsBefore, revs)
+	}
+	if !strings.Contains(out, "task definition") || !strings.Contains(out, "helm revision") {
+		t.Fatalf("the summary must show task definition and Helm revision old → new:\n%s", tail(out, 40))
+	}
+
+	// Second run, no source change: nothing rebuilt (same digest), nothing redeployed.
+	out2, err := daggerLocal(t, sb, root, "deploy")
+	if err != nil {
+		t.Fatalf("second deploy failed: %v\n%s", err, tail(out2, 60))
+	}
+	if !strings.Contains(out2, "deploy local: no change") || digestRE.FindString(out2) != digest {
+		t.Fatalf("a re-run without changes must report no change with the same digest %s:\n%s", digest, tail(out2, 40))
+	}
+	if td2, _ := ecsImage(t, sb, env); td2 != td {
+		t.Fatalf("ECS revision changed on a no-change run: %s → %s", td, td2)
+	}
+	if rev2 := deployedRevision(helmHistory(t, sb)); rev2 != rev {
+		t.Fatalf("Helm revision changed on a no-change run: %d → %d", rev, rev2)
+	}
+
+	// Rollbacks: each target returns to its previous version.
+	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "ecs"); err != nil {
+		t.Fatalf("rollback ecs: %v\n%s", err, tail(out, 40))
+	}
+	if tdRB, _ := ecsImage(t, sb, env); tdRB != tdBefore {
+		t.Fatalf("ECS rollback: service runs %s, want the previous %s", tdRB, tdBefore)
+	}
+	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "eks"); err != nil {
+		t.Fatalf("rollback eks: %v\n%s", err, tail(out, 40))
+	}
+	revsRB := helmHistory(t, sb)
+	last := revsRB[len(revsRB)-1]
+	if last.Status != "deployed" || last.Revision != rev+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
+		t.Fatalf("Helm rollback: last revision %+v, want %d deployed as a rollback", last, rev+1)
+	}
+}
+
+// TestBrokenChartFailsBeforeTheCluster: a chart that does not render fails deploy-eks before any
+// release revision is written.
+func TestBrokenChartFailsBeforeTheCluster(t *testing.T) {
+	sb := sandboxtest.Env(t)
+	requireDagger(t, sb)
+	root := repoRoot(t)
+	copyDir := cloneRepo(t, root)
+	tpl := filepath.Join(copyDir, "charts", "demo-app", "templates", "zz-broken.yaml")
+	if err := os.WriteFile(tpl, []byte("{{ .Values.this.does.not.exist }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := helmHistory(t, sb)
+	art := writeArtifact(t, sb, copyDir)
+	out, err := daggerLocal(t, sb, copyDir, "deploy-eks", "--artifact", art)
+	if err == nil {
+		t.Fatalf("deploy-eks with a broken chart must fail:\n%s", tail(out, 40))
+	}
+	if !strings.Contains(out, "render") {
+		t.Fatalf("the failure must say the chart did not render:\n%s", tail(out, 40))
+	}
+	if after := helmHistory(t, sb); len(after) != len(before) {
+		t.Fatalf("the cluster was touched: history %d → %d revisions", len(before), len(after))
+	}
+}
+
+// cloneRepo copies the committed tree (plus uncommitted tracked changes) to a temp dir with its own git.
+func cloneRepo(t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	run := func(d string, name string, args ...string) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = d
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run(root, "sh", "-c", fmt.Sprintf("git ls-files -z | xargs -0 cp --parents -t %q", dir))
+	for _, keep := range []string{".sandbox"} { // the sandbox's kubeconfig and env file
+		run(root, "ln", "-s", filepath.Join(root, keep), filepath.Join(dir, keep))
+	}
+	run(dir, "git", "init", "-q")
+	run(dir, "git", "-c", "user.email=e2e@test", "-c", "user.name=e2e", "add", "-A")
+	run(dir, "git", "-c", "user.email=e2e@test", "-c", "user.name=e2e", "commit", "-qm", "copy")
+	return dir
+}
+
+// writeArtifact publishes the copy's image and writes its artifact.json into the copy.
+func writeArtifact(t *testing.T, sb *sandboxtest.Sandbox, dir string) string {
+	t.Helper()
+	out, err := daggerLocal(t, sb, dir, "publish", "-o", filepath.Join(dir, "artifact.json"))
+	if err != nil {
+		t.Fatalf("publish: %v\n%s", err, tail(out, 40))
+	}
+	if _, err := artifact.Read(filepath.Join(dir, "artifact.json")); err != nil {
+		t.Fatalf("publish wrote a bad artifact: %v", err)
+	}
+	return filepath.Join(dir, "artifact.json")
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
