@@ -21,19 +21,29 @@ func (m *Probe) Publish(ctx context.Context, base, ref, content string) (string,
 	return dag.Container().From(base).WithNewFile("/probe.txt", content).Publish(ctx, ref)
 }
 
+// httpGet is a minimal HTTP/1.1 client in bash: it frames the body by Content-Length, as real
+// clients do, because a connection closed by a host service is not passed on through the tunnel.
+const httpGet = `exec 3<>/dev/tcp/$ALIAS/$PORT
+printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$URLPATH" "$ALIAS" >&3
+len=0
+while IFS= read -r line <&3; do
+  line=${line%$'\r'}
+  echo "$line"
+  [ -z "$line" ] && break
+  case "${line,,}" in content-length:*) len=${line#*: } ;; esac
+done
+head -c "$len" <&3
+`
+
 // Fetch sends GET path to alias:port from a container bound to svc, and returns the raw response.
 // nonce defeats the exec cache so every call really connects.
 func (m *Probe) Fetch(ctx context.Context, image string, svc *dagger.Service, alias string, port int, path, nonce string) (string, error) {
-	script := fmt.Sprintf(`exec 3<>/dev/tcp/%s/%d && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' >&3 && cat <&3`, alias, port, path, alias)
 	return dag.Container().From(image).
 		WithEnvVariable("NONCE", nonce).
+		WithEnvVariable("ALIAS", alias).
+		WithEnvVariable("PORT", fmt.Sprint(port)).
+		WithEnvVariable("URLPATH", path).
 		WithServiceBinding(alias, svc).
-		WithExec([]string{"bash", "-c", script}).
+		WithExec([]string{"timeout", "60", "bash", "-c", httpGet}).
 		Stdout(ctx)
-}
-
-// FetchHost is Fetch with the host service made inside the module from a host port.
-func (m *Probe) FetchHost(ctx context.Context, image string, port int, path, nonce string) (string, error) {
-	svc := dag.Host().Service([]dagger.PortForward{{Frontend: port, Backend: port}}, dagger.HostServiceOpts{Host: "127.0.0.1"})
-	return m.Fetch(ctx, image, svc, "hostsvc", port, path, nonce)
 }
