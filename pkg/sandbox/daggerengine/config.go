@@ -25,18 +25,40 @@ const engineJSON = `{"logLevel": "info"}` + "\n"
 
 func (l paths) etcDaggerDir() string { return filepath.Join(l.stateDir, "etc-dagger") }
 
-func writeEngineConfig(l paths) error {
-	if err := l.ensureStateDirs(); err != nil {
-		return err
+// engineFiles are the files an engine is started with; a running engine whose files differ from
+// the wanted ones is restarted.
+type engineFiles map[string][]byte
+
+func wantedFiles(l paths, script []byte) engineFiles {
+	return engineFiles{
+		l.configFile(): []byte(engineTOML(l.registry)),
+		filepath.Join(l.etcDaggerDir(), "engine.json"): []byte(engineJSON),
+		l.startScript(): script,
 	}
-	if err := os.MkdirAll(l.etcDaggerDir(), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", l.etcDaggerDir(), err)
+}
+
+// changed names the first file whose content on disk differs from the wanted content.
+func (f engineFiles) changed() (string, bool) {
+	for path, want := range f {
+		if got, err := os.ReadFile(path); err != nil || string(got) != string(want) {
+			return path, true
+		}
 	}
-	if err := os.WriteFile(l.configFile(), []byte(engineTOML(l.registry)), 0o644); err != nil {
-		return fmt.Errorf("write engine config: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(l.etcDaggerDir(), "engine.json"), []byte(engineJSON), 0o644); err != nil {
-		return fmt.Errorf("write engine.json: %w", err)
+	return "", false
+}
+
+func (f engineFiles) write() error {
+	for path, content := range f {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(path, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(path, content, mode); err != nil {
+			return fmt.Errorf("write engine file %s: %w", path, err)
+		}
 	}
 	return nil
 }

@@ -18,7 +18,6 @@ func TestEngineTOMLMarksRegistryPlainHTTP(t *testing.T) {
 }
 
 func TestStartScript(t *testing.T) {
-	dir := t.TempDir()
 	sp := startParams{
 		Rootfs: "/c/rootfs", MountRoot: "/s/root", BinDir: "/c/bin", ContentDir: "/c/images",
 		EngineLib: "/s/lib", EtcDagger: "/s/etc-dagger", StateDir: "/s it's",
@@ -26,11 +25,11 @@ func TestStartScript(t *testing.T) {
 		EngineStateDir: engineStateDir,
 		Env:            map[string]string{"B": "2", "A": "x y"},
 	}
-	p := dir + "/start.sh"
-	if err := writeStartScript(p, sp); err != nil {
+	script, err := renderStartScript(sp)
+	if err != nil {
 		t.Fatal(err)
 	}
-	b := readFile(t, p)
+	b := string(script)
 	for _, want := range []string{
 		`mount --bind '/c/rootfs' "$root"`,
 		`mount --bind '/s it'\''s' "$root"'/run/sandbox'`,
@@ -71,5 +70,26 @@ func TestNewPathsValidates(t *testing.T) {
 	}
 	if l.runnerHost() != "unix:///s/engine.sock" || l.cliPath() != "/c/tools/dagger-"+Version+"/bin/dagger" {
 		t.Errorf("unexpected paths: %s %s", l.runnerHost(), l.cliPath())
+	}
+}
+
+func TestEngineFilesChanged(t *testing.T) {
+	l, err := newPaths(Options{CacheDir: t.TempDir(), StateDir: t.TempDir(), Registry: "127.0.0.1:5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := wantedFiles(l, []byte("#!/bin/sh\n"))
+	if _, changed := files.changed(); !changed {
+		t.Fatal("nothing written yet: want changed")
+	}
+	if err := files.write(); err != nil {
+		t.Fatal(err)
+	}
+	if which, changed := files.changed(); changed {
+		t.Fatalf("just written, but %s reported changed", which)
+	}
+	l.registry = "127.0.0.1:5001"
+	if which, changed := wantedFiles(l, []byte("#!/bin/sh\n")).changed(); !changed || which != l.configFile() {
+		t.Fatalf("registry changed: got %q, %v", which, changed)
 	}
 }

@@ -68,9 +68,6 @@ func Up(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeEngineConfig(l); err != nil {
-		return nil, err
-	}
 	if err := startEngine(ctx, p, l, imgs.goSDKDigest); err != nil {
 		return nil, err
 	}

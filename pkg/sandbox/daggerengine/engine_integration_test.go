@@ -1,6 +1,6 @@
 //go:build integration
 
-package daggerengine
+package daggerengine_test
 
 import (
 	"bytes"
@@ -17,6 +17,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/platformteam/delivery/pkg/sandbox/daggerengine"
+	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
 )
 
 // TestEngineEndToEnd brings the engine up (reusing a running one), then proves what the pipeline
@@ -27,10 +30,9 @@ func TestEngineEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
 	opts := integrationOptions(t)
-	requireRegistry(t, opts.Registry)
 
 	start := time.Now()
-	eng, err := Up(ctx, opts)
+	eng, err := daggerengine.Up(ctx, opts)
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
@@ -41,8 +43,8 @@ func TestEngineEndToEnd(t *testing.T) {
 	c := cli{t: t, eng: eng}
 
 	t.Run("core version", func(t *testing.T) {
-		if got := c.run(ctx, t, "", "core", "version"); strings.TrimSpace(got) != Version {
-			t.Fatalf("dagger core version = %q, want %s", got, Version)
+		if got := c.run(ctx, t, "", "core", "version"); strings.TrimSpace(got) != daggerengine.Version {
+			t.Fatalf("dagger core version = %q, want %s", got, daggerengine.Version)
 		}
 	})
 
@@ -95,59 +97,42 @@ func TestEngineEndToEnd(t *testing.T) {
 	})
 
 	t.Run("probe, graceful stop, warm restart", func(t *testing.T) {
-		if st := Probe(ctx, opts); !st.Up || st.Version != Version {
+		if st := daggerengine.Probe(ctx, opts); !st.Up || st.Version != daggerengine.Version {
 			t.Fatalf("Probe while up: %+v", st)
 		}
-		if err := Down(ctx, opts); err != nil {
+		if err := daggerengine.Down(ctx, opts); err != nil {
 			t.Fatalf("Down: %v", err)
 		}
-		if st := Probe(ctx, opts); st.Up {
+		if st := daggerengine.Probe(ctx, opts); st.Up {
 			t.Fatalf("Probe after Down: %+v", st)
 		}
 		start := time.Now()
-		if _, err := Up(ctx, opts); err != nil {
+		if _, err := daggerengine.Up(ctx, opts); err != nil {
 			t.Fatalf("warm Up: %v", err)
 		}
 		t.Logf("warm Up (engine stopped, everything built) took %s", time.Since(start).Round(time.Millisecond))
 		start = time.Now()
-		if _, err := Up(ctx, opts); err != nil {
+		if _, err := daggerengine.Up(ctx, opts); err != nil {
 			t.Fatalf("Up while up: %v", err)
 		}
 		t.Logf("Up while already up took %s", time.Since(start).Round(time.Millisecond))
-		if !strings.Contains(readFile(t, filepath.Join(opts.StateDir, "engine.log")), "engine") {
-			t.Fatal("engine log is empty")
+		if b, err := os.ReadFile(filepath.Join(opts.StateDir, "engine.log")); err != nil || !strings.Contains(string(b), "stopping server") {
+			t.Fatalf("engine log shows no graceful stop (err %v)", err)
 		}
 	})
 }
 
-// integrationOptions points at the checkout's sandbox: DELIVERY_CACHE_DIR / SANDBOX_DIR when set,
-// otherwise <repo>/.cache and <repo>/.sandbox, and SANDBOX_REGISTRY (default 127.0.0.1:5000).
-func integrationOptions(t *testing.T) Options {
+// integrationOptions are the sandbox's own engine options: the sandbox (minus Dagger) comes from
+// sandboxtest.Env, which brings it up when needed, and this test brings the engine up in its slot.
+func integrationOptions(t *testing.T) daggerengine.Options {
 	t.Helper()
-	mod, err := findToolsModule()
-	if err != nil {
-		t.Fatal(err)
+	sb := sandboxtest.Env(t)
+	return daggerengine.Options{
+		CacheDir: sb.Layout.CacheDir,
+		StateDir: sb.Layout.DaggerDir(),
+		Registry: sb.Registry,
+		Progress: testWriter{t},
 	}
-	repo := filepath.Dir(filepath.Dir(mod))
-	cache := envOr("DELIVERY_CACHE_DIR", filepath.Join(repo, ".cache"))
-	state := filepath.Join(envOr("SANDBOX_DIR", filepath.Join(repo, ".sandbox")), "dagger")
-	return Options{CacheDir: cache, StateDir: state, Registry: envOr("SANDBOX_REGISTRY", "127.0.0.1:5000"), Progress: testWriter{t}}
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-func requireRegistry(t *testing.T, registry string) {
-	t.Helper()
-	resp, err := http.Get("http://" + registry + "/v2/")
-	if err != nil {
-		t.Fatalf("sandbox registry %s is not answering (start the sandbox: go run ./cmd/sandbox up): %v", registry, err)
-	}
-	resp.Body.Close()
 }
 
 // serveNonce serves body at /nonce on a loopback port for the test's duration.
@@ -167,7 +152,7 @@ func serveNonce(t *testing.T, body string) int {
 
 type cli struct {
 	t   *testing.T
-	eng *Engine
+	eng *daggerengine.Engine
 }
 
 // run runs the dagger CLI against the engine and returns stdout; progress goes to the test log.

@@ -39,8 +39,8 @@ func newPaths(opts Options) (paths, error) {
 }
 
 // Built artifacts.
-func (l paths) toolsDir() string  { return filepath.Join(l.cacheDir, "tools", "dagger-"+Version) }
-func (l paths) binDir() string    { return filepath.Join(l.toolsDir(), "bin") }
+func (l paths) toolsDir() string { return filepath.Join(l.cacheDir, "tools", "dagger-"+Version) }
+func (l paths) binDir() string   { return filepath.Join(l.toolsDir(), "bin") }
 func (l paths) binPath(n string) string {
 	return filepath.Join(l.binDir(), n)
 }

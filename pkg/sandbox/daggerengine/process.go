@@ -19,13 +19,11 @@ const (
 	stopTimeout  = 90 * time.Second
 )
 
-// startEngine starts the engine unless it already answers, then waits until it does.
+// startEngine starts the engine unless it already runs with the same files (config, start script
+// with its environment), restarting it gracefully when they changed, then waits until it answers.
 func startEngine(ctx context.Context, p progress, l paths, goSDKDigest string) error {
-	if pid, ok := runningPID(l); ok {
-		p.linef("engine process %d already running; checking that it answers", pid)
-		return p.step(ctx, "wait for the running engine", readyTimeout, func(ctx context.Context) error {
-			return waitReady(ctx, p, l, pid)
-		})
+	if err := l.ensureStateDirs(); err != nil {
+		return err
 	}
 	rootfs, err := engineRootfs(l)
 	if err != nil {
@@ -39,13 +37,30 @@ func startEngine(ctx context.Context, p progress, l paths, goSDKDigest string) e
 	if err != nil {
 		return err
 	}
-	sp := startParams{
+	script, err := renderStartScript(startParams{
 		Rootfs: rootfs, MountRoot: l.mountRoot(), BinDir: l.binDir(), ContentDir: imgs,
 		EngineLib: l.engineLibDir(), EtcDagger: l.etcDaggerDir(), StateDir: l.stateDir,
 		StateMount: stateMountInEngine, BinMount: binMountInEngine, ContentMount: builtinContentDir,
 		EngineStateDir: engineStateDir, Env: env,
+	})
+	if err != nil {
+		return err
 	}
-	if err := writeStartScript(l.startScript(), sp); err != nil {
+	files := wantedFiles(l, script)
+	if pid, ok := runningPID(l); ok {
+		which, changed := files.changed()
+		if !changed {
+			p.linef("engine process %d already running; checking that it answers", pid)
+			return p.step(ctx, "wait for the running engine", readyTimeout, func(ctx context.Context) error {
+				return waitReady(ctx, p, l, pid)
+			})
+		}
+		p.linef("engine configuration changed (%s); restarting the engine", which)
+		if err := stopEngine(ctx, p, l); err != nil {
+			return err
+		}
+	}
+	if err := files.write(); err != nil {
 		return err
 	}
 	_ = os.Remove(l.socketPath())
@@ -67,7 +82,7 @@ func engineEnv(ctx context.Context, goSDKDigest string) (map[string]string, erro
 		return nil, fmt.Errorf("read the Go proxy setting: %w", err)
 	}
 	env := map[string]string{
-		"DAGGER_GO_SDK_MANIFEST_DIGEST":     goSDKDigest,
+		"DAGGER_GO_SDK_MANIFEST_DIGEST":    goSDKDigest,
 		"_DAGGER_ENGINE_SYSTEMENV_GOPROXY": goproxy,
 	}
 	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {

@@ -2,7 +2,6 @@ package daggerengine
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"text/template"
 )
@@ -49,15 +48,12 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 {{end}}exec tini -- dagger-engine --config {{q .StateMount}}/engine.toml --addr unix://{{.StateMount}}/engine.sock
 `))
 
-func writeStartScript(path string, sp startParams) error {
+func renderStartScript(sp startParams) ([]byte, error) {
 	var b strings.Builder
 	if err := startTemplate.Execute(&b, sp); err != nil {
-		return fmt.Errorf("render engine start script: %w", err)
+		return nil, fmt.Errorf("render engine start script: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o755); err != nil {
-		return fmt.Errorf("write engine start script: %w", err)
-	}
-	return nil
+	return []byte(b.String()), nil
 }
 
 // shellQuote quotes s for POSIX sh.
