@@ -55,7 +55,7 @@ func controllerManagerArgs(l Layout, pki kubePKI) []string {
 		"--controllers=deployment-controller,replicaset-controller,job-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,namespace-controller",
 		"--service-account-private-key-file=" + pki.SAKey(),
 		"--root-ca-file=" + pki.CACert(),
-		"--use-service-account-credentials=false",
+		"--use-service-account-credentials=true",
 		"--profiling=false",
 		"--v=1",
 	}

@@ -81,11 +81,12 @@ func TestStartDetachedAndStop(t *testing.T) {
 func TestStopEscalatesToKillWhenTermIsIgnored(t *testing.T) {
 	dir := t.TempDir()
 	pidPath := filepath.Join(dir, "stubborn.pid")
-	rec, err := StartDetached(exec.Command("sh", "-c", "trap '' TERM; echo ready; exec sleep 60"), pidPath, filepath.Join(dir, "stubborn.log"))
+	rec, err := StartDetached(exec.Command("sh", "-c", "trap '' TERM; printf 'ARMED%s\\n' OK; exec sleep 60"), pidPath, filepath.Join(dir, "stubborn.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitForLog(t, filepath.Join(dir, "stubborn.log"), "ready")
+	// The log's header line holds the command itself, so wait for text only the running shell prints.
+	waitForLog(t, filepath.Join(dir, "stubborn.log"), "ARMEDOK")
 	err = rec.Stop(300 * time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("Stop = %v, want a note that the process was killed", err)
