@@ -155,9 +155,18 @@ func TestChartInstallsOnSandbox(t *testing.T) {
 		t.Fatalf("deployment image %q, want %s@%s", img, repo, digest)
 	}
 	for _, get := range []func() error{
-		func() error { _, err := client.CoreV1().Services(ns).Get(ctx, release, metav1.GetOptions{}); return err },
-		func() error { _, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, release, metav1.GetOptions{}); return err },
-		func() error { _, err := client.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, release, metav1.GetOptions{}); return err },
+		func() error {
+			_, err := client.CoreV1().Services(ns).Get(ctx, release, metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, release, metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := client.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, release, metav1.GetOptions{})
+			return err
+		},
 	} {
 		if err := get(); err != nil {
 			t.Fatalf("chart object missing: %v", err)
