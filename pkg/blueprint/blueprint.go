@@ -182,3 +182,23 @@ func (b *Blueprint) Syntax() Findings {
 	out.Sort()
 	return out
 }
+
+// NeedsProviders reports whether terraform init must install providers for the stack: it or a module it
+// uses configures or requires a provider, or uses a resource type outside terraform's built-in ones.
+func (b *Blueprint) NeedsProviders(st *Stack) bool {
+	cfgs := []*Config{st.Config}
+	for _, m := range b.ModulesUsedBy(st) {
+		cfgs = append(cfgs, m.Config)
+	}
+	for _, c := range cfgs {
+		if len(c.Providers) > 0 || len(c.RequiredProviders) > 0 {
+			return true
+		}
+		for _, t := range c.ResourceTypes {
+			if !strings.HasPrefix(t, "terraform_") {
+				return true
+			}
+		}
+	}
+	return false
+}

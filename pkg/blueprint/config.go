@@ -28,6 +28,10 @@ type Config struct {
 	RemoteStates []*RemoteState
 	Backends     []*Backend
 	Providers    []*Provider
+	// ResourceTypes are the types of every resource and data block ("aws_s3_bucket", "terraform_data").
+	ResourceTypes []string
+	// RequiredProviders are the names in terraform { required_providers { ... } }.
+	RequiredProviders []string
 	// Syntax holds parse errors; the other fields are filled from whatever parsed.
 	Syntax Findings
 }
@@ -155,7 +159,14 @@ func (c *Config) addBody(body *hclsyntax.Body) {
 			if len(b.Labels) == 1 {
 				c.ModuleCalls = append(c.ModuleCalls, parseModuleCall(b))
 			}
+		case "resource":
+			if len(b.Labels) == 2 {
+				c.ResourceTypes = append(c.ResourceTypes, b.Labels[0])
+			}
 		case "data":
+			if len(b.Labels) == 2 {
+				c.ResourceTypes = append(c.ResourceTypes, b.Labels[0])
+			}
 			if len(b.Labels) == 2 && b.Labels[0] == "terraform_remote_state" {
 				rs := &RemoteState{Name: b.Labels[1], Backend: literalString(b.Body, "backend"), Range: b.DefRange()}
 				if a, ok := b.Body.Attributes["config"]; ok {
@@ -165,6 +176,11 @@ func (c *Config) addBody(body *hclsyntax.Body) {
 			}
 		case "terraform":
 			for _, inner := range b.Body.Blocks {
+				if inner.Type == "required_providers" {
+					for name := range inner.Body.Attributes {
+						c.RequiredProviders = append(c.RequiredProviders, name)
+					}
+				}
 				if inner.Type == "backend" && len(inner.Labels) == 1 {
 					be := &Backend{Type: inner.Labels[0], Range: inner.DefRange()}
 					for name := range inner.Body.Attributes {

@@ -137,3 +137,22 @@ func TestModulesUsedByIsTransitive(t *testing.T) {
 		t.Fatalf("got %v", names)
 	}
 }
+
+func TestNeedsProviders(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"modules/aws/main.tf":   "resource \"aws_s3_bucket\" \"b\" {}\n",
+		"stacks/free/main.tf":   "resource \"terraform_data\" \"x\" {}\ndata \"terraform_remote_state\" \"r\" {\n  backend = \"s3\"\n}\n",
+		"stacks/direct/main.tf": "provider \"aws\" {}\n",
+		"stacks/req/main.tf":    "terraform {\n  required_providers {\n    local = { source = \"hashicorp/local\" }\n  }\n}\n",
+		"stacks/viamod/main.tf": "module \"a\" {\n  source = \"../../modules/aws\"\n}\n",
+	})
+	bp, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"free": false, "direct": true, "req": true, "viamod": true} {
+		if got := bp.NeedsProviders(bp.Stacks[id]); got != want {
+			t.Errorf("%s: NeedsProviders = %v, want %v", id, got, want)
+		}
+	}
+}

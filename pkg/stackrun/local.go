@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -23,16 +22,12 @@ type LocalExecutor struct {
 	// Binary is the terraform or tofu executable (a name looked up in PATH, or a path).
 	Binary string
 	// PluginCacheDir is shared by every stack (TF_PLUGIN_CACHE_DIR) so providers download once; optional.
-	// terraform does not guarantee that concurrent inits can share a cache, so with a cache set the
-	// executor runs one `init` at a time (plans and applies stay parallel).
 	PluginCacheDir string
 	// BaseEnv is the environment every process starts from; nil means os.Environ().
 	BaseEnv []string
 	// GracePeriod is how long terraform gets after an interrupt (to release its state lock) before it is
 	// killed; default 30s.
 	GracePeriod time.Duration
-
-	initMu sync.Mutex
 }
 
 // NewLocalExecutor checks that the binary exists and returns an executor for the workspace.
@@ -65,10 +60,6 @@ func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error)
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			return Result{}, fmt.Errorf("write %s: %w", rel, err)
 		}
-	}
-	if e.PluginCacheDir != "" && firstArg(inv.Args) == "init" {
-		e.initMu.Lock()
-		defer e.initMu.Unlock()
 	}
 	cmd := exec.CommandContext(ctx, e.Binary, inv.Args...)
 	cmd.Dir = dir

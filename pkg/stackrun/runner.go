@@ -62,9 +62,10 @@ type Runner struct {
 	reasons    map[string]string
 	inputs     map[string][]byte // stack -> inputs.tfvars.json
 
-	printMu sync.Mutex
-	initMu  sync.Mutex
-	inits   map[string]*initOnce
+	printMu        sync.Mutex
+	initMu         sync.Mutex
+	inits          map[string]*initOnce
+	providerInitMu sync.Mutex
 }
 
 type initOnce struct {

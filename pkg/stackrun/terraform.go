@@ -81,6 +81,12 @@ func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) e
 		var initLog bytes.Buffer
 		inv := r.invocation(id, "init", "-input=false", "-no-color", "-reconfigure",
 			"-backend-config="+p.fromDir(p.backend), "-backend-config=key="+p.key)
+		if r.bp.NeedsProviders(r.bp.Stacks[id]) {
+			// terraform does not promise that concurrent inits can share one plugin cache: inits that
+			// install providers run one at a time (provider-free inits, plans and applies stay parallel).
+			r.providerInitMu.Lock()
+			defer r.providerInitMu.Unlock()
+		}
 		_, o.err = r.run(ctx, &initLog, inv)
 		if o.err != nil {
 			o.log = initLog.Bytes()
