@@ -47,6 +47,8 @@ func TestLifecycleUpTwiceThenDownLeavesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
 
+	// Restore the Dagger engine at the end if it was running (down stops it too).
+	daggerWasUp := sandbox.Status(ctx, opts).Dagger.Up
 	if _, err := sandbox.Up(ctx, opts); err != nil {
 		t.Fatalf("first up: %v\n%s", err, out)
 	}
@@ -92,14 +94,15 @@ func TestLifecycleUpTwiceThenDownLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(opts.Layout.EnvFile()); !os.IsNotExist(err) {
 		t.Errorf("env file still present after down: %v", err)
 	}
-	if report := sandbox.Status(ctx, opts); report.AllUp() {
-		t.Error("status reports up after down")
+	if report := sandbox.Status(ctx, opts); report.AllUp() || report.Dagger.Up {
+		t.Error("status reports a component up after down")
 	}
 	if err := sandbox.Down(ctx, opts, false); err != nil {
 		t.Errorf("down on a stopped sandbox: %v", err)
 	}
 
 	// Leave the sandbox as we found it.
+	opts.WithDagger = daggerWasUp
 	if _, err := sandbox.Up(ctx, opts); err != nil {
 		t.Fatalf("up after down: %v\n%s", err, out)
 	}

@@ -124,7 +124,9 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 		fmt.Fprintf(out, "seeded moto: %d resources created\n", len(seeded))
 	}
 
-	if opts.WithDagger {
+	if !opts.WithDagger {
+		keepRunningDagger(ctx, opts, vars)
+	} else {
 		engine, err := daggerengine.Up(ctx, opts.daggerOptions())
 		switch {
 		case errors.Is(err, daggerengine.ErrNotBuilt):
@@ -141,6 +143,20 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	}
 	fmt.Fprintf(out, "sandbox up in %s; env file %s\n", time.Since(began).Round(100*time.Millisecond), l.EnvFile())
 	return vars, nil
+}
+
+// keepRunningDagger carries the Dagger entries of the previous env file over when the engine an
+// earlier `up --with-dagger` started is still running, so a plain `up` does not hide it from clients.
+func keepRunningDagger(ctx context.Context, opts Options, vars EnvFile) {
+	previous, err := ReadEnvFile(opts.Layout.EnvFile())
+	if err != nil || previous[EnvDaggerHost] == "" {
+		return
+	}
+	if !daggerengine.Probe(ctx, opts.daggerOptions()).Up {
+		return
+	}
+	vars[EnvDaggerHost] = previous[EnvDaggerHost]
+	vars[EnvDaggerCLI] = previous[EnvDaggerCLI]
 }
 
 // clientEnv is what a client needs to use the sandbox (the env file's content).
