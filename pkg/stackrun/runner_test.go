@@ -203,6 +203,7 @@ func TestBadInputIsRejectedBeforeTerraformRuns(t *testing.T) {
 		"unknown stack":       {good, nil, func(o *Options) { o.Stacks = []string{"core/nope"} }, "stack core/nope does not exist"},
 		"cycle":               {map[string][]string{"c/a": {"c/b"}, "c/b": {"c/a"}}, nil, nil, "dependency cycle: c/a -> c/b -> c/a"},
 		"malformed hcl":       {good, map[string]string{"stacks/core/net/bad.tf": "locals {\n  a = \n}\n"}, nil, "stacks/core/net/bad.tf:2"},
+		"malformed tfvars":    {good, map[string]string{"environments/dev/values.tfvars": "size = = 2\n"}, nil, "environments/dev/values.tfvars:1"},
 		"wrong tfvars type":   {good, map[string]string{"environments/dev/values.tfvars": "size = \"big\"\n"}, nil, "environments/dev/values.tfvars:1: error [tfvars-type]"},
 		"missing backend":     {good, map[string]string{"environments/dev/backend.hcl": ""}, nil, "no backend.hcl"},
 		"broken key scheme": {good, map[string]string{"stacks/core/app/rs.tf": "data \"terraform_remote_state\" \"x\" {\n  backend = \"s3\"\n  config  = merge(var.remote_state, { key = \"prod/core/net/terraform.tfstate\" })\n}\n"},
