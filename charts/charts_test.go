@@ -36,8 +36,9 @@ type rendered struct {
 	hpa            *autoscalingv2.HorizontalPodAutoscaler
 	pdb            *policyv1.PodDisruptionBudget
 	ingress        *networkingv1.Ingress
-	externalSecret map[string]any
-	kinds          []string
+	// externalSecrets by metadata.name (<release> for secrets, <release>-params for parameters).
+	externalSecrets map[string]map[string]any
+	kinds           []string
 }
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -141,8 +142,12 @@ func decode(t *testing.T, files map[string]string) rendered {
 				r.ingress = &networkingv1.Ingress{}
 				into(r.ingress)
 			case "ExternalSecret":
-				r.externalSecret = map[string]any{}
-				into(&r.externalSecret)
+				es := map[string]any{}
+				into(&es)
+				if r.externalSecrets == nil {
+					r.externalSecrets = map[string]map[string]any{}
+				}
+				r.externalSecrets[es["metadata"].(map[string]any)["name"].(string)] = es
 			default:
 				t.Fatalf("%s: unexpected kind %q", name, meta.Kind)
 			}
@@ -173,12 +178,12 @@ func scenarios() map[string]scenario {
 			wantHPA(t, r, 2, 6, 65)
 			wantPDB(t, r, 1)
 			wantSpread(t, r, true, "ScheduleAnyway")
-			if r.ingress != nil || r.externalSecret != nil {
+			if r.ingress != nil || r.externalSecrets != nil {
 				t.Fatal("ingress and external secret must be off by default")
 			}
 		}},
 		"values-local.yaml": {files: []string{"values-local.yaml"}, check: func(t *testing.T, r rendered) {
-			if r.hpa != nil || r.ingress != nil || r.externalSecret != nil {
+			if r.hpa != nil || r.ingress != nil || r.externalSecrets != nil {
 				t.Fatalf("local must have no HPA, Ingress or ExternalSecret: %v", r.kinds)
 			}
 			if rep := r.deployment.Spec.Replicas; rep == nil || *rep < 1 || *rep > 2 {
@@ -202,6 +207,7 @@ func scenarios() map[string]scenario {
 			wantIngress(t, r, "demo-eks.dev.example.com", "demo.dev.example.com")
 			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::111111111111:role/demo-app-development-irsa")
+			wantRuntimeConfig(t, r, "development")
 		}},
 		"values-staging.yaml": {files: []string{"values-staging.yaml"}, check: func(t *testing.T, r rendered) {
 			c := appContainer(t, r)
@@ -212,7 +218,7 @@ func scenarios() map[string]scenario {
 			wantIngress(t, r, "demo-eks.staging.example.com", "demo.staging.example.com")
 			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::222222222222:role/demo-app-staging-irsa")
-			wantExternalSecret(t, r, "APP_AUTH_TOKEN")
+			wantRuntimeConfig(t, r, "staging")
 		}},
 		"values-production.yaml": {files: []string{"values-production.yaml"}, check: func(t *testing.T, r rendered) {
 			// N+1 across three zones: at least 4 replicas, zone spread enforced, 2 always available.
@@ -222,7 +228,7 @@ func scenarios() map[string]scenario {
 			wantIngress(t, r, "demo-eks.example.com", "demo.example.com")
 			wantDNSWeight(t, r, "eks", "100")
 			wantIRSA(t, r, "arn:aws:iam::333333333333:role/demo-app-production-irsa")
-			wantExternalSecret(t, r, "APP_AUTH_TOKEN")
+			wantRuntimeConfig(t, r, "production")
 		}},
 		"ci/default-values.yaml": {files: []string{"ci/default-values.yaml"}, check: func(t *testing.T, r rendered) {
 			if got := appContainer(t, r).Image; got != "demo-app:0a1b2c3" {
@@ -242,13 +248,25 @@ func scenarios() map[string]scenario {
 				t.Fatalf("group.name = %q", g)
 			}
 			wantIRSA(t, r, "arn:aws:iam::123456789012:role/demo-app-ci-irsa")
-			wantExternalSecret(t, r, "APP_AUTH_TOKEN", "DB_PASSWORD")
+			wantExternalSecret(t, r, "demo-app", "aws-secrets-manager", "demo-app/ci/", "APP_AUTH_TOKEN", "DB_PASSWORD")
+			if _, ok := r.externalSecrets["demo-app-params"]; ok {
+				t.Fatal("no parameters listed: no parameter ExternalSecret")
+			}
 			c := appContainer(t, r)
 			if len(c.EnvFrom) != 2 || c.EnvFrom[1].ConfigMapRef == nil || c.EnvFrom[1].ConfigMapRef.Name != "demo-app-extra" {
 				t.Fatalf("envFrom = %+v", c.EnvFrom)
 			}
 			if r.deployment.Spec.Template.Annotations["checksum/external-secret"] == "" {
 				t.Fatal("changing the secret list must roll the pods (checksum annotation)")
+			}
+		}},
+		"ci/parameters-only-values.yaml": {files: []string{"ci/parameters-only-values.yaml"}, check: func(t *testing.T, r rendered) {
+			if _, ok := r.externalSecrets["demo-app"]; ok || len(r.externalSecrets) != 1 {
+				t.Fatalf("want only the parameter ExternalSecret, got %v", r.externalSecrets)
+			}
+			wantExternalSecret(t, r, "demo-app-params", "aws-parameter-store", "/demo-app/ci/app/", "S3_BUCKET")
+			if n := len(appContainer(t, r).EnvFrom); n != 1 {
+				t.Fatalf("envFrom has %d sources, want only the parameters Secret", n)
 			}
 		}},
 		"ci/fixed-replicas-values.yaml": {files: []string{"ci/fixed-replicas-values.yaml"}, check: func(t *testing.T, r rendered) {
@@ -529,29 +547,44 @@ func wantIRSA(t *testing.T, r rendered, arn string) {
 	}
 }
 
-func wantExternalSecret(t *testing.T, r rendered, keys ...string) {
+// wantExternalSecret checks one ExternalSecret: its store, its keys (and remote keys with the given
+// prefix), and that the container reads its target Secret through envFrom.
+func wantExternalSecret(t *testing.T, r rendered, name, store, remotePrefix string, keys ...string) {
 	t.Helper()
-	es := r.externalSecret
+	es := r.externalSecrets[name]
 	if es == nil {
-		t.Fatalf("no ExternalSecret rendered (%v)", r.kinds)
+		t.Fatalf("no ExternalSecret %s rendered (%v)", name, r.kinds)
 	}
 	spec := es["spec"].(map[string]any)
-	store := spec["secretStoreRef"].(map[string]any)
-	if store["kind"] != "ClusterSecretStore" || store["name"] == "" {
-		t.Fatalf("secretStoreRef %v", store)
+	ref := spec["secretStoreRef"].(map[string]any)
+	if ref["kind"] != "ClusterSecretStore" || ref["name"] != store {
+		t.Fatalf("%s secretStoreRef %v, want ClusterSecretStore %s", name, ref, store)
 	}
 	target := spec["target"].(map[string]any)["name"].(string)
 	var got []string
 	for _, d := range spec["data"].([]any) {
-		got = append(got, d.(map[string]any)["secretKey"].(string))
+		entry := d.(map[string]any)
+		got = append(got, entry["secretKey"].(string))
+		if rk := entry["remoteRef"].(map[string]any)["key"].(string); !strings.HasPrefix(rk, remotePrefix) {
+			t.Fatalf("%s: remote key %s outside %s", name, rk, remotePrefix)
+		}
 	}
 	if fmt.Sprint(got) != fmt.Sprint(keys) {
-		t.Fatalf("ExternalSecret keys %v, want %v", got, keys)
+		t.Fatalf("%s keys %v, want %v", name, got, keys)
 	}
-	c := appContainer(t, r)
-	if len(c.EnvFrom) == 0 || c.EnvFrom[0].SecretRef == nil || c.EnvFrom[0].SecretRef.Name != target {
-		t.Fatalf("container envFrom %+v does not reference the ExternalSecret target %q", c.EnvFrom, target)
+	for _, ef := range appContainer(t, r).EnvFrom {
+		if ef.SecretRef != nil && ef.SecretRef.Name == target {
+			return
+		}
 	}
+	t.Fatalf("container envFrom %+v does not reference %s's target %q", appContainer(t, r).EnvFrom, name, target)
+}
+
+// wantRuntimeConfig: secrets from Secrets Manager and the same SSM parameters ECS reads.
+func wantRuntimeConfig(t *testing.T, r rendered, env string) {
+	t.Helper()
+	wantExternalSecret(t, r, "demo-app", "aws-secrets-manager", "demo-app/"+env+"/", "APP_AUTH_TOKEN")
+	wantExternalSecret(t, r, "demo-app-params", "aws-parameter-store", "/demo-app/"+env+"/app/", "S3_BUCKET", "READY_S3_URL")
 }
 
 func TestRenderRejectsBadValues(t *testing.T) {

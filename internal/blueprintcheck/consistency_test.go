@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"helm.sh/helm/v3/pkg/chartutil"
 
@@ -86,6 +88,37 @@ func TestEnvironmentFilesAgree(t *testing.T) {
 					t.Errorf("%s %s is two levels below the zone: *.%s does not cover it", h, str(h), str("dns_zone_name"))
 				}
 			}
+			// Runtime configuration on EKS names what stacks/shared/parameters creates.
+			params, secrets := parametersStack(t)
+			if es, err := vals.Table("externalSecrets"); err == nil {
+				list := func(key string) []map[string]any {
+					raw, _ := es[key].([]any)
+					var out []map[string]any
+					for _, e := range raw {
+						out = append(out, e.(map[string]any))
+					}
+					return out
+				}
+				for _, p := range list("parameters") {
+					n := fmt.Sprint(p["envName"])
+					if !params[n] {
+						t.Errorf("externalSecrets.parameters %s: stacks/shared/parameters creates no such parameter (%v)", n, params)
+					}
+					if want := fmt.Sprintf("/%s/%s/app/%s", app, name, n); p["remoteKey"] != want {
+						t.Errorf("parameter %s remoteKey %v, want %s", n, p["remoteKey"], want)
+					}
+				}
+				for _, d := range list("data") {
+					n := fmt.Sprint(d["envName"])
+					short, ok := secrets[n]
+					if !ok {
+						t.Errorf("externalSecrets.data %s: not in app_secret_names of stacks/shared/parameters", n)
+					}
+					if want := fmt.Sprintf("%s/%s/%s", app, name, short); d["remoteKey"] != want {
+						t.Errorf("secret %s remoteKey %v, want %s", n, d["remoteKey"], want)
+					}
+				}
+			}
 			if env.Production {
 				for _, k := range []string{"alb_deletion_protection"} {
 					if v, ok := ov.Value(k); !ok || !v.Value.True() {
@@ -98,4 +131,43 @@ func TestEnvironmentFilesAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parametersStack reads the parameter names (locals.parameters) and the default secret names
+// (variable app_secret_names) of stacks/shared/parameters.
+func parametersStack(t *testing.T) (map[string]bool, map[string]string) {
+	t.Helper()
+	dirs, err := ParseTree(root(t), "stacks/shared/parameters")
+	if err != nil || len(dirs) != 1 {
+		t.Fatalf("parse stacks/shared/parameters: %v", err)
+	}
+	params := map[string]bool{}
+	for _, b := range dirs[0].Blocks("locals", "") {
+		attr, ok := b.Body.Attributes["parameters"]
+		if !ok {
+			continue
+		}
+		hclsyntax.VisitAll(attr.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+			if obj, ok := n.(*hclsyntax.ObjectConsExpr); ok {
+				for _, it := range obj.Items {
+					if k, ok := staticValue(it.KeyExpr); ok && k.Type() == cty.String {
+						params[k.AsString()] = true
+					}
+				}
+			}
+			return nil
+		})
+	}
+	secrets := map[string]string{}
+	for _, b := range dirs[0].Blocks("variable", "app_secret_names") {
+		if v, ok := staticValue(b.Body.Attributes["default"].Expr); ok {
+			for k, e := range v.AsValueMap() {
+				secrets[k] = e.AsString()
+			}
+		}
+	}
+	if len(params) == 0 || len(secrets) == 0 {
+		t.Fatalf("found no parameters (%v) or secrets (%v) in stacks/shared/parameters", params, secrets)
+	}
+	return params, secrets
 }

@@ -58,3 +58,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "demo-app.secretName" -}}
 {{- printf "%s-env" (include "demo-app.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+
+{{- define "demo-app.paramsSecretName" -}}
+{{- printf "%s-params" (include "demo-app.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
