@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/platformteam/delivery/pkg/sandbox/daggerengine"
 	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
@@ -24,12 +26,13 @@ import (
 
 // TestEngineEndToEnd brings the engine up (reusing a running one), then proves what the pipeline
 // relies on: the engine version, a Go module via `dagger call` on the sandbox's Go base image,
-// publishing to the sandbox registry, host services reached through Dagger's tunnel, and a
-// graceful stop and warm restart.
+// publishing to the sandbox registry, host services (a test server, the registry, the TLS
+// apiserver) reached through Dagger's tunnel, and a graceful stop and warm restart.
 func TestEngineEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
-	opts := integrationOptions(t)
+	sb := sandboxtest.Env(t)
+	opts := integrationOptions(t, sb)
 
 	start := time.Now()
 	eng, err := daggerengine.Up(ctx, opts)
@@ -96,6 +99,24 @@ func TestEngineEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("kube-apiserver through the tunnel, TLS verified for the alias", func(t *testing.T) {
+		cfg, err := clientcmd.LoadFromFile(sb.Kubeconfig)
+		if err != nil {
+			t.Fatalf("sandbox kubeconfig: %v", err)
+		}
+		cluster := cfg.Clusters[cfg.Contexts[cfg.CurrentContext].Cluster]
+		server, err := url.Parse(cluster.Server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := c.run(ctx, t, mod, "call", "tls-check", "--image", eng.BaseImages["tools"],
+			"--svc", "tcp://"+server.Host, "--alias", "kubernetes", "--port", server.Port(),
+			"--ca-pem="+string(cluster.CertificateAuthorityData), "--nonce", nonce) // "=": the value starts with "-"
+		if !strings.Contains(out, "Verify return code: 0 (ok)") {
+			t.Fatalf("TLS to the apiserver as \"kubernetes\" through the tunnel: %q", out)
+		}
+	})
+
 	t.Run("probe, graceful stop, warm restart", func(t *testing.T) {
 		if st := daggerengine.Probe(ctx, opts); !st.Up || st.Version != daggerengine.Version {
 			t.Fatalf("Probe while up: %+v", st)
@@ -124,9 +145,8 @@ func TestEngineEndToEnd(t *testing.T) {
 
 // integrationOptions are the sandbox's own engine options: the sandbox (minus Dagger) comes from
 // sandboxtest.Env, which brings it up when needed, and this test brings the engine up in its slot.
-func integrationOptions(t *testing.T) daggerengine.Options {
+func integrationOptions(t *testing.T, sb *sandboxtest.Sandbox) daggerengine.Options {
 	t.Helper()
-	sb := sandboxtest.Env(t)
 	return daggerengine.Options{
 		CacheDir: sb.Layout.CacheDir,
 		StateDir: sb.Layout.DaggerDir(),

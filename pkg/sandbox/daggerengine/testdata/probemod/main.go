@@ -47,3 +47,15 @@ func (m *Probe) Fetch(ctx context.Context, image string, svc *dagger.Service, al
 		WithExec([]string{"timeout", "60", "bash", "-c", httpGet}).
 		Stdout(ctx)
 }
+
+// TlsCheck verifies the certificate served at alias:port for the name alias against caPEM, from a
+// container bound to svc (openssl comes with the image's ca-certificates).
+func (m *Probe) TlsCheck(ctx context.Context, image string, svc *dagger.Service, alias string, port int, caPem, nonce string) (string, error) {
+	script := fmt.Sprintf("openssl s_client -connect %s:%d -servername %s -verify_hostname %s -CAfile /ca.pem -verify_return_error </dev/null 2>&1 | grep -E '^(subject=|Verify return code)'", alias, port, alias, alias)
+	return dag.Container().From(image).
+		WithEnvVariable("NONCE", nonce).
+		WithNewFile("/ca.pem", caPem).
+		WithServiceBinding(alias, svc).
+		WithExec([]string{"timeout", "60", "sh", "-c", script}).
+		Stdout(ctx)
+}
