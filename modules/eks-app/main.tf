@@ -39,6 +39,44 @@ resource "kubernetes_limit_range_v1" "defaults" {
   }
 }
 
+# EKS access policies cover built-in resources only: the deploy role also needs the chart's
+# ExternalSecrets in this namespace.
+resource "kubernetes_role_v1" "deployer" {
+  count = var.deployer_group == null ? 0 : 1
+
+  metadata {
+    name      = "ci-deployer-extras"
+    namespace = kubernetes_namespace_v1.this.metadata[0].name
+  }
+
+  rule {
+    api_groups = ["external-secrets.io"]
+    resources  = ["externalsecrets"]
+    verbs      = ["get", "list", "watch", "create", "update", "patch", "delete"]
+  }
+}
+
+resource "kubernetes_role_binding_v1" "deployer" {
+  count = var.deployer_group == null ? 0 : 1
+
+  metadata {
+    name      = "ci-deployer-extras"
+    namespace = kubernetes_namespace_v1.this.metadata[0].name
+  }
+
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = kubernetes_role_v1.deployer[0].metadata[0].name
+  }
+
+  subject {
+    kind      = "Group"
+    name      = var.deployer_group
+    api_group = "rbac.authorization.k8s.io"
+  }
+}
+
 data "aws_iam_policy_document" "app" {
   source_policy_documents = var.extra_policy_json == null ? [] : [var.extra_policy_json]
 

@@ -80,6 +80,12 @@ variable "certificate_arn" {
   default     = null
 }
 
+variable "deployer_group" {
+  description = "Kubernetes group of the CI deploy role (stacks/platform/eks output deployer_group); bound to a Role for the chart's custom resources. null: no binding."
+  type        = string
+  default     = null
+}
+
 variable "namespace_labels" {
   description = "Extra namespace labels."
   type        = map(string)

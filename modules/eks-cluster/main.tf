@@ -271,9 +271,10 @@ resource "aws_eks_addon" "coredns" {
 resource "aws_eks_access_entry" "this" {
   for_each = var.access_entries
 
-  cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.value.principal_arn
-  type          = "STANDARD"
+  cluster_name      = aws_eks_cluster.this.name
+  principal_arn     = each.value.principal_arn
+  type              = "STANDARD"
+  kubernetes_groups = length(each.value.kubernetes_groups) > 0 ? each.value.kubernetes_groups : null
 
   tags = var.tags
 }

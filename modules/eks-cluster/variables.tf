@@ -120,12 +120,13 @@ variable "addon_versions" {
 }
 
 variable "access_entries" {
-  description = "IAM principals granted Kubernetes access through EKS access entries. scope is cluster or namespace (then namespaces is required)."
+  description = "IAM principals granted Kubernetes access through EKS access entries: an EKS access policy (scope cluster, or namespace with namespaces) plus optional Kubernetes groups for extra RBAC (e.g. custom resources the access policies do not cover)."
   type = map(object({
-    principal_arn = string
-    policy        = string
-    scope         = optional(string, "namespace")
-    namespaces    = optional(list(string), [])
+    principal_arn     = string
+    policy            = string
+    scope             = optional(string, "namespace")
+    namespaces        = optional(list(string), [])
+    kubernetes_groups = optional(list(string), [])
   }))
   default = {}
 

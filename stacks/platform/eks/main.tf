@@ -24,8 +24,9 @@ data "terraform_remote_state" "parameters" {
 data "aws_partition" "current" {}
 
 locals {
-  cluster_name = data.terraform_remote_state.iam.outputs.eks_cluster_name
-  partition    = data.aws_partition.current.partition
+  cluster_name   = data.terraform_remote_state.iam.outputs.eks_cluster_name
+  partition      = data.aws_partition.current.partition
+  deployer_group = "ci-deployers"
 }
 
 module "cluster" {
@@ -45,12 +46,14 @@ module "cluster" {
   node_max_size       = var.eks_node_max_size
 
   # The pipeline's EKS deploy role: edit rights in the app namespaces only (replaces aws-auth mapping).
+  # The group lets app stacks bind Roles for custom resources (ExternalSecrets) the policy omits.
   access_entries = {
     ci-deploy-eks = {
-      principal_arn = data.terraform_remote_state.iam.outputs.deploy_eks_role_arn
-      policy        = "AmazonEKSEditPolicy"
-      scope         = "namespace"
-      namespaces    = var.app_namespaces
+      principal_arn     = data.terraform_remote_state.iam.outputs.deploy_eks_role_arn
+      policy            = "AmazonEKSEditPolicy"
+      scope             = "namespace"
+      namespaces        = var.app_namespaces
+      kubernetes_groups = [local.deployer_group]
     }
     ci-plan = {
       principal_arn = data.terraform_remote_state.iam.outputs.plan_role_arn

@@ -57,3 +57,8 @@ output "cluster_secret_store_name" {
   description = "ClusterSecretStore of Secrets Manager (chart value externalSecrets.secretStoreName)."
   value       = "aws-secrets-manager"
 }
+
+output "deployer_group" {
+  description = "Kubernetes group of the CI deploy role; app stacks bind namespace Roles to it."
+  value       = local.deployer_group
+}

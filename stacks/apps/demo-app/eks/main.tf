@@ -40,6 +40,7 @@ module "app" {
   image_repository_url = data.terraform_remote_state.ecr.outputs.repository_urls[var.app_name]
   ingress_host         = var.eks_hostname
   certificate_arn      = data.terraform_remote_state.dns.outputs.certificate_arn
+  deployer_group       = data.terraform_remote_state.eks.outputs.deployer_group
 }
 
 module "alarms" {
