@@ -42,7 +42,7 @@ func sandboxTools(l Layout) []goTool {
 		},
 		{
 			name: "kubernetes", version: KubernetesVersion, binary: "kube", timeout: 60 * time.Minute,
-			why: "kube-apiserver, kube-controller-manager and kube-scheduler (one binary)", expect: "about 12-20 min on 2 cores",
+			why: "kube-apiserver, kube-controller-manager and kube-scheduler in one binary", expect: "about 12-20 min on 2 cores",
 			moduleDir: filepath.Join(l.RepoRoot, "tools", "k8s"),
 			ldflags:   kubeVersionLDFlags(KubernetesVersion),
 		},
