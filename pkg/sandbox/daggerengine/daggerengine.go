@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -57,6 +58,14 @@ func Up(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	p := newProgress(opts.Progress)
 	start := time.Now()
+	if os.Geteuid() != 0 {
+		return nil, errors.New("dagger engine: must run as root (it uses mount and PID namespaces, pivot_root, debootstrap and iptables)")
+	}
+	unlock, err := lockState(ctx, p, l)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 
 	if err := buildBinaries(ctx, p, l); err != nil {
 		return nil, err
@@ -90,7 +99,13 @@ func Down(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return stopEngine(ctx, newProgress(opts.Progress), l)
+	p := newProgress(opts.Progress)
+	unlock, err := lockState(ctx, p, l)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return stopEngine(ctx, p, l)
 }
 
 // Probe reports the engine's state without changing anything.

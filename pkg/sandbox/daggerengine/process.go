@@ -37,11 +37,15 @@ func startEngine(ctx context.Context, p progress, l paths, goSDKDigest string) e
 	if err != nil {
 		return err
 	}
+	stamp, err := os.ReadFile(filepath.Join(l.binDir(), ".stamp"))
+	if err != nil {
+		return fmt.Errorf("engine binaries not built: %w", err)
+	}
 	script, err := renderStartScript(startParams{
 		Rootfs: rootfs, MountRoot: l.mountRoot(), BinDir: l.binDir(), ContentDir: imgs,
 		EngineLib: l.engineLibDir(), EtcDagger: l.etcDaggerDir(), StateDir: l.stateDir,
 		StateMount: stateMountInEngine, BinMount: binMountInEngine, ContentMount: builtinContentDir,
-		EngineStateDir: engineStateDir, Env: env,
+		EngineStateDir: engineStateDir, Env: env, BinStamp: string(stamp),
 	})
 	if err != nil {
 		return err

@@ -6,20 +6,26 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 )
 
-func TestDevRootfs(t *testing.T) {
-	l, err := newPaths(Options{CacheDir: "/work/main/.cache", StateDir: "/work/main/.sandbox/dagger"})
+// TestDevColdBuild measures the build part of a cold Up in a fresh cache (not committed).
+func TestDevColdBuild(t *testing.T) {
+	l, err := newPaths(Options{CacheDir: "/tmp/cold/cache", StateDir: "/tmp/cold/state", Registry: "127.0.0.1:5000"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := newProgress(os.Stdout)
-	_ = l.ensureStateDirs()
-	_ = os.MkdirAll(l.toolsDir(), 0o755)
-	if err := buildEngineRootfs(context.Background(), p, l); err != nil {
+	ctx := context.Background()
+	start := time.Now()
+	if err := buildBinaries(ctx, p, l); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := debootstrapRootfs(context.Background(), p, l, "image-rootfs", imagePackages, func(context.Context, string) error { return nil }); err != nil {
+	if err := buildEngineRootfs(ctx, p, l); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := buildImages(ctx, p, l); err != nil {
+		t.Fatal(err)
+	}
+	p.linef("cold build total %s", time.Since(start))
 }
