@@ -18,6 +18,15 @@ import (
 )
 
 func main() {
+	// `demo-app -healthcheck` probes the running server's /healthz and exits 0 or 1: a container
+	// health check that needs no shell or curl in the image (ECS healthCheck, docker HEALTHCHECK).
+	if len(os.Args) > 1 && (os.Args[1] == "-healthcheck" || os.Args[1] == "--healthcheck") {
+		if err := healthcheck(osGetenv); err != nil {
+			fmt.Fprintln(os.Stderr, "demo-app healthcheck:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), osGetenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "demo-app:", err)
 		os.Exit(1)
@@ -84,5 +93,30 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("shutdown complete")
+	return nil
+}
+
+// healthcheck calls GET /healthz on the local listener configured by PORT or LISTEN_ADDR.
+func healthcheck(getenv func(string) string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %s", resp.Status)
+	}
 	return nil
 }

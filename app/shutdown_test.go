@@ -71,6 +71,13 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 		t.Fatal("the binary did not log its listen address")
 	}
 
+	// The container health check mode probes the running server.
+	hc := exec.Command(bin, "-healthcheck")
+	hc.Env = []string{"LISTEN_ADDR=" + addr}
+	if out, err := hc.CombinedOutput(); err != nil {
+		t.Fatalf("-healthcheck against a healthy server: %v\n%s", err, out)
+	}
+
 	type result struct {
 		code int
 		body string
@@ -120,5 +127,10 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("the listener is still open after shutdown")
+	}
+	hc = exec.Command(bin, "-healthcheck")
+	hc.Env = []string{"LISTEN_ADDR=" + addr}
+	if err := hc.Run(); err == nil {
+		t.Fatal("-healthcheck succeeded with no server running")
 	}
 }

@@ -6,7 +6,17 @@ locals {
     PORT            = tostring(var.container_port)
   })
 
-  container = {
+  health_check = var.container_health_check_command == null ? {} : {
+    healthCheck = {
+      command     = var.container_health_check_command
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 10
+    }
+  }
+
+  container = merge({
     name                   = var.container_name
     image                  = var.image
     essential              = true
@@ -34,7 +44,7 @@ locals {
     linuxParameters = {
       initProcessEnabled = true
     }
-  }
+  }, local.health_check)
 
   # The first provider listed carries the base (min_capacity tasks on on-demand Fargate).
   providers = [for k in sort(keys(var.capacity_provider_weights)) : { name = k, weight = var.capacity_provider_weights[k] }]

@@ -130,6 +130,17 @@ variable "log_group_name" {
   type        = string
 }
 
+variable "container_health_check_command" {
+  description = "Container health check command in ECS form, e.g. [\"CMD\", \"/demo-app\", \"-healthcheck\"] (null: none; the image needs no shell for the CMD form)."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.container_health_check_command == null || try(contains(["CMD", "CMD-SHELL"], var.container_health_check_command[0]), false)
+    error_message = "container_health_check_command must start with CMD or CMD-SHELL."
+  }
+}
+
 variable "health_check_path" {
   description = "Target group health check path (the app's readiness endpoint)."
   type        = string
