@@ -157,8 +157,8 @@ module "service" {
   execution_role_arn = module.task_roles.execution_role_arn
   task_role_arn      = module.task_roles.task_role_arn
   log_group_name     = local.log_group_name
-  # The image is FROM scratch: the app probes its own /healthz (no shell or curl needed).
-  container_health_check_command = ["CMD", "/${var.app_name}", "-healthcheck"]
+  # The image is FROM scratch: the app (at /demo-app, see app/Dockerfile) probes its own /healthz.
+  container_health_check_command = ["CMD", "/demo-app", "-healthcheck"]
 
   environment = {
     SHUTDOWN_DRAIN_DELAY = "5s"
