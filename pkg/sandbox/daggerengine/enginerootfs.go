@@ -18,7 +18,7 @@ const (
 	cniBinDir         = "/opt/cni/bin"
 )
 
-// engineRootfsDir is set by buildEngineRootfs for startEngine.
+// buildEngineRootfs makes (once) the engine's root filesystem and records its path for startEngine.
 func buildEngineRootfs(ctx context.Context, p progress, l paths) error {
 	dir, err := debootstrapRootfs(ctx, p, l, "engine-rootfs", enginePackages, finishEngineRootfs)
 	if err != nil {
@@ -27,6 +27,7 @@ func buildEngineRootfs(ctx context.Context, p progress, l paths) error {
 	return os.WriteFile(filepath.Join(l.toolsDir(), "engine-rootfs"), []byte(dir), 0o644)
 }
 
+// engineRootfs is the rootfs recorded by the last buildEngineRootfs.
 func engineRootfs(l paths) (string, error) {
 	b, err := os.ReadFile(filepath.Join(l.toolsDir(), "engine-rootfs"))
 	if err != nil {
