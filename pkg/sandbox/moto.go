@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,4 +35,16 @@ func motoService(python, version string) service {
 			return httpProbe(ctx, plainHTTP, MotoURL()+"/moto-api/", nil, http.StatusOK, "")
 		},
 	}
+}
+
+// installedMotoVersion reads moto's version from the package metadata (fast: moto is not imported),
+// for status; "unknown" when python3 or moto is missing.
+func installedMotoVersion() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "python3", "-c", "import importlib.metadata as m; print(m.version('moto'))").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -183,7 +183,7 @@ func allServices(l Layout, region string) []service {
 	for _, t := range sandboxTools(l) {
 		tools[t.name] = t.path(l)
 	}
-	services := []service{motoService("python3", "moto 5"), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
+	services := []service{motoService("python3", installedMotoVersion()), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
 	services = append(services, kubeServices(l, tools["kubernetes"], pki)...)
 	return append(services, kwokService(l, tools["kwok"], nodesReadyCheck(l, region)))
 }
@@ -245,17 +245,25 @@ func (r Report) AllUp() bool {
 	return true
 }
 
-// Status probes every component without changing anything.
-func Status(ctx context.Context, opts Options) Report {
+// Services probes the sandbox's long-running services (not terraform or Dagger) without changing
+// anything; it is what integration tests check before deciding to bring the sandbox up.
+func Services(ctx context.Context, opts Options) []ComponentStatus {
 	l := opts.Layout
 	region := ""
 	if env, err := environment.Load(l.RepoRoot, EnvName); err == nil {
 		region = env.Region
 	}
-	var r Report
+	var out []ComponentStatus
 	for _, svc := range allServices(l, region) {
-		r.Components = append(r.Components, svc.status(ctx, l))
+		out = append(out, svc.status(ctx, l))
 	}
+	return out
+}
+
+// Status probes every component without changing anything.
+func Status(ctx context.Context, opts Options) Report {
+	l := opts.Layout
+	r := Report{Components: Services(ctx, opts)}
 	r.Terraform = ComponentStatus{Name: "terraform", Address: "-"}
 	if vars, err := ReadEnvFile(l.EnvFile()); err == nil {
 		r.EnvFile = l.EnvFile()

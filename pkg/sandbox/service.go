@@ -59,7 +59,11 @@ func (s service) ensureRunning(ctx context.Context, l Layout, progress io.Writer
 	if err != nil {
 		return false, fmt.Errorf("prepare %s: %w", s.name, err)
 	}
-	fmt.Fprintf(progress, "starting %s %s on %s\n", s.name, s.version, s.address())
+	if len(s.ports) > 0 {
+		fmt.Fprintf(progress, "starting %s %s on %s\n", s.name, s.version, s.address())
+	} else {
+		fmt.Fprintf(progress, "starting %s %s\n", s.name, s.version)
+	}
 	start := time.Now()
 	rec, err = StartDetached(cmd, pidPath, l.LogFile(s.name))
 	if err != nil {

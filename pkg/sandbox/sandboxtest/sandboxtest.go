@@ -76,10 +76,10 @@ func ensure() (*Sandbox, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
 	defer cancel()
 	opts := sandbox.Options{Layout: layout, Progress: os.Stderr}
-	report := sandbox.Status(ctx, opts)
+	services := sandbox.Services(ctx, opts)
 	vars, envErr := sandbox.ReadEnvFile(layout.EnvFile())
-	if !report.AllUp() || envErr != nil {
-		fmt.Fprintf(os.Stderr, "sandboxtest: sandbox not fully up (%s); bringing it up\n", downList(report, envErr))
+	if down := downList(services, envErr); down != "" {
+		fmt.Fprintf(os.Stderr, "sandboxtest: sandbox not fully up (%s); bringing it up\n", down)
 		// Up holds the sandbox lock: concurrent packages wait for one bring-up, then find it done.
 		if vars, err = sandbox.Up(ctx, opts); err != nil {
 			return nil, fmt.Errorf("bring up the sandbox (component failed): %w", err)
@@ -92,9 +92,9 @@ func ensure() (*Sandbox, error) {
 	return s, nil
 }
 
-func downList(r sandbox.Report, envErr error) string {
+func downList(services []sandbox.ComponentStatus, envErr error) string {
 	var down []string
-	for _, c := range r.Components {
+	for _, c := range services {
 		if !c.Up {
 			down = append(down, c.Name+": "+c.Detail)
 		}
