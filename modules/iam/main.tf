@@ -196,6 +196,16 @@ data "aws_iam_policy_document" "deploy_ecs" {
     resources = ["*"]
   }
   statement {
+    sid       = "TagNewTaskDefinitions"
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+  statement {
     sid       = "Services"
     actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
     resources = local.ecs_service_arns
