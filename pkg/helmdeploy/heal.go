@@ -14,8 +14,8 @@ import (
 // healer repairs release states that make `helm upgrade --install` refuse to run:
 //   - a release stuck in pending-install/upgrade/rollback (a CI job killed mid-deploy) older than the
 //     threshold: its last good revision is restored, or it is uninstalled if it never had one;
-//   - a release that never deployed successfully (failed first install): it is uninstalled so the
-//     install can start clean.
+//   - a release with no deployed revision (a failed first install, or one uninstalled with
+//     --keep-history): its history is removed so the install can start clean.
 //
 // A pending release younger than the threshold is left alone and reported: another deploy may be running.
 type healer struct {
@@ -63,8 +63,8 @@ func (h healer) heal(name string) ([]string, error) {
 		fmt.Fprintln(h.out, action)
 		return []string{action}, nil
 	}
-	if good == nil && last.Info.Status == release.StatusFailed {
-		return h.uninstall(name, fmt.Sprintf("no revision ever deployed (last: revision %d failed)", last.Version))
+	if good == nil && (last.Info.Status == release.StatusFailed || last.Info.Status == release.StatusUninstalled) {
+		return h.uninstall(name, fmt.Sprintf("no revision deployed (last: revision %d %s)", last.Version, last.Info.Status))
 	}
 	return nil, nil
 }

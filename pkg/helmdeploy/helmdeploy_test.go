@@ -210,7 +210,7 @@ func TestHealLeavesYoungPendingReleaseAlone(t *testing.T) {
 }
 
 func TestHealUninstallsFailedFirstInstallAndStuckPendingInstall(t *testing.T) {
-	for _, status := range []release.Status{release.StatusFailed, release.StatusPendingInstall} {
+	for _, status := range []release.Status{release.StatusFailed, release.StatusPendingInstall, release.StatusUninstalled} {
 		t.Run(status.String(), func(t *testing.T) {
 			now := time.Now()
 			cfg := memoryConfig(t)
