@@ -13,18 +13,19 @@ import (
 
 // Keys of the env file that clients rely on (the sandbox contract).
 const (
-	EnvAWSEndpoint  = "AWS_ENDPOINT_URL"
-	EnvAWSAccessKey = "AWS_ACCESS_KEY_ID"
-	EnvAWSSecretKey = "AWS_SECRET_ACCESS_KEY"
-	EnvAWSRegion    = "AWS_REGION"
-	EnvAWSDefRegion = "AWS_DEFAULT_REGION"
-	EnvRegistry     = "SANDBOX_REGISTRY"
-	EnvKubeconfig   = "KUBECONFIG"
-	EnvTerraform    = "SANDBOX_TERRAFORM"
-	EnvAccountID    = "SANDBOX_ACCOUNT_ID"
-	EnvStateDir     = "SANDBOX_DIR"
-	EnvDaggerHost   = "_EXPERIMENTAL_DAGGER_RUNNER_HOST"
-	EnvDaggerCLI    = "SANDBOX_DAGGER"
+	EnvAWSEndpoint    = "AWS_ENDPOINT_URL"
+	EnvAWSAccessKey   = "AWS_ACCESS_KEY_ID"
+	EnvAWSSecretKey   = "AWS_SECRET_ACCESS_KEY"
+	EnvAWSRegion      = "AWS_REGION"
+	EnvAWSDefRegion   = "AWS_DEFAULT_REGION"
+	EnvRegistry       = "SANDBOX_REGISTRY"
+	EnvKubeconfig     = "KUBECONFIG"
+	EnvTerraform      = "SANDBOX_TERRAFORM"
+	EnvTerraformImage = "SANDBOX_TERRAFORM_IMAGE"
+	EnvAccountID      = "SANDBOX_ACCOUNT_ID"
+	EnvStateDir       = "SANDBOX_DIR"
+	EnvDaggerHost     = "_EXPERIMENTAL_DAGGER_RUNNER_HOST"
+	EnvDaggerCLI      = "SANDBOX_DAGGER"
 )
 
 var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/sandbox/tfimage"
 )
 
 // The sandbox's environment must load with the project's own loader and agree with the addresses
@@ -36,6 +37,9 @@ func TestLocalEnvironmentMatchesSandbox(t *testing.T) {
 	l, _ := NewLayout(root, "", "")
 	if got, want := env.Path(env.Endpoints.Kubeconfig), l.Kubeconfig(); got != want {
 		t.Errorf("endpoints.kubeconfig resolves to %s, want the sandbox's %s", got, want)
+	}
+	if want := tfimage.Ref(RegistryAddress(), env.Terraform.Binary); env.Images.Terraform != want {
+		t.Errorf("images.terraform = %q, want the image up serves: %q", env.Images.Terraform, want)
 	}
 	if !env.Local() {
 		t.Error("local environment does not report Local()")

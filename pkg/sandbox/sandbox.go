@@ -101,6 +101,10 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 			return nil, err
 		}
 	}
+	terraformImage, err := serveTerraformImage(ctx, l, terraform, out)
+	if err != nil {
+		return nil, err
+	}
 	client, err := adminClient(l)
 	if err != nil {
 		return nil, err
@@ -116,6 +120,7 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	}
 
 	vars := clientEnv(l, env, terraform)
+	vars[EnvTerraformImage] = terraformImage
 	seeded, err := SeedAWS(ctx, vars, env)
 	if err != nil {
 		return nil, fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
