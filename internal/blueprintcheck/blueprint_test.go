@@ -108,6 +108,16 @@ func TestStackOrder(t *testing.T) {
 			}
 		}
 	}
+	// Exactly the blueprint document's deterministic order: VPC → DNS → ECR → IAM → data stores/S3 →
+	// parameters; then the platforms (EKS and ECS in parallel) and their observability; then the apps.
+	want := []string{
+		"shared/vpc", "shared/dns", "shared/ecr", "shared/iam", "shared/data", "shared/s3", "shared/parameters",
+		"platform/ecs", "platform/eks", "platform/observability",
+		"apps/demo-app/ecs", "apps/demo-app/eks",
+	}
+	if strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Fatalf("order\n  %s\nwant\n  %s", strings.Join(order, " → "), strings.Join(want, " → "))
+	}
 	before := [][2]string{
 		{"shared/vpc", "shared/dns"},
 		{"shared/ecr", "shared/iam"},
