@@ -40,7 +40,7 @@ func (c *manifestCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.base.RoundTrip(r)
 }
 
-func startRegistry(t *testing.T) (Registry, *manifestCounter) {
+func startRegistry(t testing.TB) (Registry, *manifestCounter) {
 	t.Helper()
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
@@ -53,7 +53,7 @@ func startRegistry(t *testing.T) (Registry, *manifestCounter) {
 	return reg, counter
 }
 
-func writeLayout(t *testing.T) (string, string) {
+func writeLayout(t testing.TB) (string, string) {
 	t.Helper()
 	img, err := random.Image(512, 2)
 	if err != nil {
