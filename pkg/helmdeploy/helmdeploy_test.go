@@ -263,3 +263,19 @@ func TestPodFailureRules(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderHonoursKubeVersionConstraints(t *testing.T) {
+	ch, err := LoadChart("testdata/chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _ := ComposeValues(nil, testImage())
+	ch.Metadata.KubeVersion = ">=1.28.0-0"
+	if _, err := Render(context.Background(), ch, vals, "demo-app", "demo"); err != nil {
+		t.Fatalf("default render version must satisfy >=1.28: %v", err)
+	}
+	if _, err := Render(context.Background(), ch, vals, "demo-app", "demo", RenderOptions{KubeVersion: "v1.27.0"}); err == nil ||
+		!strings.Contains(err.Error(), "does not render") {
+		t.Fatalf("want a kubeVersion incompatibility error, got %v", err)
+	}
+}

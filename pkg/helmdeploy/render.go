@@ -7,6 +7,7 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
 )
 
 // LoadChart loads a chart directory or archive.
@@ -21,10 +22,31 @@ func LoadChart(path string) (*chart.Chart, error) {
 	return ch, nil
 }
 
+// DefaultRenderKubeVersion is the Kubernetes version the client-side render assumes (the EKS minor the
+// blueprint targets), so charts may declare a kubeVersion constraint; Helm's own default is far older.
+const DefaultRenderKubeVersion = "v1.31.0"
+
+// RenderOptions adjust Render.
+type RenderOptions struct {
+	// KubeVersion is the cluster version the render assumes (DefaultRenderKubeVersion when empty).
+	KubeVersion string
+}
+
 // Render templates the chart client-side, without a cluster, exactly as an install would, and returns
 // the manifest. A chart that does not render fails here, before anything talks to the cluster.
-func Render(ctx context.Context, ch *chart.Chart, vals map[string]any, release, namespace string) (string, error) {
+func Render(ctx context.Context, ch *chart.Chart, vals map[string]any, release, namespace string, opts ...RenderOptions) (string, error) {
+	kubeVersion := DefaultRenderKubeVersion
+	for _, o := range opts {
+		if o.KubeVersion != "" {
+			kubeVersion = o.KubeVersion
+		}
+	}
+	kv, err := chartutil.ParseKubeVersion(kubeVersion)
+	if err != nil {
+		return "", fmt.Errorf("render kube version %q: %w", kubeVersion, err)
+	}
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
+	install.KubeVersion = kv
 	install.DryRun = true
 	install.ClientOnly = true
 	install.Replace = true
