@@ -176,7 +176,10 @@ func UniqueName(prefix string) string {
 	}
 	p := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(prefix), "-"), "-")
 	if len(p) > 40 {
-		p = p[:40]
+		p = strings.TrimRight(p[:40], "-")
+	}
+	if p == "" {
+		p = "test"
 	}
 	return p + "-" + hex.EncodeToString(b)
 }
