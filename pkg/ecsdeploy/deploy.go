@@ -171,6 +171,9 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	previous := aws.ToString(plan.Live.TaskDefinitionArn)
 	res := Result{Cluster: req.Cluster, Service: req.Service, Container: plan.Container, Image: req.Image,
 		PreviousTaskDefinition: previous, Changes: plan.Changes, RunningTaskDefinition: previous}
+	if res.Changes == nil {
+		res.Changes = []Change{}
+	}
 	finish := func() { res.Seconds = w.clock.Now().Sub(start).Seconds() }
 	PrintDiff(w.out, aws.ToString(plan.Live.Family), plan.Changes)
 

@@ -162,6 +162,9 @@ func TestDeployTimeoutRestoresPrevious(t *testing.T) {
 	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != r.previous {
 		t.Fatalf("service runs %s, want %s", got, r.previous)
 	}
+	if !strings.Contains(r.out.String(), "still demo-app:2 PRIMARY IN_PROGRESS") || !strings.Contains(r.out.String(), "s left)") {
+		t.Fatalf("a long unchanged wait must print a heartbeat:\n%s", r.out)
+	}
 	// 40 s at ≤5 s per poll, starting at 1 s: at least 8 polls, and far fewer than 1 s polling would make.
 	if res.Polls < 9 || res.Polls > 25 {
 		t.Fatalf("polls %d out of the adaptive range", res.Polls)

@@ -33,6 +33,9 @@ func (e *RolloutError) Error() string {
 	return fmt.Sprintf("rollout of %s failed (%s): %s", shortARN(e.TaskDefinition), e.Kind, e.Reason)
 }
 
+// heartbeat is how long a wait stays silent when nothing changes (CI systems kill silent jobs).
+const heartbeat = 30 * time.Second
+
 // waiter polls DescribeServices until the deployment of one task definition is done.
 type waiter struct {
 	api     API
@@ -53,6 +56,7 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 		w.seen = map[string]bool{}
 	}
 	lastState := ""
+	lastPrint := start
 	interval := time.Duration(0)
 	sawOurs := false
 	for {
@@ -68,9 +72,14 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 
 		state, done, failure := assess(svc, taskDefinition, &sawOurs)
 		changed := state != lastState
-		if changed {
-			fmt.Fprintf(w.out, "  [%s] %s\n", w.clock.Now().Sub(start).Round(time.Second), state)
-			lastState = state
+		now := w.clock.Now()
+		switch {
+		case changed:
+			fmt.Fprintf(w.out, "  [%s] %s\n", now.Sub(start).Round(time.Second), state)
+			lastState, lastPrint = state, now
+		case now.Sub(lastPrint) >= heartbeat:
+			fmt.Fprintf(w.out, "  [%s] still %s (%s left)\n", now.Sub(start).Round(time.Second), state, deadline.Sub(now).Round(time.Second))
+			lastPrint = now
 		}
 		if failure != nil {
 			return polls, failure
@@ -78,7 +87,6 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 		if done {
 			return polls, nil
 		}
-		now := w.clock.Now()
 		if !now.Before(deadline) {
 			return polls, &RolloutError{Kind: FailureTimeout, TaskDefinition: taskDefinition,
 				Reason: fmt.Sprintf("not completed within %s (last state: %s)", timeout, lastState)}

@@ -60,6 +60,9 @@ func (p *PodFailure) Error() string {
 	return msg + " (fail-fast: not waiting for the timeout)"
 }
 
+// heartbeat is how long a wait stays silent when nothing changes (CI systems kill silent jobs).
+const heartbeat = 30 * time.Second
+
 // failFastClient is Helm's kube client with a Wait that also watches the workloads' new pods.
 type failFastClient struct {
 	*kube.Client
@@ -83,7 +86,7 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 	defer cancel()
 	checker := kube.NewReadyChecker(c.clientset, func(string, ...any) {}, kube.PausedAsReady(true), kube.CheckJobs(jobs))
 	start := time.Now()
-	last := ""
+	last, lastPrint := "", start
 	for {
 		if failure := c.hopelessPod(ctx, resources); failure != nil {
 			fmt.Fprintf(c.out, "  [%s] %v\n", time.Since(start).Round(time.Second), failure)
@@ -105,9 +108,14 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 			sort.Strings(waiting)
 			state = "waiting for " + strings.Join(waiting, ", ")
 		}
-		if state != last {
+		switch {
+		case state != last:
 			fmt.Fprintf(c.out, "  [%s] %s\n", time.Since(start).Round(time.Second), state)
-			last = state
+			last, lastPrint = state, time.Now()
+		case time.Since(lastPrint) >= heartbeat:
+			deadline, _ := ctx.Deadline()
+			fmt.Fprintf(c.out, "  [%s] still %s (%s left)\n", time.Since(start).Round(time.Second), state, time.Until(deadline).Round(time.Second))
+			lastPrint = time.Now()
 		}
 		if len(waiting) == 0 {
 			return nil
