@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -83,6 +84,12 @@ func TestSeededAWSResourcesExist(t *testing.T) {
 	first := td.TaskDefinition.ContainerDefinitions[0]
 	if aws.ToString(first.Name) != env.ECS.Container || len(first.Secrets) == 0 || first.LogConfiguration == nil {
 		t.Errorf("first container %s: secrets %d, log configuration %v", aws.ToString(first.Name), len(first.Secrets), first.LogConfiguration)
+	}
+
+	logGroup := first.LogConfiguration.Options["awslogs-group"]
+	groups, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(logGroup)})
+	if err != nil || len(groups.LogGroups) == 0 || aws.ToString(groups.LogGroups[0].LogGroupName) != logGroup {
+		t.Errorf("log group %s the task definition writes to: %v", logGroup, err)
 	}
 
 	param := aws.ToString(first.Secrets[0].ValueFrom)

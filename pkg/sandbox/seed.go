@@ -54,6 +54,7 @@ func SeedAWS(ctx context.Context, vars EnvFile, env *environment.Environment) (S
 		{"IAM roles", func() error { return seedIAM(ctx, cfg, names, &done) }},
 		{"SSM parameters", func() error { return seedParameters(ctx, cfg, names, &done) }},
 		{"ECR repository", func() error { return seedECR(ctx, cfg, names, &done) }},
+		{"CloudWatch log group", func() error { return seedLogGroup(ctx, cfg, names, &done) }},
 		{"ECS cluster, task definition and service", func() error { return seedECS(ctx, cfg, names, &done) }},
 		{"EKS cluster record", func() error { return seedEKS(ctx, cfg, names, &done) }},
 	}
