@@ -126,7 +126,10 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 		return nil, fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
 	}
 	if len(seeded) > 0 {
-		fmt.Fprintf(out, "seeded moto: %d resources created\n", len(seeded))
+		fmt.Fprintf(out, "seeded moto with the local environment's AWS resources (%d created):\n", len(seeded))
+		for _, r := range seeded {
+			fmt.Fprintf(out, "  %s\n", r)
+		}
 	}
 
 	if !opts.WithDagger {
