@@ -31,7 +31,10 @@ func clusterAccess(ctx context.Context, c *common, env *environment.Environment)
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "EKS cluster %s: token valid until %s\n", env.EKS.Cluster, tok.Expiration.Format(time.RFC3339))
-	a := helmdeploy.FromConfig(kc, env.EKS.Namespace)
+	a := helmdeploy.FromConfig(kc, env.EKS.Namespace).WithRefreshingToken(func(ctx context.Context) (string, time.Time, error) {
+		t, err := eksauth.NewToken(ctx, cfg, env.EKS.Cluster, time.Now())
+		return t.Value, t.Expiration, err
+	})
 	a.Source = "EKS cluster " + env.EKS.Cluster
 	return a, nil
 }

@@ -1,8 +1,12 @@
 package helmdeploy
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -20,6 +24,53 @@ type ClusterAccess struct {
 	namespace    string
 	// Source describes where the access came from, for messages ("kubeconfig <path>", "EKS cluster <name>").
 	Source string
+	// tokens, when set, supplies bearer tokens that expire (EKS); requests always carry a valid one.
+	tokens *refreshingToken
+}
+
+// TokenFunc returns a bearer token and when it expires.
+type TokenFunc func(ctx context.Context) (string, time.Time, error)
+
+// WithRefreshingToken makes every request carry a token from fn, fetched again a minute before the
+// current one expires, so waits longer than a token's life (EKS: ~14 minutes) keep working.
+func (a *ClusterAccess) WithRefreshingToken(fn TokenFunc) *ClusterAccess {
+	a.tokens = &refreshingToken{fetch: fn}
+	return a
+}
+
+type refreshingToken struct {
+	fetch   TokenFunc
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+func (r *refreshingToken) get(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.token == "" || time.Until(r.expires) < time.Minute {
+		tok, exp, err := r.fetch(ctx)
+		if err != nil {
+			return "", fmt.Errorf("refresh cluster token: %w", err)
+		}
+		r.token, r.expires = tok, exp
+	}
+	return r.token, nil
+}
+
+type bearerRoundTripper struct {
+	tokens *refreshingToken
+	next   http.RoundTripper
+}
+
+func (b *bearerRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := b.tokens.get(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return b.next.RoundTrip(req)
 }
 
 var _ genericclioptions.RESTClientGetter = (*ClusterAccess)(nil)
@@ -56,6 +107,11 @@ func (a *ClusterAccess) ToRESTConfig() (*rest.Config, error) {
 	c, err := a.clientConfig.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Source, err)
+	}
+	if a.tokens != nil {
+		c.BearerToken, c.BearerTokenFile = "", ""
+		tokens := a.tokens
+		c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return &bearerRoundTripper{tokens: tokens, next: rt} }
 	}
 	return c, nil
 }

@@ -1,0 +1,60 @@
+package helmdeploy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+func TestRefreshingTokenIsSentAndRenewedBeforeExpiry(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"major":"1","minor":"31","gitVersion":"v1.31.0"}`)
+	}))
+	defer srv.Close()
+
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: srv.URL}
+	kc.AuthInfos["c"] = &clientcmdapi.AuthInfo{Token: "stale-token"}
+	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "c"}
+	kc.CurrentContext = "c"
+
+	fetches := 0
+	lifetime := 30 * time.Second // shorter than the one-minute margin: every request fetches
+	access := FromConfig(kc, "demo").WithRefreshingToken(func(context.Context) (string, time.Time, error) {
+		fetches++
+		return fmt.Sprintf("token-%d", fetches), time.Now().Add(lifetime), nil
+	})
+	rc, err := access.ToRESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := kubernetes.NewForConfigOrDie(rc)
+	for i := 0; i < 2; i++ {
+		if _, err := cs.Discovery().ServerVersion(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lifetime = 10 * time.Minute
+	for i := 0; i < 2; i++ {
+		if _, err := cs.Discovery().ServerVersion(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"Bearer token-1", "Bearer token-2", "Bearer token-3", "Bearer token-3"}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Fatalf("Authorization headers %v, want %v", seen, want)
+	}
+}
