@@ -120,9 +120,12 @@ func (m *Delivery) Lint(
 	}
 	root := path.Join(srcRoot, e.Terraform.StacksRoot)
 	ctr := m.toolbox(e, m.Source).
-		WithExec([]string{"stacks", "lint", "--root", root}).
-		WithExec([]string{e.Terraform.Binary, "fmt", "-check", "-recursive", "-diff", root}).
-		WithExec([]string{"release", "chart", "lint", "--env", e.Name, "--root", srcRoot})
+		WithExec([]string{"stacks", "lint", "--root", srcRoot, "--env", e.Name})
+	// fmt covers the Terraform the blueprint owns (test fixtures elsewhere may be malformed on purpose).
+	for _, dir := range []string{path.Join(root, "modules"), path.Join(root, "stacks"), path.Join(srcRoot, environment.Dir)} {
+		ctr = ctr.WithExec([]string{e.Terraform.Binary, "fmt", "-check", "-recursive", "-diff", dir})
+	}
+	ctr = ctr.WithExec([]string{"release", "chart", "lint", "--env", e.Name, "--root", srcRoot})
 	out, err := ctr.Stdout(ctx)
 	if err != nil {
 		return "", fmt.Errorf("lint %s: %w", env, err)
