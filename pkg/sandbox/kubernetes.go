@@ -85,8 +85,15 @@ func kubeServices(l Layout, binary string, pki kubePKI) []service {
 		return http.Header{"Authorization": {"Bearer " + tokens["admin"]}}, nil
 	}
 	component := func(name string, port int, args func() []string, ready func(ctx context.Context) error) service {
+		files := []string{pki.CACert(), pki.TokenFile(), pki.SAPub(), pki.ServerCert()}
+		switch name {
+		case "kube-controller-manager":
+			files = []string{pki.CACert(), pki.SAKey(), kubeconfigPath(l, name)}
+		case "kube-scheduler":
+			files = []string{pki.CACert(), kubeconfigPath(l, name)}
+		}
 		return service{
-			name: name, version: KubernetesVersion, ports: []int{port},
+			name: name, version: KubernetesVersion, ports: []int{port}, configFiles: files,
 			readyTimeout: 90 * time.Second, stopGrace: 20 * time.Second,
 			command: func() (*exec.Cmd, error) { return exec.Command(binary, args()...), nil },
 			ready:   ready,

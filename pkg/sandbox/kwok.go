@@ -28,11 +28,11 @@ func kwokArgs(l Layout, stagesFile string) []string {
 }
 
 func kwokService(l Layout, binary string, nodesReady func(context.Context) error) service {
+	stages := filepath.Join(l.KubeDir(), "kwok-stages.yaml")
 	return service{
-		name: "kwok", version: KwokVersion,
+		name: "kwok", version: KwokVersion, configFiles: []string{stages, kubeconfigPath(l, "kwok")},
 		readyTimeout: 60 * time.Second, stopGrace: 10 * time.Second,
 		command: func() (*exec.Cmd, error) {
-			stages := filepath.Join(l.KubeDir(), "kwok-stages.yaml")
 			if err := writeFileAtomic(stages, kwokstages.YAML, 0o644); err != nil {
 				return nil, fmt.Errorf("write kwok stages: %w", err)
 			}

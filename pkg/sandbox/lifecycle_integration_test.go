@@ -36,6 +36,9 @@ func pidFiles(t *testing.T, l sandbox.Layout) map[string]string {
 	entries, _ := os.ReadDir(l.RunDir())
 	out := map[string]string{}
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".pid") {
+			continue
+		}
 		data, _ := os.ReadFile(l.RunDir() + "/" + e.Name())
 		out[e.Name()] = string(data)
 	}

@@ -37,15 +37,15 @@ http:
 
 func registryService(l Layout, binary string) service {
 	dir := l.DataDir("registry")
+	cfg := filepath.Join(dir, "config.yml")
 	return service{
-		name: "registry", version: "docker-registry 2.8", ports: []int{RegistryPort},
+		name: "registry", version: "docker-registry 2.8", ports: []int{RegistryPort}, configFiles: []string{cfg},
 		readyTimeout: 30 * time.Second, stopGrace: 10 * time.Second,
 		command: func() (*exec.Cmd, error) {
 			storage := filepath.Join(dir, "data")
 			if err := os.MkdirAll(storage, 0o755); err != nil {
 				return nil, fmt.Errorf("create registry storage: %w", err)
 			}
-			cfg := filepath.Join(dir, "config.yml")
 			if err := writeFileAtomic(cfg, renderRegistryConfig(storage), 0o644); err != nil {
 				return nil, err
 			}

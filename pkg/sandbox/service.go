@@ -21,6 +21,8 @@ type service struct {
 	// ready checks, without side effects, that the service answers as clients need it.
 	ready        func(ctx context.Context) error
 	readyTimeout time.Duration
+	// configFiles are the files whose content configures the process: a change restarts it on up.
+	configFiles []string
 	// stopGrace is how long Down waits after SIGTERM before SIGKILL.
 	stopGrace time.Duration
 }
@@ -41,8 +43,20 @@ func (s service) ensureRunning(ctx context.Context, l Layout, progress io.Writer
 		return false, err
 	}
 	hint := fmt.Sprintf("see its log %s", l.LogFile(s.name))
+	cmd, err := s.command()
+	if err != nil {
+		return false, fmt.Errorf("prepare %s: %w", s.name, err)
+	}
+	fingerprint := commandFingerprint(cmd, s.configFiles)
 	if ok && rec.Alive() {
-		return false, waitUntil(ctx, progress, s.name, s.readyTimeout, hint, s.readyWhileAlive(rec, l))
+		if !configChanged(l, s.name, fingerprint) {
+			return false, waitUntil(ctx, progress, s.name, s.readyTimeout, hint, s.readyWhileAlive(rec, l))
+		}
+		fmt.Fprintf(progress, "restarting %s: its configuration changed since it started\n", s.name)
+		if err := s.stop(l, progress); err != nil {
+			return false, err
+		}
+		ok = false
 	}
 	if ok {
 		// The recorded process is gone (machine restart, crash): its PID file is stale.
@@ -55,10 +69,6 @@ func (s service) ensureRunning(ctx context.Context, l Layout, progress io.Writer
 			return false, err
 		}
 	}
-	cmd, err := s.command()
-	if err != nil {
-		return false, fmt.Errorf("prepare %s: %w", s.name, err)
-	}
 	if len(s.ports) > 0 {
 		fmt.Fprintf(progress, "starting %s %s on %s\n", s.name, s.version, s.address())
 	} else {
@@ -68,6 +78,9 @@ func (s service) ensureRunning(ctx context.Context, l Layout, progress io.Writer
 	rec, err = StartDetached(cmd, pidPath, l.LogFile(s.name))
 	if err != nil {
 		return false, err
+	}
+	if err := writeFileAtomic(l.fingerprintFile(s.name), []byte(fingerprint+"\n"), 0o644); err != nil {
+		return true, err
 	}
 	if err := waitUntil(ctx, progress, s.name, s.readyTimeout, hint, s.readyWhileAlive(rec, l)); err != nil {
 		return true, err
@@ -102,8 +115,10 @@ func (s service) stop(l Layout, progress io.Writer) error {
 			}
 		}
 	}
-	if err := os.Remove(pidPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", pidPath, err)
+	for _, path := range []string{pidPath, l.fingerprintFile(s.name)} {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", path, err)
+		}
 	}
 	return nil
 }

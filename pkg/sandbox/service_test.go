@@ -112,3 +112,37 @@ func TestServiceThatExitsFailsFastWithItsLog(t *testing.T) {
 		t.Errorf("waited %s for a process that had exited", time.Since(start))
 	}
 }
+
+func TestServiceRestartsWhenItsConfigurationChanges(t *testing.T) {
+	l, _ := NewLayout(t.TempDir(), "", "")
+	configFile := filepath.Join(l.StateDir, "fake.conf")
+	os.MkdirAll(l.StateDir, 0o755)
+	os.WriteFile(configFile, []byte("version 1"), 0o644)
+	marker := filepath.Join(l.StateDir, "ready-marker")
+	svc := service{
+		name: "fake", version: "v0", readyTimeout: 5 * time.Second, stopGrace: 2 * time.Second,
+		configFiles: []string{configFile},
+		command: func() (*exec.Cmd, error) {
+			return exec.Command("sh", "-c", `touch "$1"; exec sleep 60`, "sh", marker, "--config="+configFile), nil
+		},
+		ready: func(context.Context) error { _, err := os.Stat(marker); return err },
+	}
+	t.Cleanup(func() { svc.stop(l, &bytes.Buffer{}) })
+	if _, err := svc.ensureRunning(context.Background(), l, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := ReadPIDFile(l.PIDFile("fake"))
+	if started, _ := svc.ensureRunning(context.Background(), l, &bytes.Buffer{}); started {
+		t.Fatal("restarted although nothing changed")
+	}
+
+	os.WriteFile(configFile, []byte("version 2"), 0o644)
+	var out bytes.Buffer
+	started, err := svc.ensureRunning(context.Background(), l, &out)
+	if err != nil || !started || !strings.Contains(out.String(), "configuration changed") {
+		t.Fatalf("after a config change: started=%v err=%v output %q", started, err, out.String())
+	}
+	if first.Alive() {
+		t.Error("the out-of-date process is still running")
+	}
+}

@@ -24,7 +24,9 @@ type servedTerraform struct {
 	Ref     string    `json:"ref"`
 }
 
-func (l Layout) servedTerraformFile() string { return filepath.Join(l.StateDir, "terraform-image.json") }
+func (l Layout) servedTerraformFile() string {
+	return filepath.Join(l.StateDir, "terraform-image.json")
+}
 
 // serveTerraformImage pushes the terraform/tofu binary as tfimage.Ref(registry, flavor) unless the
 // same binary is already served. The Dagger pipeline's tool container copies terraform from there.
