@@ -60,6 +60,9 @@ func (p *PodFailure) Error() string {
 	return msg + " (fail-fast: not waiting for the timeout)"
 }
 
+// daemonSetGenerationLabel is set by the DaemonSet controller on each pod to its template generation.
+const daemonSetGenerationLabel = "pod-template-generation"
+
 // heartbeat is how long a wait stays silent when nothing changes (CI systems kill silent jobs).
 const heartbeat = 30 * time.Second
 
@@ -135,34 +138,65 @@ func kindOf(info *resource.Info) string {
 	return info.Object.GetObjectKind().GroupVersionKind().Kind
 }
 
-// hopelessPod looks at the pods of each Deployment's newest ReplicaSet (the pods this rollout creates;
-// old pods being replaced are ignored) and returns the first that can never become ready.
+// hopelessPod looks at the pods this rollout creates — those of each Deployment's newest ReplicaSet,
+// each StatefulSet's update revision, each DaemonSet's current template generation, and bare Pods —
+// and returns the first that can never become ready. Pods being replaced are ignored, and a workload
+// is not judged until its controller has observed the new spec.
 func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.ResourceList) *PodFailure {
 	for _, info := range resources {
-		dep, ok := kube.AsVersioned(info).(*appsv1.Deployment)
-		if !ok {
+		var selector *metav1.LabelSelector
+		var current func(*corev1.Pod) bool
+		switch obj := kube.AsVersioned(info).(type) {
+		case *corev1.Pod:
+			pod, err := c.clientset.CoreV1().Pods(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
+			if err == nil {
+				if f := c.podFailure(pod); f != nil {
+					return f
+				}
+			}
+			continue
+		case *appsv1.Deployment:
+			live, err := c.clientset.AppsV1().Deployments(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
+			if err != nil || live.Status.ObservedGeneration < live.Generation {
+				continue
+			}
+			rs := c.newestReplicaSet(ctx, live)
+			if rs == "" {
+				continue
+			}
+			selector, current = obj.Spec.Selector, func(p *corev1.Pod) bool { return ownedBy(p.OwnerReferences, rs) }
+		case *appsv1.StatefulSet:
+			live, err := c.clientset.AppsV1().StatefulSets(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
+			if err != nil || live.Status.ObservedGeneration < live.Generation || live.Status.UpdateRevision == "" {
+				continue
+			}
+			revision := live.Status.UpdateRevision
+			selector, current = obj.Spec.Selector, func(p *corev1.Pod) bool {
+				return ownedBy(p.OwnerReferences, live.UID) && p.Labels[appsv1.ControllerRevisionHashLabelKey] == revision
+			}
+		case *appsv1.DaemonSet:
+			live, err := c.clientset.AppsV1().DaemonSets(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
+			if err != nil || live.Status.ObservedGeneration < live.Generation {
+				continue
+			}
+			generation := fmt.Sprint(live.Generation)
+			selector, current = obj.Spec.Selector, func(p *corev1.Pod) bool {
+				return ownedBy(p.OwnerReferences, live.UID) && p.Labels[daemonSetGenerationLabel] == generation
+			}
+		default:
 			continue
 		}
-		live, err := c.clientset.AppsV1().Deployments(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
-		if err != nil || live.Status.ObservedGeneration < live.Generation {
-			// The controller has not seen the new template yet: its newest ReplicaSet is still the old one.
-			continue
-		}
-		rs := c.newestReplicaSet(ctx, live)
-		if rs == "" {
-			continue
-		}
-		selector, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+		sel, err := metav1.LabelSelectorAsSelector(selector)
 		if err != nil {
 			continue
 		}
-		pods, err := c.clientset.CoreV1().Pods(info.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+		pods, err := c.clientset.CoreV1().Pods(info.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 		if err != nil {
 			continue
 		}
 		for i := range pods.Items {
 			pod := &pods.Items[i]
-			if pod.DeletionTimestamp != nil || !ownedBy(pod.OwnerReferences, rs) {
+			if pod.DeletionTimestamp != nil || !current(pod) {
 				continue
 			}
 			if f := c.podFailure(pod); f != nil {

@@ -1,0 +1,99 @@
+package helmdeploy
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/kube"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+var appLabels = map[string]string{"app": "demo"}
+
+func owned(uid types.UID) []metav1.OwnerReference { return []metav1.OwnerReference{{UID: uid, Name: "owner"}} }
+
+func waitingPod(name string, owner types.UID, labels map[string]string, reason string) *corev1.Pod {
+	l := map[string]string{"app": "demo"}
+	for k, v := range labels {
+		l[k] = v
+	}
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "demo", Labels: l, OwnerReferences: owned(owner)},
+		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: "app",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}}}}
+}
+
+func infoFor(obj runtime.Object, name string) *resource.Info {
+	return &resource.Info{Name: name, Namespace: "demo", Object: obj}
+}
+
+func TestHopelessPodJudgesOnlyTheNewReplicaSet(t *testing.T) {
+	sel := &metav1.LabelSelector{MatchLabels: appLabels}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "demo", Namespace: "demo", UID: "dep", Generation: 2,
+		Annotations: map[string]string{"deployment.kubernetes.io/revision": "2"}},
+		Spec: appsv1.DeploymentSpec{Selector: sel}, Status: appsv1.DeploymentStatus{ObservedGeneration: 2}}
+	oldRS := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "demo", UID: "rs1", Labels: appLabels,
+		OwnerReferences: owned("dep"), Annotations: map[string]string{"deployment.kubernetes.io/revision": "1"}}}
+	newRS := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "new", Namespace: "demo", UID: "rs2", Labels: appLabels,
+		OwnerReferences: owned("dep"), Annotations: map[string]string{"deployment.kubernetes.io/revision": "2"}}}
+
+	// Only the old ReplicaSet's pod is broken (a rollback restoring a good template): not hopeless.
+	cs := fake.NewSimpleClientset(dep, oldRS, newRS, waitingPod("old-pod", "rs1", nil, "ImagePullBackOff"))
+	c := &failFastClient{clientset: cs, policy: FailFast{}.withDefaults()}
+	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(dep, "demo")}); f != nil {
+		t.Fatalf("old pod judged: %v", f)
+	}
+	// The new ReplicaSet's pod cannot pull: hopeless.
+	cs = fake.NewSimpleClientset(dep, oldRS, newRS, waitingPod("new-pod", "rs2", nil, "ErrImagePull"))
+	c.clientset = cs
+	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(dep, "demo")}); f == nil || f.Pod != "new-pod" {
+		t.Fatalf("want new-pod, got %v", f)
+	}
+	// Not judged before the controller observed the new generation.
+	stale := dep.DeepCopy()
+	stale.Status.ObservedGeneration = 1
+	c.clientset = fake.NewSimpleClientset(stale, oldRS, newRS, waitingPod("new-pod", "rs2", nil, "ErrImagePull"))
+	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(stale, "demo")}); f != nil {
+		t.Fatalf("judged before the controller caught up: %v", f)
+	}
+}
+
+func TestHopelessPodStatefulSetDaemonSetAndBarePod(t *testing.T) {
+	sel := &metav1.LabelSelector{MatchLabels: appLabels}
+	sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "demo", UID: "sts", Generation: 3},
+		Spec: appsv1.StatefulSetSpec{Selector: sel}, Status: appsv1.StatefulSetStatus{ObservedGeneration: 3, UpdateRevision: "db-v3"}}
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "agent", Namespace: "demo", UID: "ds", Generation: 5},
+		Spec: appsv1.DaemonSetSpec{Selector: sel}, Status: appsv1.DaemonSetStatus{ObservedGeneration: 5}}
+	cases := []struct {
+		name string
+		obj  runtime.Object
+		pod  *corev1.Pod
+		want bool
+	}{
+		{"sts old revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v2"}, "ImagePullBackOff"), false},
+		{"sts update revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v3"}, "ImagePullBackOff"), true},
+		{"ds old generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "4"}, "ErrImagePull"), false},
+		{"ds current generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "5"}, "ErrImagePull"), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &failFastClient{clientset: fake.NewSimpleClientset(tc.obj, tc.pod), policy: FailFast{}.withDefaults()}
+			name := tc.obj.(metav1.Object).GetName()
+			f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(tc.obj, name)})
+			if (f != nil) != tc.want {
+				t.Fatalf("hopeless=%v, want %v (%v)", f != nil, tc.want, f)
+			}
+		})
+	}
+	bare := waitingPod("job-pod", "", nil, "InvalidImageName")
+	c := &failFastClient{clientset: fake.NewSimpleClientset(bare), policy: FailFast{}.withDefaults()}
+	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(bare, "job-pod")}); f == nil || !strings.Contains(f.Error(), "InvalidImageName") {
+		t.Fatalf("bare pod: %v", f)
+	}
+}
