@@ -41,7 +41,7 @@ func artifactWrite(ctx context.Context, args []string) error {
 	if published.Tag != "" && published.Tag != short {
 		return fmt.Errorf("reference tag %q is not the commit's short SHA %q: publish with the short SHA tag", published.Tag, short)
 	}
-	reg, _, err := c.imageRegistry(ctx, env)
+	reg, canonical, err := c.imageRegistry(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -49,8 +49,13 @@ func artifactWrite(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A ref published through the --registry alias (e.g. from inside a container) is recorded under the
+	// registry's canonical name, which is what the deploys and verify use.
+	if c.registry != "" && strings.HasPrefix(published.Repository, c.registry+"/") {
+		resolved.Repository = canonical
+	}
 	a := &artifact.Artifact{CommitSHA: short, Image: resolved.Repository, Digest: resolved.Digest,
-		BuildVersion: orDefault(*version, short), Created: time.Now().UTC()}
+		BuildVersion: orDefault(*version, short), Created: createdNow()}
 	if err := artifact.Write(c.artifactPath, a); err != nil {
 		return err
 	}
@@ -93,3 +98,6 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
+
+// createdNow is the artifact creation time as the file stores it (UTC, whole seconds).
+func createdNow() time.Time { return time.Now().UTC().Truncate(time.Second) }

@@ -40,7 +40,7 @@ func imagePush(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "pushed %s:%s → %s\n", repo, tag, pushed.Digest)
 	if !*noArtifact {
-		a := &artifact.Artifact{CommitSHA: tag, Image: repo, Digest: pushed.Digest, BuildVersion: tag, Created: time.Now().UTC()}
+		a := &artifact.Artifact{CommitSHA: tag, Image: repo, Digest: pushed.Digest, BuildVersion: tag, Created: createdNow()}
 		if err := artifact.Write(c.artifactPath, a); err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func imageWaitForTag(ctx context.Context, args []string) error {
 }
 
 func writeTagArtifact(path string, res image.Resolved) error {
-	a := &artifact.Artifact{CommitSHA: res.Tag, Image: res.Repository, Digest: res.Digest, BuildVersion: res.Tag, Created: time.Now().UTC()}
+	a := &artifact.Artifact{CommitSHA: res.Tag, Image: res.Repository, Digest: res.Digest, BuildVersion: res.Tag, Created: createdNow()}
 	if err := artifact.Write(path, a); err != nil {
 		return fmt.Errorf("tag %q: %w", res.Tag, err)
 	}
