@@ -105,6 +105,14 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	if out, code := run("artifact", "write", "--ref", a.Image+":0123456@"+a.Digest, "--artifact", "again.json"); code != 0 || !strings.Contains(out, a.Digest) {
 		t.Fatalf("artifact write: %d %s", code, out)
 	}
+	// The same registry reached through an alias (as from inside a container) is recorded canonically.
+	alias := strings.Replace(s.Registry, "127.0.0.1", "localhost", 1)
+	if _, code := run("artifact", "write", "--registry", alias, "--ref", alias+"/"+name+":0123456@"+a.Digest, "--artifact", "alias.json"); code != 0 {
+		t.Fatalf("artifact write via alias: %d", code)
+	}
+	if viaAlias, err := artifact.Read(filepath.Join(root, "alias.json")); err != nil || viaAlias.Image != a.Image {
+		t.Fatalf("alias artifact %+v %v", viaAlias, err)
+	}
 	if out, code := run("ecs", "diff"); code != 0 || !strings.Contains(out, "containerDefinitions[app].image") {
 		t.Fatalf("ecs diff: %d %s", code, out)
 	}
