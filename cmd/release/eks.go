@@ -44,14 +44,19 @@ func eksSetup(ctx context.Context, c *common) (*environment.Environment, *helmde
 	if err != nil {
 		return nil, nil, err
 	}
+	d, err := eksDeployer(ctx, c, env)
+	return env, d, err
+}
+
+func eksDeployer(ctx context.Context, c *common, env *environment.Environment) (*helmdeploy.Deployer, error) {
 	if c.timeout <= 0 {
 		c.timeout = env.EKS.Timeout.Duration
 	}
 	access, err := clusterAccess(ctx, c, env)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return env, &helmdeploy.Deployer{Access: access, Out: os.Stderr}, nil
+	return &helmdeploy.Deployer{Access: access, Out: os.Stderr}, nil
 }
 
 func eksDeploy(ctx context.Context, args []string) error {
@@ -89,7 +94,7 @@ func eksDeploy(ctx context.Context, args []string) error {
 	if _, err := helmdeploy.ComposeValues(values, req.Image); err != nil {
 		return err
 	}
-	_, d, err := eksSetup(ctx, c)
+	d, err := eksDeployer(ctx, c, env)
 	if err != nil {
 		return err
 	}
