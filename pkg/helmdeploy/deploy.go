@@ -209,11 +209,13 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 		fmt.Fprintf(d.out(), "upgrading release %s from revision %d (%s, timeout %s)\n", req.Release, res.OldRevision, res.Image, req.Timeout)
 		rel, err = up.RunWithContext(helmCtx, req.Release, ch, vals)
 	}
-	if rel != nil {
-		res.NewRevision = rel.Version
-	}
 	res.CurrentRevision = deployedRevision(cfg, req.Release)
 	res.Seconds = time.Since(start).Seconds()
+	if err != nil && rel == nil {
+		// Helm refused before recording a revision (e.g. a name conflict): nothing changed.
+		return res, fmt.Errorf("%s of release %s refused before any change: %w", res.Action, req.Release, err)
+	}
+	res.NewRevision = rel.Version
 	if err != nil {
 		res.Reason = err.Error()
 		rolledBack := restored(cfg, req.Release, res.Action, res.NewRevision)
