@@ -64,6 +64,7 @@ func eksDeploy(ctx context.Context, args []string) error {
 	chart := c.fs.String("chart", "", "chart directory (default: eks.chart in delivery.yaml)")
 	pending := c.fs.Duration("pending-threshold", 10*time.Minute, "a pending-* release older than this is treated as stuck and healed")
 	restarts := c.fs.Int("max-restarts", 2, "CrashLoopBackOff restarts tolerated before failing fast")
+	force := c.fs.Bool("force", false, "upgrade even when the deployed revision already has this chart and these values")
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -85,13 +86,18 @@ func eksDeploy(ctx context.Context, args []string) error {
 	}
 	req := helmdeploy.Request{Release: env.EKS.Release, Namespace: env.EKS.Namespace, Chart: chartPath, ValuesFiles: values,
 		Image:            helmdeploy.ImageValues{Repository: a.Image, Digest: a.Digest, Tag: a.CommitSHA, BuildVersion: a.BuildVersion},
-		PendingThreshold: *pending}
-	// Chart, values and image are checked before the cluster is contacted (Deploy renders first), but
-	// the cluster access is set up here, so check the cheap things now too.
-	if _, err := helmdeploy.LoadChart(chartPath); err != nil {
+		PendingThreshold: *pending, Force: *force}
+	// Chart, values and image are checked before any cluster access is set up: a chart that does not
+	// render fails here.
+	ch, err := helmdeploy.LoadChart(chartPath)
+	if err != nil {
 		return err
 	}
-	if _, err := helmdeploy.ComposeValues(values, req.Image); err != nil {
+	vals, err := helmdeploy.ComposeValues(values, req.Image)
+	if err != nil {
+		return err
+	}
+	if _, err := helmdeploy.Render(ctx, ch, vals, req.Release, req.Namespace); err != nil {
 		return err
 	}
 	d, err := eksDeployer(ctx, c, env)
@@ -113,6 +119,10 @@ func eksDeploy(ctx context.Context, args []string) error {
 		return err
 	}
 	return c.emit(res, func(w io.Writer) {
+		if res.Outcome == helmdeploy.OutcomeUnchanged {
+			fmt.Fprintf(w, "unchanged: release %s revision %d already runs %s\n", res.Release, res.CurrentRevision, res.Image)
+			return
+		}
 		fmt.Fprintf(w, "deployed: release %s revision %d → %d (%s)\n", res.Release, res.OldRevision, res.NewRevision, res.Image)
 	})
 }

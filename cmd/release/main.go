@@ -49,6 +49,7 @@ var commands = map[string]command{
 	"ecs diff":           {"show what the next task definition revision changes; registers nothing", ecsDiff},
 	"ecs deploy":         {"register the next revision with the artifact's digest, update the service, wait", ecsDeploy},
 	"ecs rollback":       {"point the service at the previous (or --to) revision and wait", ecsRollback},
+	"chart lint":         {"lint and render the environment's chart with its values files (no cluster)", chartLint},
 	"eks deploy":         {"render the chart, self-heal the release, helm upgrade --install (atomic, fail-fast)", eksDeploy},
 	"eks rollback":       {"roll the Helm release back to the previous (or --to) revision", eksRollback},
 	"eks history":        {"list the Helm release's revisions", eksHistory},

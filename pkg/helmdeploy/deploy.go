@@ -25,6 +25,7 @@ const (
 	OutcomeDeployed   = "deployed"
 	OutcomeRolledBack = "rolled-back" // failed; Helm's atomic rollback restored the previous revision (or removed a failed first install)
 	OutcomeFailed     = "failed"      // failed and the release was not restored
+	OutcomeUnchanged  = "unchanged"   // the deployed revision already has this chart and these values; nothing done
 )
 
 // Request is one deploy.
@@ -40,6 +41,8 @@ type Request struct {
 	PendingThreshold time.Duration
 	// MaxHistory bounds the revisions Helm keeps (default 10).
 	MaxHistory int
+	// Force upgrades even when the deployed revision already has this chart and these values.
+	Force bool
 }
 
 // Result is what a deploy did (also the CLI's --json output).
@@ -188,6 +191,13 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	}
 	res.Healed = append(res.Healed, healed...)
 	res.OldRevision = deployedRevision(cfg, req.Release)
+	if dep, err := cfg.Releases.Deployed(req.Release); err == nil && !req.Force && sameAsDeployed(dep, ch, vals) {
+		res.Action, res.Outcome = "none", OutcomeUnchanged
+		res.NewRevision, res.CurrentRevision = dep.Version, dep.Version
+		res.Seconds = time.Since(start).Seconds()
+		fmt.Fprintf(d.out(), "release %s: revision %d already runs %s with this chart and these values; nothing to do\n", req.Release, dep.Version, res.Image)
+		return res, nil
+	}
 
 	var rel *release.Release
 	_, histErr := cfg.Releases.History(req.Release)

@@ -17,7 +17,9 @@ import (
 
 var appLabels = map[string]string{"app": "demo"}
 
-func owned(uid types.UID) []metav1.OwnerReference { return []metav1.OwnerReference{{UID: uid, Name: "owner"}} }
+func owned(uid types.UID) []metav1.OwnerReference {
+	return []metav1.OwnerReference{{UID: uid, Name: "owner"}}
+}
 
 func waitingPod(name string, owner types.UID, labels map[string]string, reason string) *corev1.Pod {
 	l := map[string]string{"app": "demo"}
