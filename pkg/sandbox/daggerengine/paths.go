@@ -1,6 +1,8 @@
 package daggerengine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -11,9 +13,10 @@ import (
 // paths is every path the engine uses, derived from Options. Built artifacts live under the cache
 // (shared by every sandbox of the checkout); mutable state lives under the state dir.
 type paths struct {
-	cacheDir string
-	stateDir string
-	registry string
+	cacheDir  string
+	stateDir  string
+	engineDir string
+	registry  string
 }
 
 func newPaths(opts Options) (paths, error) {
@@ -35,7 +38,28 @@ func newPaths(opts Options) (paths, error) {
 	if opts.Registry != "" && strings.Contains(opts.Registry, "/") {
 		return paths{}, fmt.Errorf("dagger engine: registry %q must be host:port without scheme or path", opts.Registry)
 	}
-	return paths{cacheDir: cache, stateDir: state, registry: opts.Registry}, nil
+	return paths{cacheDir: cache, stateDir: state, engineDir: engineHome(state), registry: opts.Registry}, nil
+}
+
+// EngineDirEnv overrides where the engine keeps its own tree (see engineHome).
+const EngineDirEnv = "SANDBOX_ENGINE_DIR"
+
+// engineHome is where the engine keeps its own mutable tree: its BuildKit state and the mount point of
+// its root file system. It must not be inside the checkout: a client syncs the checkout into the engine,
+// and a checkout holding the engine's snapshots and mounts would be copied into itself. One per state
+// dir (so per checkout), outside it.
+func engineHome(stateDir string) string {
+	if d := os.Getenv(EngineDirEnv); d != "" {
+		return d
+	}
+	sum := sha256.Sum256([]byte(stateDir))
+	base := "/var/lib/delivery-sandbox"
+	if os.Geteuid() != 0 {
+		if home, err := os.UserHomeDir(); err == nil {
+			base = filepath.Join(home, ".local", "state", "delivery-sandbox")
+		}
+	}
+	return filepath.Join(base, hex.EncodeToString(sum[:6]))
 }
 
 // Built artifacts.
@@ -62,8 +86,8 @@ func (l paths) socketPath() string   { return filepath.Join(l.stateDir, "engine.
 func (l paths) runnerHost() string   { return "unix://" + l.socketPath() }
 func (l paths) configFile() string   { return filepath.Join(l.stateDir, "engine.toml") }
 func (l paths) startScript() string  { return filepath.Join(l.stateDir, "start.sh") }
-func (l paths) engineLibDir() string { return filepath.Join(l.stateDir, "lib") }
-func (l paths) mountRoot() string    { return filepath.Join(l.stateDir, "root") }
+func (l paths) engineLibDir() string { return filepath.Join(l.engineDir, "lib") }
+func (l paths) mountRoot() string    { return filepath.Join(l.engineDir, "root") }
 func (l paths) buildLogDir() string  { return filepath.Join(l.stateDir, "build-logs") }
 
 // stateMountInEngine is where the state dir appears inside the engine's namespace.
