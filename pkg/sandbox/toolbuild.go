@@ -31,18 +31,18 @@ func sandboxTools(l Layout) []goTool {
 	return []goTool{
 		{
 			name: "etcd", version: EtcdVersion, binary: "etcd", timeout: 20 * time.Minute,
-			why: "the Kubernetes API server's storage", expect: "about 1-2 min",
+			why: "the Kubernetes API server's storage", expect: "about 1-5 min",
 			moduleDir: filepath.Join(l.RepoRoot, "tools", "etcd"),
 		},
 		{
 			name: "kwok", version: KwokVersion, binary: "kwok", timeout: 20 * time.Minute,
-			why: "fake nodes and pod lifecycles for the local cluster", expect: "about 1-2 min",
+			why: "fake nodes and pod lifecycles for the local cluster", expect: "about 1-5 min",
 			pkg:     "sigs.k8s.io/kwok/cmd/kwok@" + KwokVersion,
 			ldflags: "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=" + strings.TrimPrefix(KwokVersion, "v"),
 		},
 		{
 			name: "kubernetes", version: KubernetesVersion, binary: "kube", timeout: 60 * time.Minute,
-			why: "kube-apiserver, kube-controller-manager and kube-scheduler in one binary", expect: "about 12-20 min on 2 cores",
+			why: "kube-apiserver, kube-controller-manager and kube-scheduler in one binary", expect: "about 10-30 min on 2 cores",
 			moduleDir: filepath.Join(l.RepoRoot, "tools", "k8s"),
 			ldflags:   kubeVersionLDFlags(KubernetesVersion),
 		},
