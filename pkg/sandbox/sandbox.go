@@ -59,71 +59,102 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	}
 	defer lock.Release()
 
-	python, motoVersion, err := checkMoto(ctx)
+	tools, err := installTools(ctx, l, out)
 	if err != nil {
 		return nil, err
 	}
-	registryBinary, err := ensureRegistryBinary(ctx, out)
+	if err := startServices(ctx, l, out, tools, env); err != nil {
+		return nil, err
+	}
+	terraformImage, err := serveTerraformImage(ctx, l, tools.terraform, out)
 	if err != nil {
 		return nil, err
 	}
-	binaries := map[string]string{}
+
+	vars := clientEnv(l, env, tools.terraform)
+	vars[EnvTerraformImage] = terraformImage
+	if err := seedAndReport(ctx, vars, env, out); err != nil {
+		return nil, err
+	}
+	if err := daggerEntries(ctx, opts, vars); err != nil {
+		return nil, err
+	}
+	if err := vars.Write(l.EnvFile()); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "sandbox up in %s; env file %s\n", time.Since(began).Round(100*time.Millisecond), l.EnvFile())
+	return vars, nil
+}
+
+// toolset is every executable the sandbox runs, found or built.
+type toolset struct {
+	python, motoVersion string
+	registry            string
+	built               map[string]string // goTool name -> binary
+	terraform           TerraformBinary
+}
+
+// installTools checks the prerequisites and builds the tools that are not cached yet.
+func installTools(ctx context.Context, l Layout, out io.Writer) (toolset, error) {
+	var t toolset
+	var err error
+	if t.python, t.motoVersion, err = checkMoto(ctx); err != nil {
+		return t, err
+	}
+	if t.registry, err = ensureRegistryBinary(ctx, out); err != nil {
+		return t, err
+	}
+	t.built = map[string]string{}
 	for _, tool := range sandboxTools(l) {
 		path, err := tool.ensure(ctx, l, out)
 		if err != nil {
-			return nil, err
+			return t, err
 		}
-		binaries[tool.name] = path
+		t.built[tool.name] = path
 	}
-	terraform, err := findTerraform(ctx, l, out)
-	if err != nil {
-		return nil, err
+	if t.terraform, err = findTerraform(ctx, l, out); err != nil {
+		return t, err
 	}
-	if warning := backendWarning(terraform); warning != "" {
+	if warning := backendWarning(t.terraform); warning != "" {
 		fmt.Fprintln(out, warning)
 	}
+	return t, nil
+}
 
+// startServices brings every service up in dependency order, registers the fake nodes before kwok
+// starts, and waits until the environment's namespace can run pods.
+func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env *environment.Environment) error {
 	pki := kubePKI{dir: filepath.Join(l.KubeDir(), "pki")}
 	if err := pki.ensure(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeKubeconfigs(l, pki); err != nil {
-		return nil, err
+		return err
 	}
-
-	for _, svc := range []service{motoService(python, motoVersion), registryService(l, registryBinary), etcdService(l, binaries["etcd"])} {
+	services := []service{motoService(t.python, t.motoVersion), registryService(l, t.registry), etcdService(l, t.built["etcd"])}
+	services = append(services, kubeServices(l, t.built["kubernetes"], pki)...)
+	for _, svc := range services {
 		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	for _, svc := range kubeServices(l, binaries["kubernetes"], pki) {
-		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
-			return nil, err
-		}
-	}
-	terraformImage, err := serveTerraformImage(ctx, l, terraform, out)
-	if err != nil {
-		return nil, err
 	}
 	client, err := adminClient(l)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := registerNodes(ctx, client, env.Region); err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := kwokService(l, binaries["kwok"], nodesReadyCheck(l, env.Region)).ensureRunning(ctx, l, out); err != nil {
-		return nil, err
+	if _, err := kwokService(l, t.built["kwok"], nodesReadyCheck(l, env.Region)).ensureRunning(ctx, l, out); err != nil {
+		return err
 	}
-	if err := prepareNamespaces(ctx, l, out, []string{env.EKS.Namespace}); err != nil {
-		return nil, err
-	}
+	return prepareNamespaces(ctx, l, out, []string{env.EKS.Namespace})
+}
 
-	vars := clientEnv(l, env, terraform)
-	vars[EnvTerraformImage] = terraformImage
+func seedAndReport(ctx context.Context, vars EnvFile, env *environment.Environment, out io.Writer) error {
 	seeded, err := SeedAWS(ctx, vars, env)
 	if err != nil {
-		return nil, fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
+		return fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
 	}
 	if len(seeded) > 0 {
 		fmt.Fprintf(out, "seeded moto with the local environment's AWS resources (%d created):\n", len(seeded))
@@ -131,26 +162,27 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 			fmt.Fprintf(out, "  %s\n", r)
 		}
 	}
+	return nil
+}
 
+// daggerEntries brings the Dagger engine up when asked (a missing engine implementation is reported,
+// not fatal) and adds its client variables; without --with-dagger it keeps a running engine's entries.
+func daggerEntries(ctx context.Context, opts Options, vars EnvFile) error {
 	if !opts.WithDagger {
 		keepRunningDagger(ctx, opts, vars)
-	} else {
-		engine, err := daggerengine.Up(ctx, opts.daggerOptions())
-		switch {
-		case errors.Is(err, daggerengine.ErrNotBuilt):
-			fmt.Fprintln(out, "dagger: component not available yet (pkg/sandbox/daggerengine is not implemented); everything else is up, the env file has no Dagger entries")
-		case err != nil:
-			return nil, fmt.Errorf("dagger engine: %w", err)
-		default:
-			vars[EnvDaggerHost] = engine.RunnerHost
-			vars[EnvDaggerCLI] = engine.CLIPath
-		}
+		return nil
 	}
-	if err := vars.Write(l.EnvFile()); err != nil {
-		return nil, err
+	engine, err := daggerengine.Up(ctx, opts.daggerOptions())
+	switch {
+	case errors.Is(err, daggerengine.ErrNotBuilt):
+		fmt.Fprintln(opts.progress(), "dagger: component not available yet (pkg/sandbox/daggerengine is not implemented); everything else is up, the env file has no Dagger entries")
+	case err != nil:
+		return fmt.Errorf("dagger engine: %w", err)
+	default:
+		vars[EnvDaggerHost] = engine.RunnerHost
+		vars[EnvDaggerCLI] = engine.CLIPath
 	}
-	fmt.Fprintf(out, "sandbox up in %s; env file %s\n", time.Since(began).Round(100*time.Millisecond), l.EnvFile())
-	return vars, nil
+	return nil
 }
 
 // keepRunningDagger carries the Dagger entries of the previous env file over when the engine an
