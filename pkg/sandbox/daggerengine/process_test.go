@@ -62,3 +62,9 @@ func TestRunningPIDIgnoresForeignProcess(t *testing.T) {
 		t.Fatal("pid file outside the state dir")
 	}
 }
+
+func TestUnescapeMount(t *testing.T) {
+	if got := unescapeMount(`/a\040b/c\134d`); got != `/a b/c\d` {
+		t.Fatalf("got %q", got)
+	}
+}

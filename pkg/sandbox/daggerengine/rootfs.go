@@ -88,6 +88,9 @@ func debootstrapRootfs(ctx context.Context, p progress, l paths, kind string, pk
 		return "", fmt.Errorf("create debootstrap cache: %w", err)
 	}
 	tmp := dir + ".tmp"
+	if err := unmountUnder(tmp); err != nil {
+		return "", fmt.Errorf("clean up an interrupted build in %s: %w", tmp, err)
+	}
 	if err := os.RemoveAll(tmp); err != nil {
 		return "", fmt.Errorf("remove stale %s: %w (an earlier build may have left mounts there: check `mount | grep %s`)", tmp, err, tmp)
 	}
