@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test test-unit sandbox-up sandbox-down sandbox-status lint
+.PHONY: demo test test-unit sandbox-up sandbox-down sandbox-status lint dagger-cli
 
 ## demo: bring up the local sandbox (installing what is missing) and deploy to it with Dagger
 demo:
@@ -26,3 +26,12 @@ sandbox-status:
 ## lint: blueprint conventions and wiring, for any tree: go run ./cmd/stacks lint --root <dir>
 lint:
 	go run ./cmd/stacks lint
+
+## dagger-cli: the pinned Dagger CLI (dagger.json engineVersion) built from tools/dagger into .cache/bin/
+DAGGER_VERSION := $(shell sed -n 's/.*"engineVersion": *"\(v[^"]*\)".*/\1/p' dagger.json)
+dagger-cli:
+	@mkdir -p .cache/bin
+	cd tools/dagger && CGO_ENABLED=0 GOWORK=off GONOSUMDB=github.com/dagger/dagger GOFLAGS="-buildvcs=false -mod=readonly" \
+	  go build -trimpath -ldflags "-s -w -X github.com/dagger/dagger/engine.Version=$(DAGGER_VERSION) -X github.com/dagger/dagger/engine.Tag=$(DAGGER_VERSION)" \
+	  -o ../../.cache/bin/dagger github.com/dagger/dagger/cmd/dagger
+	@.cache/bin/dagger version
