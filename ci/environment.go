@@ -170,6 +170,7 @@ func (m *Delivery) withRegistry(ctr *dagger.Container, env *environment.Environm
 		return ctr
 	}
 	_, port, _ := net.SplitHostPort(env.Endpoints.Registry)
+	// The release engine reaches the registry through the alias; references keep the canonical name.
 	return ctr.WithServiceBinding(regAlias, m.RegistryService).
-		WithEnvVariable("DELIVERY_REGISTRY_MIRROR", env.Endpoints.Registry+"="+regAlias+":"+port)
+		WithEnvVariable("RELEASE_REGISTRY", regAlias+":"+port)
 }
