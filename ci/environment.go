@@ -102,6 +102,9 @@ func (m *Delivery) checkAccess(env *environment.Environment) error {
 	return nil
 }
 
+// kubeconfigPath is where a given kubeconfig is mounted in containers.
+const kubeconfigPath = "/root/.kube/config"
+
 // Aliases under which local sandbox services are bound into containers.
 const (
 	awsAlias  = "aws"
@@ -147,7 +150,7 @@ func (m *Delivery) withKube(ctx context.Context, ctr *dagger.Container, env *env
 		return ctr, nil
 	}
 	if !env.Local() {
-		return ctr.WithMountedSecret("/root/.kube/config", m.Kubeconfig).WithEnvVariable("KUBECONFIG", "/root/.kube/config"), nil
+		return ctr.WithMountedSecret(kubeconfigPath, m.Kubeconfig).WithEnvVariable("KUBECONFIG", kubeconfigPath), nil
 	}
 	plain, err := m.Kubeconfig.Plaintext(ctx)
 	if err != nil {
@@ -160,8 +163,8 @@ func (m *Delivery) withKube(ctx context.Context, ctr *dagger.Container, env *env
 	secret := dag.SetSecret("delivery-kubeconfig-"+env.Name, rewritten)
 	return ctr.
 		WithServiceBinding(kubeAlias, m.KubeAPI).
-		WithMountedSecret("/root/.kube/config", secret).
-		WithEnvVariable("KUBECONFIG", "/root/.kube/config"), nil
+		WithMountedSecret(kubeconfigPath, secret).
+		WithEnvVariable("KUBECONFIG", kubeconfigPath), nil
 }
 
 // withRegistry binds the local sandbox registry into a container so registry checks can reach it.

@@ -144,6 +144,14 @@ func (m *Delivery) publish(ctx context.Context, env *environment.Environment) (s
 	return string(b) + "\n", err
 }
 
+// kubeArgs adds --kubeconfig when one was given: the mounted file wins over the environment's path.
+func (m *Delivery) kubeArgs(args ...string) []string {
+	if m.Kubeconfig == nil {
+		return args
+	}
+	return append(args, "--kubeconfig", kubeconfigPath)
+}
+
 // withArtifact puts artifact.json into a container after validating it (bad input fails here, before
 // any deploy talks to a cluster).
 func withArtifact(ctx context.Context, ctr *dagger.Container, f *dagger.File) (*dagger.Container, *artifact.Artifact, error) {
@@ -234,7 +242,7 @@ func (m *Delivery) deployEKS(ctx context.Context, env *environment.Environment, 
 	if err != nil {
 		return render.HelmResult{}, err
 	}
-	out, _, runErr := releaseExec(ctx, ctr, env, "eks", "deploy", "--artifact", artifactPath)
+	out, _, runErr := releaseExec(ctx, ctr, env, m.kubeArgs("eks", "deploy", "--artifact", artifactPath)...)
 	var r render.HelmResult
 	if out != "" {
 		_ = json.Unmarshal([]byte(out), &r)
@@ -267,7 +275,7 @@ func (m *Delivery) verify(ctx context.Context, env *environment.Environment, art
 	if err != nil {
 		return "", err
 	}
-	if _, _, err := releaseExec(ctx, ctr, env, "verify", "--artifact", artifactPath); err != nil {
+	if _, _, err := releaseExec(ctx, ctr, env, m.kubeArgs("verify", "--artifact", artifactPath)...); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("verify: ECS and EKS run %s\n", a.Digest), nil
@@ -301,6 +309,9 @@ func (m *Delivery) Rollback(
 	args := []string{target, "rollback"}
 	if to != "" {
 		args = append(args, "--to", to)
+	}
+	if target == "eks" {
+		args = m.kubeArgs(args...)
 	}
 	out, _, err := releaseExec(ctx, ctr, e, args...)
 	if err != nil {
