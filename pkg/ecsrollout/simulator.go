@@ -75,8 +75,18 @@ func (s *Simulator) now() time.Time {
 
 // ServeHTTP implements http.Handler.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/moto-api/reset" { // the backend forgets everything: so do we
+		s.mu.Lock()
+		s.rollouts = map[string]*rollout{}
+		s.mu.Unlock()
+	}
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-	if !ok || (op != "UpdateService" && op != "DescribeServices") {
+	switch {
+	case !ok:
+		s.proxy.ServeHTTP(w, r)
+		return
+	case op == "UpdateService", op == "DescribeServices", op == "CreateService", op == "DeleteService":
+	default:
 		s.proxy.ServeHTTP(w, r)
 		return
 	}
@@ -96,6 +106,17 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.observeUpdate(r, body, resp)
 		case "DescribeServices":
 			resp = s.rewriteDescribe(r, resp)
+		case "CreateService", "DeleteService": // a new service life: no rollout history
+			var out struct {
+				Service struct {
+					ServiceArn string `json:"serviceArn"`
+				} `json:"service"`
+			}
+			if json.Unmarshal(resp, &out) == nil && out.Service.ServiceArn != "" {
+				s.mu.Lock()
+				delete(s.rollouts, out.Service.ServiceArn)
+				s.mu.Unlock()
+			}
 		}
 	}
 	for k, vs := range header {

@@ -47,6 +47,8 @@ func (f *fakeECS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		td := in["taskDefinition"].(string)
 		_ = json.NewEncoder(w).Encode(map[string]any{"taskDefinition": map[string]any{"taskDefinitionArn": td,
 			"containerDefinitions": []any{map[string]any{"name": "app", "image": f.images[td]}}}})
+	case "DeleteService":
+		_ = json.NewEncoder(w).Encode(map[string]any{"service": svc()})
 	default:
 		_ = json.NewEncoder(w).Encode(map[string]any{"op": op})
 	}
@@ -176,5 +178,14 @@ func TestOtherOperationsPassThrough(t *testing.T) {
 func TestNewRejectsBadBackend(t *testing.T) {
 	if _, err := New("127.0.0.1:4567"); err == nil || !strings.Contains(err.Error(), "not a URL") {
 		t.Fatalf("want a clear error, got %v", err)
+	}
+}
+
+func TestDeletedServiceForgetsItsRollout(t *testing.T) {
+	_, _, front := setup(t)
+	ecsCall(t, front.URL, "UpdateService", map[string]any{"cluster": "c", "service": "demo", "taskDefinition": "td:2"})
+	ecsCall(t, front.URL, "DeleteService", map[string]any{"cluster": "c", "service": "demo"})
+	if _, deps, _ := deployments(t, front.URL); len(deps) != 1 || deps[0]["taskDefinition"] != "td:1" {
+		t.Fatalf("after DeleteService the backend's answer passes through again: %v", deps)
 	}
 }

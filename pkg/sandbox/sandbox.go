@@ -131,7 +131,7 @@ func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env 
 	if err := writeKubeconfigs(l, pki); err != nil {
 		return err
 	}
-	services := []service{motoService(t.python, t.motoVersion), registryService(l, t.registry), etcdService(l, t.built["etcd"])}
+	services := []service{motoService(t.python, t.motoVersion), ecsRolloutService(t.built["ecs-rollout"]), registryService(l, t.registry), etcdService(l, t.built["etcd"])}
 	services = append(services, kubeServices(l, t.built["kubernetes"], pki)...)
 	for _, svc := range services {
 		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
@@ -223,7 +223,7 @@ func allServices(l Layout, region string) []service {
 	for _, t := range sandboxTools(l) {
 		tools[t.name] = t.path(l)
 	}
-	services := []service{motoService("python3", installedMotoVersion()), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
+	services := []service{motoService("python3", installedMotoVersion()), ecsRolloutService(tools["ecs-rollout"]), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
 	services = append(services, kubeServices(l, tools["kubernetes"], pki)...)
 	return append(services, kwokService(l, tools["kwok"], nodesReadyCheck(l, region)))
 }

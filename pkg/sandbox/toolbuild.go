@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +23,7 @@ type goTool struct {
 	timeout time.Duration
 	// Either moduleDir (a tools/<name> module built with `go build`) or pkg (`go install pkg@version`).
 	moduleDir string
+	target    string // package to build inside moduleDir (default ".")
 	pkg       string
 	ldflags   string
 	tags      string
@@ -39,6 +42,12 @@ func sandboxTools(l Layout) []goTool {
 			why: "fake nodes and pod lifecycles for the local cluster", expect: "about 1-5 min",
 			pkg:     "sigs.k8s.io/kwok/cmd/kwok@" + KwokVersion,
 			ldflags: "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=" + strings.TrimPrefix(KwokVersion, "v"),
+		},
+		{
+			// The project's own simulator: keyed by a hash of its sources, so an edit rebuilds it.
+			name: "ecs-rollout", version: projectSourceVersion(l.RepoRoot, "pkg/ecsrollout", "cmd/ecs-rollout"), binary: "ecs-rollout",
+			timeout: 10 * time.Minute, why: "the ECS rollout simulator in front of moto", expect: "seconds",
+			moduleDir: l.RepoRoot, target: "./cmd/ecs-rollout",
 		},
 		{
 			name: "kubernetes", version: KubernetesVersion, binary: "kube", timeout: 60 * time.Minute,
@@ -109,7 +118,11 @@ func (t goTool) ensure(ctx context.Context, l Layout, progress io.Writer) (strin
 		workDir = t.moduleDir
 		args = append(args, "build")
 		args = append(args, flags...)
-		args = append(args, "-o", filepath.Join(tmpDir, t.binary), ".")
+		target := t.target
+		if target == "" {
+			target = "."
+		}
+		args = append(args, "-o", filepath.Join(tmpDir, t.binary), target)
 	} else {
 		workDir = tmpDir
 		env = append(env, "GOBIN="+tmpDir, "GOFLAGS=-mod=mod")
@@ -159,4 +172,26 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// projectSourceVersion names a build of the project's own code by the content of its source dirs
+// ("src-<hash>"), so the cached binary is rebuilt exactly when the code changes.
+func projectSourceVersion(root string, dirs ...string) string {
+	h := sha256.New()
+	for _, d := range dirs {
+		entries, err := os.ReadDir(filepath.Join(root, d))
+		if err != nil {
+			fmt.Fprintf(h, "missing %s\n", d)
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+				continue
+			}
+			data, _ := os.ReadFile(filepath.Join(root, d, e.Name()))
+			fmt.Fprintf(h, "%s/%s %d\n", d, e.Name(), len(data))
+			h.Write(data)
+		}
+	}
+	return "src-" + hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -19,7 +19,8 @@ const (
 // Loopback addresses of the sandbox's services (the sandbox contract in docs/CONVENTIONS.md).
 const (
 	Host              = "127.0.0.1"
-	MotoPort          = 4566
+	MotoPort          = 4566 // the AWS endpoint clients use: the ECS rollout simulator in front of moto
+	MotoBackendPort   = 4567 // moto itself
 	RegistryPort      = 5000
 	EtcdClientPort    = 2379
 	EtcdPeerPort      = 2380
