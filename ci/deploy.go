@@ -113,7 +113,7 @@ func (m *Delivery) Deploy(
 	if err := run.Step("verify", func() (string, bool, error) {
 		line, err := m.verify(ctx, e, artFile)
 		run.Verified = err == nil
-		return strings.TrimSpace(line), false, err
+		return strings.TrimSpace(line), true, err // a check: ok or failed, never "no change"
 	}); err != nil {
 		return fail(err)
 	}
