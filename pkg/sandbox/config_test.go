@@ -135,7 +135,7 @@ func TestSeededTaskDefinitionIsRealistic(t *testing.T) {
 		t.Fatalf("task definition: family %s, network %s, %d containers", *in.Family, in.NetworkMode, len(in.ContainerDefinitions))
 	}
 	c := in.ContainerDefinitions[0]
-	if *c.Name != "app" || !strings.HasPrefix(*c.Image, "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/demo-app:") {
+	if *c.Name != "app" || !strings.HasPrefix(*c.Image, "127.0.0.1:5000/demo-app:") {
 		t.Errorf("container %s image %s", *c.Name, *c.Image)
 	}
 	if len(c.Secrets) != 1 || *c.Secrets[0].ValueFrom != "arn:aws:ssm:ap-southeast-2:123456789012:parameter/demo-app/local/api-token" {

@@ -96,7 +96,7 @@ func newSeedNames(env *environment.Environment) *seedNames {
 		logGroup:  "/ecs/" + prefix,
 		bucket:    StateBucketName(env.AccountID, env.Region),
 		lockTable: LockTableName,
-		imageURI:  fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:%s", env.AccountID, env.Region, app, SeededImageTag),
+		imageURI:  seededImage(env, app),
 	}
 }
 
@@ -116,4 +116,14 @@ func (n *seedNames) tags() map[string]string {
 		"Owner":       "platform-team",
 		"ManagedBy":   "sandbox-seed",
 	}
+}
+
+// seededImage is the bootstrap image of the seeded task definition: in the environment's own registry
+// (the sandbox registry for the local environment), as the first deploy replaces it by a digest there.
+func seededImage(env *environment.Environment, app string) string {
+	registry := env.Endpoints.Registry
+	if registry == "" {
+		registry = RegistryAddress()
+	}
+	return fmt.Sprintf("%s/%s:%s", registry, app, SeededImageTag)
 }
