@@ -317,5 +317,5 @@ func (m *Delivery) Rollback(
 	if err != nil {
 		return "", err
 	}
-	return out, nil
+	return render.RollbackLine(target, out), nil
 }

@@ -128,3 +128,22 @@ func LastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// RollbackLine summarises `release <target> rollback --json` in one line (the JSON itself when it has
+// an unexpected shape, so nothing is hidden).
+func RollbackLine(target, out string) string {
+	var r struct {
+		From   json.RawMessage `json:"from"`
+		To     json.RawMessage `json:"to"`
+		Target json.RawMessage `json:"target"`
+		Image  string          `json:"image"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.From) == 0 || len(r.To) == 0 {
+		return out
+	}
+	unq := func(raw json.RawMessage) string { return strings.Trim(string(raw), `"`) }
+	if target == "ecs" {
+		return fmt.Sprintf("ecs: rolled back, task definition %s → %s (%s)\n", unq(r.From), unq(r.To), r.Image)
+	}
+	return fmt.Sprintf("eks: rolled back, helm revision %s → %s (content of revision %s)\n", unq(r.From), unq(r.To), unq(r.Target))
+}

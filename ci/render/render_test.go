@@ -70,3 +70,17 @@ func TestRolloutLines(t *testing.T) {
 		t.Errorf("helm line %q", got)
 	}
 }
+
+func TestRollbackLine(t *testing.T) {
+	ecs := `{"cluster":"c","service":"s","from":"arn:td/demo:2","to":"arn:td/demo:1","image":"repo@sha256:1","polls":3}`
+	if got := RollbackLine("ecs", ecs); got != "ecs: rolled back, task definition arn:td/demo:2 → arn:td/demo:1 (repo@sha256:1)\n" {
+		t.Errorf("ecs: %q", got)
+	}
+	eks := `{"release":"demo","from":2,"target":1,"to":3}`
+	if got := RollbackLine("eks", eks); got != "eks: rolled back, helm revision 2 → 3 (content of revision 1)\n" {
+		t.Errorf("eks: %q", got)
+	}
+	if got := RollbackLine("eks", "not json"); got != "not json" {
+		t.Errorf("unexpected output must be shown as is: %q", got)
+	}
+}
