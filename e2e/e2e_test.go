@@ -174,20 +174,57 @@ func TestDeployLocal(t *testing.T) {
 		t.Fatalf("Helm revision changed on a no-change run: %d → %d", rev, rev2)
 	}
 
-	// Rollbacks: each target returns to its previous version.
+	// A second version, from a copy of the repository with a changed app: new digest, new revisions.
+	artA := filepath.Join(t.TempDir(), "artifact-a.json")
+	if out, err := daggerLocal(t, sb, root, "publish", "-o", artA); err != nil {
+		t.Fatalf("publish (same commit, cached): %v\n%s", err, tail(out, 40))
+	}
+	if a, err := artifact.Read(artA); err != nil || a.Digest != digest {
+		t.Fatalf("publishing the same commit again must give the same digest %s: %+v %v", digest, a, err)
+	}
+	copyDir := cloneRepo(t, root, func(dir string) {
+		appendFile(t, filepath.Join(dir, "app", "main.go"), "\n// e2e: a second version of the app\n")
+	})
+	outB, err := daggerLocal(t, sb, copyDir, "deploy")
+	if err != nil {
+		t.Fatalf("deploy of version B: %v\n%s", err, tail(outB, 60))
+	}
+	digestB := digestRE.FindString(outB)
+	if digestB == "" || digestB == digest || !strings.Contains(outB, "deploy local: changed") {
+		t.Fatalf("version B must deploy a new digest (A is %s):\n%s", digest, tail(outB, 40))
+	}
+	tdB, _ := ecsImage(t, sb, env)
+	revB := deployedRevision(helmHistory(t, sb))
+
+	// Rollbacks: each target goes back to version A, and verify proves A's digest runs everywhere.
 	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "ecs"); err != nil {
 		t.Fatalf("rollback ecs: %v\n%s", err, tail(out, 40))
 	}
-	if tdRB, _ := ecsImage(t, sb, env); tdRB != tdBefore {
-		t.Fatalf("ECS rollback: service runs %s, want the previous %s", tdRB, tdBefore)
+	if tdRB, img := ecsImage(t, sb, env); tdRB == tdB || !strings.HasSuffix(img, "@"+digest) {
+		t.Fatalf("ECS rollback: service runs %s (%s); want the revision before %s, with %s", tdRB, img, tdB, digest)
 	}
 	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "eks"); err != nil {
 		t.Fatalf("rollback eks: %v\n%s", err, tail(out, 40))
 	}
 	revsRB := helmHistory(t, sb)
 	last := revsRB[len(revsRB)-1]
-	if last.Status != "deployed" || last.Revision != rev+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
-		t.Fatalf("Helm rollback: last revision %+v, want %d deployed as a rollback", last, rev+1)
+	if last.Status != "deployed" || last.Revision != revB+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
+		t.Fatalf("Helm rollback: last revision %+v, want %d deployed as a rollback", last, revB+1)
+	}
+	if out, err := daggerLocal(t, sb, root, "verify", "--artifact", artA); err != nil {
+		t.Fatalf("after both rollbacks version A must run everywhere: %v\n%s", err, tail(out, 40))
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -197,11 +234,12 @@ func TestBrokenChartFailsBeforeTheCluster(t *testing.T) {
 	sb := sandboxtest.Env(t)
 	requireDagger(t, sb)
 	root := repoRoot(t)
-	copyDir := cloneRepo(t, root)
-	tpl := filepath.Join(copyDir, "charts", "demo-app", "templates", "zz-broken.yaml")
-	if err := os.WriteFile(tpl, []byte("{{ .Values.this.does.not.exist }}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyDir := cloneRepo(t, root, func(dir string) {
+		tpl := filepath.Join(dir, "charts", "demo-app", "templates", "zz-broken.yaml")
+		if err := os.WriteFile(tpl, []byte("{{ .Values.this.does.not.exist }}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
 	before := helmHistory(t, sb)
 	art := writeArtifact(t, sb, copyDir)
 	out, err := daggerLocal(t, sb, copyDir, "deploy-eks", "--artifact", art)
@@ -216,8 +254,9 @@ func TestBrokenChartFailsBeforeTheCluster(t *testing.T) {
 	}
 }
 
-// cloneRepo copies the committed tree (plus uncommitted tracked changes) to a temp dir with its own git.
-func cloneRepo(t *testing.T, root string) string {
+// cloneRepo copies the tracked files (with uncommitted changes) to a temp dir, lets edit change them,
+// and commits the result in the copy's own git repository (so it has its own commit SHA).
+func cloneRepo(t *testing.T, root string, edit func(dir string)) string {
 	t.Helper()
 	dir := t.TempDir()
 	run := func(d string, name string, args ...string) {
@@ -231,6 +270,7 @@ func cloneRepo(t *testing.T, root string) string {
 	for _, keep := range []string{".sandbox"} { // the sandbox's kubeconfig and env file
 		run(root, "ln", "-s", filepath.Join(root, keep), filepath.Join(dir, keep))
 	}
+	edit(dir)
 	run(dir, "git", "init", "-q")
 	run(dir, "git", "-c", "user.email=e2e@test", "-c", "user.name=e2e", "add", "-A")
 	run(dir, "git", "-c", "user.email=e2e@test", "-c", "user.name=e2e", "commit", "-qm", "copy")
