@@ -93,7 +93,10 @@ func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) (RollbackR
 
 // previousRevision is the highest ACTIVE revision of family below revision.
 func (d *Deployer) previousRevision(ctx context.Context, family string, revision int) (string, error) {
+	// Every page is read and the highest revision below the current one wins: the answer does not
+	// depend on the API honouring the sort order (moto lists ascending whatever is asked).
 	var token *string
+	best, bestRev := "", 0
 	for {
 		out, err := d.API.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
 			FamilyPrefix: aws.String(family), Status: types.TaskDefinitionStatusActive,
@@ -106,15 +109,19 @@ func (d *Deployer) previousRevision(ctx context.Context, family string, revision
 			if err != nil || f != family {
 				continue
 			}
-			if r < revision {
-				return arn, nil
+			if r < revision && r > bestRev {
+				best, bestRev = arn, r
 			}
 		}
 		if out.NextToken == nil {
-			return "", fmt.Errorf("task definition family %s has no ACTIVE revision below %d: nothing to roll back to", family, revision)
+			break
 		}
 		token = out.NextToken
 	}
+	if best == "" {
+		return "", fmt.Errorf("task definition family %s has no ACTIVE revision below %d: nothing to roll back to", family, revision)
+	}
+	return best, nil
 }
 
 // splitRevision splits ".../family:12" or "family:12" into family and revision.
