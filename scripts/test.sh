@@ -31,7 +31,9 @@ go test -count=1 -tags integration -timeout 40m ./...
 
 if [ "${SKIP_E2E:-}" != "1" ] && [ -d e2e ]; then
   step "end-to-end tests (dagger call against the sandbox)"
-  go test -count=1 -tags e2e -timeout 45m -v ./e2e/... 2>&1 | tee /tmp/delivery-e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' || true
-  grep -qE '^(FAIL|--- FAIL)' /tmp/delivery-e2e.log && exit 1
+  go test -count=1 -tags e2e -timeout 45m -v ./e2e/...
 fi
+step "sandbox lifecycle (stops and restarts the shared sandbox: runs alone, last)"
+go test -count=1 -tags 'integration sandbox_lifecycle' -run Lifecycle ./pkg/sandbox/
+
 step "all tests passed"
