@@ -71,7 +71,30 @@ func (m *Delivery) environment(ctx context.Context, name string) (*environment.E
 	if err := m.checkAccess(env); err != nil {
 		return nil, err
 	}
+	if err := m.checkSecretSources(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkImages(ctx, env); err != nil {
+		return nil, err
+	}
 	return env, nil
+}
+
+// checkImages resolves every base image the pipeline starts from, so a reference that cannot be pulled
+// fails here, naming the setting to fix, before any step runs.
+func checkImages(ctx context.Context, env *environment.Environment) error {
+	for _, img := range []struct{ setting, flag, ref string }{
+		{"images.go", "--go-image", env.Images.Go},
+		{"images.tools", "--tools-image", env.Images.Tools},
+		{"images.terraform", "--terraform-image", env.Images.Terraform},
+	} {
+		if _, err := dag.Container().From(img.ref).Sync(ctx); err != nil {
+			// %v, not %w: a wrapped API error would be reported instead of this message.
+			return fmt.Errorf("base image %s cannot be resolved: set %s in %s/%s/%s or pass %s (%v)",
+				img.ref, img.setting, environment.Dir, env.Name, environment.FileName, img.flag, err)
+		}
+	}
+	return nil
 }
 
 // checkAccess fails early when the environment cannot be reached with what was passed.
@@ -104,6 +127,42 @@ func (m *Delivery) checkAccess(env *environment.Environment) error {
 
 // kubeconfigPath is where a given kubeconfig is mounted in containers.
 const kubeconfigPath = "/root/.kube/config"
+
+// secretSchemes are the secret providers a value may come from; anything else is a plain value typed
+// on a command line (and so already in a shell history or a CI log).
+var secretSchemes = []string{"env://", "file://", "cmd://", "op://", "vault://", "libsecret://"}
+
+// checkSecretSources refuses secrets given as plain values instead of references.
+func (m *Delivery) checkSecretSources(ctx context.Context) error {
+	for _, s := range []struct {
+		flag   string
+		secret *dagger.Secret
+	}{
+		{"--aws-access-key-id", m.AwsAccessKeyID}, {"--aws-secret-access-key", m.AwsSecretAccessKey},
+		{"--aws-session-token", m.AwsSessionToken}, {"--aws-config", m.AwsConfig}, {"--kubeconfig", m.Kubeconfig},
+	} {
+		if s.secret == nil {
+			continue
+		}
+		// Never echo the value or the provider's error: with a plain value typed in, both contain it.
+		uri, err := s.secret.URI(ctx)
+		ok := err == nil
+		if ok {
+			ok = false
+			for _, scheme := range secretSchemes {
+				ok = ok || strings.HasPrefix(uri, scheme)
+			}
+		}
+		if ok {
+			_, err = s.secret.Plaintext(ctx)
+			ok = err == nil
+		}
+		if !ok {
+			return fmt.Errorf("%s could not be read as a secret: pass a reference to a set environment variable (env://NAME) or a file (file://PATH); plain values are refused so a secret never appears on a command line (rotate it if it was real)", s.flag)
+		}
+	}
+	return nil
+}
 
 // Aliases under which local sandbox services are bound into containers.
 const (

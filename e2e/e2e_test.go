@@ -297,3 +297,42 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestBadInputFailsBeforeAnyStep: what a user gets wrong is named before anything runs.
+func TestBadInputFailsBeforeAnyStep(t *testing.T) {
+	sb := sandboxtest.Env(t)
+	requireDagger(t, sb)
+	root := repoRoot(t)
+	services := []string{"--aws-endpoint", "tcp://" + strings.TrimPrefix(sb.AWSEndpoint, "http://"),
+		"--kube-api", "tcp://127.0.0.1:6443", "--registry", "tcp://" + sb.Registry, "--kubeconfig", "file://" + sb.Kubeconfig}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown environment", append(services, "deploy", "--env", "nope"), `unknown environment "nope"`},
+		{"missing credentials", append(services, "deploy", "--env", "staging"), "missing AWS credentials"},
+		{"plain secret", append(append([]string{}, services...), "--aws-access-key-id", "env://HOME", "--aws-secret-access-key", "AKIAPLAINVALUE", "deploy", "--env", "staging"), "plain values are refused"},
+		{"unresolvable image", append(append([]string{}, services...), "--go-image", sb.Registry+"/base/absent:1", "deploy", "--env", "local"), "base image " + sb.Registry + "/base/absent:1 cannot be resolved"},
+		{"local without services", []string{"deploy", "--env", "local"}, "runs against the local sandbox: pass"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, sb.Vars[sandbox.EnvDaggerCLI], append([]string{"call"}, tc.args...)...)
+			cmd.Dir = root
+			cmd.Env = append(sb.Environ(), "DAGGER_NO_NAG=1")
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("must fail:\n%s", tail(string(out), 20))
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Fatalf("want %q in:\n%s", tc.want, tail(string(out), 20))
+			}
+			if strings.Contains(string(out), "Delivery.publish") || strings.Contains(string(out), "dockerBuild") {
+				t.Fatalf("a step ran before the error:\n%s", tail(string(out), 20))
+			}
+		})
+	}
+}
