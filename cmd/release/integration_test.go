@@ -80,7 +80,7 @@ func TestReleaseCLIEndToEnd(t *testing.T) {
 account_id: "123456789012"
 region: `+s.Region+`
 image: {repository: `+name+`}
-ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 3s}
+ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
 endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 `), 0o644))
@@ -116,12 +116,22 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	if out, code := run("ecs", "diff"); code != 0 || !strings.Contains(out, "containerDefinitions[app].image") {
 		t.Fatalf("ecs diff: %d %s", code, out)
 	}
-	// moto never progresses a deployment: the deploy times out and restores (exit 3).
+	// The sandbox plays the rollout out (moto behind pkg/ecsrollout): the deploy completes (exit 0)...
 	out, code := run("ecs", "deploy")
 	var ecsRes struct{ Outcome, Failure string }
 	json.Unmarshal([]byte(out), &ecsRes)
-	if code != exitRolledBack || ecsRes.Outcome != "rolled-back" || ecsRes.Failure != "timeout" {
+	if code != exitOK || ecsRes.Outcome != "deployed" {
 		t.Fatalf("ecs deploy: %d %s", code, out)
+	}
+	// ... and an image ECS cannot start trips the circuit breaker: a failure, restored (exit 3).
+	ecsBad := *a
+	ecsBad.Image = s.Registry + "/" + kwokstages.PullFailMarker + "/" + name
+	must(t, artifact.Write(filepath.Join(root, "ecs-bad.json"), &ecsBad))
+	out, code = run("ecs", "deploy", "--artifact", "ecs-bad.json")
+	ecsRes = struct{ Outcome, Failure string }{}
+	json.Unmarshal([]byte(out), &ecsRes)
+	if code != exitRolledBack || ecsRes.Outcome != "rolled-back" || ecsRes.Failure != "circuit-breaker" {
+		t.Fatalf("ecs deploy of a failing image: %d %s", code, out)
 	}
 
 	out, code = run("eks", "deploy")

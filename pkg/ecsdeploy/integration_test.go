@@ -53,15 +53,16 @@ func motoService(t *testing.T, client *ecs.Client) (cluster, family, firstARN st
 	return cluster, family, firstARN
 }
 
-// moto never progresses a deployment after UpdateService, so on moto a deploy can only time out: this
-// proves register (fields kept), update, the timeout verdict and the explicit restore against moto.
-func TestMotoDeployTimesOutAndRestoresPreviousRevision(t *testing.T) {
+// The sandbox's AWS endpoint is moto behind the ECS rollout simulator (pkg/ecsrollout): moto stores what
+// the deploy registers and updates, the simulator plays the rollout out as ECS reports it. This proves
+// register (fields kept), update, the wait for the new revision to be PRIMARY + COMPLETED, and verify.
+func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	s := sandboxtest.Env(t)
 	client := ecs.NewFromConfig(s.AWSConfig())
 	cluster, family, first := motoService(t, client)
 	var out strings.Builder
 	d := &ecsdeploy.Deployer{API: client, Out: &out, Polling: ecsdeploy.Polling{Min: 200 * time.Millisecond, Max: time.Second, Factor: 2}}
-	req := ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: newImage, Timeout: 3 * time.Second}
+	req := ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: newImage, Timeout: time.Minute}
 
 	plan, err := d.Plan(context.Background(), req)
 	if err != nil {
@@ -70,17 +71,17 @@ func TestMotoDeployTimesOutAndRestoresPreviousRevision(t *testing.T) {
 	if len(plan.Changes) != 2 { // image changed, DEPLOY_PLATFORM added
 		t.Fatalf("changes %v", plan.Changes)
 	}
-
 	res, err := d.Deploy(context.Background(), req)
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureTimeout {
-		t.Fatalf("want timeout + restore, got %v (%+v)\n%s", err, res, out.String())
+	if err != nil || res.Outcome != ecsdeploy.OutcomeDeployed || res.PreviousTaskDefinition != first || !strings.HasSuffix(res.TaskDefinition, family+":2") {
+		t.Fatalf("want a completed rollout %s → %s:2, got %v (%+v)\n%s", first, family, err, res, out.String())
+	}
+	if !strings.Contains(out.String(), "IN_PROGRESS") || !strings.Contains(out.String(), "COMPLETED") {
+		t.Fatalf("progress must show the rollout states:\n%s", out.String())
 	}
 	svc, err := client.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"demo-app"}})
-	if err != nil || aws.ToString(svc.Services[0].TaskDefinition) != first {
-		t.Fatalf("service runs %s, want restored %s (%v)", aws.ToString(svc.Services[0].TaskDefinition), first, err)
+	if err != nil || aws.ToString(svc.Services[0].TaskDefinition) != res.TaskDefinition {
+		t.Fatalf("service runs %s, want %s (%v)", aws.ToString(svc.Services[0].TaskDefinition), res.TaskDefinition, err)
 	}
-
 	td, err := client.DescribeTaskDefinition(context.Background(), &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(family + ":2")})
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +98,30 @@ func TestMotoDeployTimesOutAndRestoresPreviousRevision(t *testing.T) {
 		aws.ToString(td.TaskDefinition.TaskRoleArn) != "arn:aws:iam::123456789012:role/demo-task" {
 		t.Fatalf("registered revision lost fields: %+v", td.TaskDefinition)
 	}
-
-	// verify on moto: no tasks are listed, so the service's task definition is checked (and flagged).
-	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", strings.SplitN(oldImage, "@", 2)[1])
+	// No tasks are listed on moto, so verify checks the service's task definition (and flags it).
+	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", strings.SplitN(newImage, "@", 2)[1])
 	if err != nil || r.Err(false) != nil || r.Fallbacks != 1 {
-		t.Fatalf("verify restored revision: %v %v %+v", err, r.Err(false), r)
+		t.Fatalf("verify deployed revision: %v %v %+v", err, r.Err(false), r)
+	}
+}
+
+// An image the simulator cannot start (the pull-fail marker) trips the deployment circuit breaker: the
+// deploy is a failure even though ECS itself rolled back, and the previous revision is what runs.
+func TestSandboxCircuitBreakerIsAFailure(t *testing.T) {
+	s := sandboxtest.Env(t)
+	client := ecs.NewFromConfig(s.AWSConfig())
+	cluster, _, first := motoService(t, client)
+	var out strings.Builder
+	d := &ecsdeploy.Deployer{API: client, Out: &out, Polling: ecsdeploy.Polling{Min: 200 * time.Millisecond, Max: time.Second, Factor: 2}}
+	bad := strings.Replace(newImage, "@", "-pull-fail@", 1)
+	res, err := d.Deploy(context.Background(), ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: bad, Timeout: time.Minute})
+	var failed *ecsdeploy.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureCircuitBreaker {
+		t.Fatalf("want circuit-breaker failure + restore, got %v (%+v)\n%s", err, res, out.String())
+	}
+	svc, err := client.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"demo-app"}})
+	if err != nil || aws.ToString(svc.Services[0].TaskDefinition) != first {
+		t.Fatalf("service runs %s, want %s (%v)", aws.ToString(svc.Services[0].TaskDefinition), first, err)
 	}
 }
 
