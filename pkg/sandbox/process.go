@@ -133,7 +133,9 @@ func StartDetached(cmd *exec.Cmd, pidPath, logPath string) (PIDRecord, error) {
 	go func() { _ = cmd.Wait() }()
 	start, err := processStartTime(pid)
 	if err != nil {
-		return PIDRecord{}, fmt.Errorf("%s exited right after starting: see %s", cmd.Path, logPath)
+		// It has exited, so everything it wrote is in the log: show it, not only where it is.
+		logged, _ := os.ReadFile(logPath)
+		return PIDRecord{}, fmt.Errorf("%s exited right after starting; last lines of %s:\n%s", cmd.Path, logPath, lastLines(string(logged), 20))
 	}
 	rec := PIDRecord{PID: pid, StartTime: start}
 	if err := writeFileAtomic(pidPath, []byte(rec.String()), 0o644); err != nil {
