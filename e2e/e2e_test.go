@@ -206,8 +206,12 @@ func TestDeployLocal(t *testing.T) {
 	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "eks"); err != nil {
 		t.Fatalf("rollback eks: %v\n%s", err, tail(out, 40))
 	}
-	revsRB := helmHistory(t, sb)
-	last := revsRB[len(revsRB)-1]
+	var last helmRevision // the newest revision, whatever order history lists them in
+	for _, r := range helmHistory(t, sb) {
+		if r.Revision > last.Revision {
+			last = r
+		}
+	}
 	if last.Status != "deployed" || last.Revision != revB+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
 		t.Fatalf("Helm rollback: last revision %+v, want %d deployed as a rollback", last, revB+1)
 	}
