@@ -192,23 +192,26 @@ func (m *Delivery) DeployEcs(
 }
 
 func (m *Delivery) deployECS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.ECSResult, error) {
+	return releaseWithArtifact[render.ECSResult](ctx, m, env, art, "ecs", "deploy")
+}
+
+// releaseWithArtifact runs a release command that reads artifact.json and decodes its JSON result; the
+// result is returned even when the command failed (it says what failed and what was restored).
+func releaseWithArtifact[T any](ctx context.Context, m *Delivery, env *environment.Environment, art *dagger.File, args ...string) (T, error) {
+	var r T
 	ctr, err := m.releaseCtr(ctx, env)
 	if err != nil {
-		return render.ECSResult{}, err
+		return r, err
 	}
 	ctr, _, err = withArtifact(ctx, ctr, art)
 	if err != nil {
-		return render.ECSResult{}, err
+		return r, err
 	}
-	out, _, runErr := releaseExec(ctx, ctr, env, "ecs", "deploy", "--artifact", artifactPath)
-	var r render.ECSResult
+	out, _, runErr := releaseExec(ctx, ctr, env, append(args, "--artifact", artifactPath)...)
 	if out != "" {
 		_ = json.Unmarshal([]byte(out), &r)
 	}
-	if runErr != nil {
-		return r, runErr
-	}
-	return r, nil
+	return r, runErr
 }
 
 // Deploy the artifact's digest to the environment's EKS cluster with Helm: the chart is
@@ -234,20 +237,7 @@ func (m *Delivery) DeployEks(
 }
 
 func (m *Delivery) deployEKS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.HelmResult, error) {
-	ctr, err := m.releaseCtr(ctx, env)
-	if err != nil {
-		return render.HelmResult{}, err
-	}
-	ctr, _, err = withArtifact(ctx, ctr, art)
-	if err != nil {
-		return render.HelmResult{}, err
-	}
-	out, _, runErr := releaseExec(ctx, ctr, env, m.kubeArgs("eks", "deploy", "--artifact", artifactPath)...)
-	var r render.HelmResult
-	if out != "" {
-		_ = json.Unmarshal([]byte(out), &r)
-	}
-	return r, runErr
+	return releaseWithArtifact[render.HelmResult](ctx, m, env, art, m.kubeArgs("eks", "deploy")...)
 }
 
 // Check that what runs on ECS (tasks) and EKS (pods) is the artifact's digest.
