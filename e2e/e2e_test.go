@@ -64,16 +64,22 @@ func daggerLocal(t *testing.T, sb *sandboxtest.Sandbox, dir string, args ...stri
 // releaseCLI runs the release engine on the host against the local environment (independent check).
 func releaseCLI(t *testing.T, sb *sandboxtest.Sandbox, args ...string) []byte {
 	t.Helper()
+	out, stderr, err := releaseCLIErr(t, sb, args...)
+	if err != nil {
+		t.Fatalf("release %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+func releaseCLIErr(t *testing.T, sb *sandboxtest.Sandbox, args ...string) ([]byte, string, error) {
+	t.Helper()
 	cmd := exec.Command("go", append([]string{"run", "./cmd/release"}, append(args, "--env", "local", "--json")...)...)
 	cmd.Dir = repoRoot(t)
 	cmd.Env = sb.Environ()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("release %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out
+	return out, stderr.String(), err
 }
 
 type helmRevision struct {
@@ -82,10 +88,18 @@ type helmRevision struct {
 	Description string `json:"description"`
 }
 
+// helmHistory lists the release's revisions (none before the first install).
 func helmHistory(t *testing.T, sb *sandboxtest.Sandbox) []helmRevision {
 	t.Helper()
+	out, stderr, err := releaseCLIErr(t, sb, "eks", "history")
+	if err != nil {
+		if strings.Contains(stderr, "not found") {
+			return nil
+		}
+		t.Fatalf("release eks history: %v\n%s", err, stderr)
+	}
 	var revs []helmRevision
-	if err := json.Unmarshal(releaseCLI(t, sb, "eks", "history"), &revs); err != nil {
+	if err := json.Unmarshal(out, &revs); err != nil {
 		t.Fatalf("eks history: %v", err)
 	}
 	return revs
