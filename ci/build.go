@@ -55,7 +55,7 @@ func (m *Delivery) Build(
 	// Environment under environments/.
 	env string,
 ) (*dagger.Container, error) {
-	e, err := m.environment(ctx, env)
+	e, err := m.offlineEnvironment(ctx, env)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,15 @@ func (m *Delivery) environmentNames(ctx context.Context) ([]string, error) {
 // environment loads and validates environments/<name>/ from the source, and checks that what the
 // environment needs was passed (credentials, sandbox services) — before any step runs.
 func (m *Delivery) environment(ctx context.Context, name string) (*environment.Environment, error) {
+	return m.loadEnvironment(ctx, name, true)
+}
+
+// offlineEnvironment is environment for steps that touch no cloud (lint, build): no credentials needed.
+func (m *Delivery) offlineEnvironment(ctx context.Context, name string) (*environment.Environment, error) {
+	return m.loadEnvironment(ctx, name, false)
+}
+
+func (m *Delivery) loadEnvironment(ctx context.Context, name string, needAccess bool) (*environment.Environment, error) {
 	if err := environment.CheckName(name); err != nil {
 		return nil, err
 	}
@@ -68,8 +77,10 @@ func (m *Delivery) environment(ctx context.Context, name string) (*environment.E
 	if m.TerraformImage != "" {
 		env.Images.Terraform = m.TerraformImage
 	}
-	if err := m.checkAccess(env); err != nil {
-		return nil, err
+	if needAccess {
+		if err := m.checkAccess(env); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.checkSecretSources(ctx); err != nil {
 		return nil, err

@@ -114,7 +114,7 @@ func (m *Delivery) Lint(
 	// +default="staging"
 	env string,
 ) (string, error) {
-	e, err := m.environment(ctx, env)
+	e, err := m.offlineEnvironment(ctx, env)
 	if err != nil {
 		return "", err
 	}
