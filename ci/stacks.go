@@ -118,19 +118,29 @@ func (m *Delivery) Lint(
 	if err != nil {
 		return "", err
 	}
-	root := path.Join(srcRoot, e.Terraform.StacksRoot)
-	ctr := m.toolbox(e, m.Source).
-		WithExec([]string{"stacks", "lint", "--root", srcRoot, "--env", e.Name})
+	cmds := [][]string{{"stacks", "lint", "--root", srcRoot, "--env", e.Name}}
 	// fmt covers the Terraform the blueprint owns (test fixtures elsewhere may be malformed on purpose).
-	for _, dir := range []string{path.Join(root, "modules"), path.Join(root, "stacks"), path.Join(srcRoot, environment.Dir)} {
-		ctr = ctr.WithExec([]string{e.Terraform.Binary, "fmt", "-check", "-recursive", "-diff", dir})
+	for _, rel := range []string{path.Join(e.Terraform.StacksRoot, "modules"), path.Join(e.Terraform.StacksRoot, "stacks"), environment.Dir} {
+		if _, err := m.Source.Directory(rel).Entries(ctx); err != nil {
+			continue // a blueprint without modules/ (the local stand-ins) has nothing to format there
+		}
+		cmds = append(cmds, []string{e.Terraform.Binary, "fmt", "-check", "-recursive", "-diff", path.Join(srcRoot, rel)})
 	}
-	ctr = ctr.WithExec([]string{"release", "chart", "lint", "--env", e.Name, "--root", srcRoot})
-	out, err := ctr.Stdout(ctx)
-	if err != nil {
-		return "", fmt.Errorf("lint %s: %w", env, err)
+	cmds = append(cmds, []string{"release", "chart", "lint", "--env", e.Name, "--root", srcRoot})
+	ctr := m.toolbox(e, m.Source)
+	var report strings.Builder
+	for _, cmd := range cmds {
+		ctr = ctr.WithExec(cmd)
+		out, err := ctr.Stdout(ctx)
+		if err != nil {
+			return "", fmt.Errorf("lint %s: %s: %v", env, strings.Join(cmd[:2], " "), err)
+		}
+		fmt.Fprintf(&report, "$ %s\n%s", strings.Join(cmd, " "), out)
+		if out == "" {
+			report.WriteString("ok\n")
+		}
 	}
-	return out, nil
+	return report.String(), nil
 }
 
 // Plan the environment's stacks in dependency order (parallel by waves), printing each stack's

@@ -137,7 +137,16 @@ func ecsImage(t *testing.T, sb *sandboxtest.Sandbox, env *environment.Environmen
 	return "", ""
 }
 
-var digestRE = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+// summaryDigestRE finds the digest on the summary's image line (progress output names other digests).
+var summaryDigestRE = regexp.MustCompile(`(?m)^\s+image\s+\S+@(sha256:[0-9a-f]{64}) \(commit`)
+
+// summaryDigest is the digest the deploy summary reports ("" when there is no summary).
+func summaryDigest(out string) string {
+	if m := summaryDigestRE.FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return ""
+}
 
 // TestDeployLocal is the README's main job, twice, then rollbacks, then a broken chart.
 func TestDeployLocal(t *testing.T) {
@@ -156,7 +165,7 @@ func TestDeployLocal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy --env local failed: %v\n%s", err, tail(out, 60))
 	}
-	digest := digestRE.FindString(out)
+	digest := summaryDigest(out)
 	if digest == "" || !strings.Contains(out, "verify   running digest = "+digest) {
 		t.Fatalf("the summary must name the digest and its verification:\n%s", tail(out, 40))
 	}
@@ -178,7 +187,7 @@ func TestDeployLocal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second deploy failed: %v\n%s", err, tail(out2, 60))
 	}
-	if !strings.Contains(out2, "deploy local: no change") || digestRE.FindString(out2) != digest {
+	if !strings.Contains(out2, "deploy local: no change") || summaryDigest(out2) != digest {
 		t.Fatalf("a re-run without changes must report no change with the same digest %s:\n%s", digest, tail(out2, 40))
 	}
 	if td2, _ := ecsImage(t, sb, env); td2 != td {
@@ -203,7 +212,7 @@ func TestDeployLocal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy of version B: %v\n%s", err, tail(outB, 60))
 	}
-	digestB := digestRE.FindString(outB)
+	digestB := summaryDigest(outB)
 	if digestB == "" || digestB == digest || !strings.Contains(outB, "deploy local: changed") {
 		t.Fatalf("version B must deploy a new digest (A is %s):\n%s", digest, tail(outB, 40))
 	}
