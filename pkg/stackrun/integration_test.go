@@ -114,8 +114,8 @@ func TestIntegrationHeldLockIsACleanNamedFailure(t *testing.T) {
 	if !errors.As(res.Err(), &lock) || lock.ID != "0b8e5a3c-hold" || lock.Who != "bob@ci-runner" {
 		t.Fatalf("want LockHeldError with the holder, got %+v\n%s", res, out)
 	}
-	if left, _ := sum.Result("core/left"); left.Status != StatusSkipped || left.SkippedBecause != "core/net" {
-		t.Fatalf("dependent of the locked stack: %+v", left)
+	if branch, _ := sum.Result("core/left"); branch.Status != StatusSkipped || branch.SkippedBecause != "core/net" {
+		t.Fatalf("dependent of the locked stack: %+v", branch)
 	}
 	if lone, _ := sum.Result("misc/lone"); lone.Status != StatusSucceeded {
 		t.Fatalf("an independent stack must finish: %+v", lone)
@@ -219,8 +219,8 @@ func TestIntegrationFirstPlanOfAFreshEnvironmentIsPendingNotFailed(t *testing.T)
 			t.Errorf("%s: %+v, want %s", stack, res, status)
 		}
 	}
-	if left, _ := sum.Result("core/left"); left.SkippedBecause != "core/net" {
-		t.Errorf("core/left waits for %q", left.SkippedBecause)
+	if branch, _ := sum.Result("core/left"); branch.SkippedBecause != "core/net" {
+		t.Errorf("core/left waits for %q", branch.SkippedBecause)
 	}
 	if !strings.Contains(sum.Markdown(), "⏳ pending upstream apply") {
 		t.Errorf("markdown:\n%s", sum.Markdown())
