@@ -17,3 +17,11 @@ controller_chart_repositories = {
 }
 
 alarm_email_addresses = []
+
+# Image promotion: production deploys the digest staging verified, copied from staging's registry
+# (the deploy role may pull there; staging's promotion_targets lets it in).
+promotion_source = {
+  environment = "staging"
+  account_id  = "222222222222"
+  region      = "ap-southeast-2"
+}

@@ -1,5 +1,8 @@
 # Provider defaults and the tags every resource of production carries (provider default_tags).
 region = "ap-southeast-2"
+# The account this environment lives in: every provider refuses other credentials (allowed_account_ids).
+# Must equal account_id in delivery.yaml (internal/blueprintcheck checks it).
+account_id = "333333333333"
 
 tags = {
   Project     = "demo"

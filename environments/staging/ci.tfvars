@@ -17,3 +17,9 @@ controller_chart_repositories = {
 }
 
 alarm_email_addresses = []
+
+# Image promotion: the deploy roles of these environments (name = account id) may pull this
+# environment's images, to copy the verified digest into their own registry (stacks/shared/ecr).
+promotion_targets = {
+  production = "333333333333"
+}

@@ -1,0 +1,133 @@
+package iampolicy
+
+// The policy templates, relative to the repository root. The Terraform modules load each one with
+// templatefile() and the inputs below; this package renders the same files with the same inputs.
+const (
+	// Dir holds the CI identities' templates (modules/iam).
+	Dir = "modules/iam/policies"
+
+	// TemplateTrustCI is the trust policy of the GitHub Actions roles (plan, drift, apply, deploy).
+	TemplateTrustCI = Dir + "/trust-ci.json.tftpl"
+	// TemplateTrustCodeBuild is the trust policy of the CodeBuild project's service role.
+	TemplateTrustCodeBuild = Dir + "/trust-codebuild.json.tftpl"
+	// TemplateReadOnly is the inline policy of the plan and drift roles (besides ReadOnlyAccess).
+	TemplateReadOnly = Dir + "/read-only.json.tftpl"
+	// TemplateApply is the permission policy of the apply role.
+	TemplateApply = Dir + "/apply.json.tftpl"
+	// TemplateDeploy is the permission policy of the deploy role.
+	TemplateDeploy = Dir + "/deploy.json.tftpl"
+	// TemplateCodeBuild is the permission policy of the CodeBuild project's service role.
+	TemplateCodeBuild = Dir + "/codebuild.json.tftpl"
+	// TemplateEKSAccessEntries is the list of EKS access entries of the CI roles (stacks/platform/eks).
+	TemplateEKSAccessEntries = Dir + "/eks-access-entries.json.tftpl"
+	// TemplateECRPull is the repository policy letting other accounts' deploy roles pull (modules/ecr).
+	TemplateECRPull = "modules/ecr/policies/pull.json.tftpl"
+)
+
+// Templates lists every template with the Terraform module that loads it and an example of its inputs
+// (used by the checks and by the test that compares this package's rendering with terraform's).
+func Templates() []TemplateUse {
+	arn := "arn:aws:iam::222222222222:role/demo-staging-ci-codebuild"
+	oidc := "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+	deploy := "arn:aws:iam::222222222222:role/demo-staging-ci-deploy"
+	return []TemplateUse{
+		{Path: TemplateTrustCI, Module: "modules/iam", Example: TrustCIInputs{OIDCProviderARN: &oidc, Subjects: []string{"repo:o/r:environment:staging"}, CodeBuildRoleARN: &arn}},
+		{Path: TemplateTrustCodeBuild, Module: "modules/iam", Example: TrustCodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline"}},
+		{Path: TemplateReadOnly, Module: "modules/iam", Example: ReadOnlyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", ParameterPath: "/demo-app/staging/app"}},
+		{Path: TemplateApply, Module: "modules/iam", Example: ApplyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", NamePrefixes: []string{"demo-staging", "demo-app-staging"}}},
+		{Path: TemplateDeploy, Module: "modules/iam", Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}}}},
+		{Path: TemplateCodeBuild, Module: "modules/iam", Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}}},
+		{Path: TemplateEKSAccessEntries, Module: "modules/iam", Example: EKSAccessEntriesInputs{DeployRoleARN: &deploy, ReadRoleARNs: map[string]string{"plan": arn, "drift": arn}, Namespaces: []string{"demo"}, DeployerGroup: "ci-deployers"}},
+		{Path: TemplateECRPull, Module: "modules/ecr", Example: ECRPullInputs{Partition: "aws", PrincipalARNs: []string{"arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
+	}
+}
+
+// TemplateUse is one template, the module that calls templatefile() on it, and example inputs.
+type TemplateUse struct {
+	Path    string
+	Module  string
+	Example any
+}
+
+// TrustCIInputs are the inputs of TemplateTrustCI.
+type TrustCIInputs struct {
+	// OIDCProviderARN is the account's GitHub Actions OIDC provider (nil: no GitHub statement).
+	OIDCProviderARN *string `cty:"oidc_provider_arn" json:"oidc_provider_arn"`
+	// Subjects are the exact OIDC `sub` claims of the jobs that use the role.
+	Subjects []string `cty:"subjects" json:"subjects"`
+	// CodeBuildRoleARN is the CodeBuild project's service role, which chains into this role (nil: none).
+	CodeBuildRoleARN *string `cty:"codebuild_role_arn" json:"codebuild_role_arn"`
+}
+
+// TrustCodeBuildInputs are the inputs of TemplateTrustCodeBuild.
+type TrustCodeBuildInputs struct {
+	Partition   string `cty:"partition" json:"partition"`
+	Region      string `cty:"region" json:"region"`
+	AccountID   string `cty:"account_id" json:"account_id"`
+	ProjectName string `cty:"project_name" json:"project_name"`
+}
+
+// ReadOnlyInputs are the inputs of TemplateReadOnly.
+type ReadOnlyInputs struct {
+	Partition      string `cty:"partition" json:"partition"`
+	Region         string `cty:"region" json:"region"`
+	AccountID      string `cty:"account_id" json:"account_id"`
+	StateBucket    string `cty:"state_bucket" json:"state_bucket"`
+	StateKeyPrefix string `cty:"state_key_prefix" json:"state_key_prefix"`
+	// ParameterPath is the app's configuration parameter path, without a trailing slash.
+	ParameterPath string `cty:"parameter_path" json:"parameter_path"`
+}
+
+// ApplyInputs are the inputs of TemplateApply.
+type ApplyInputs struct {
+	Partition      string `cty:"partition" json:"partition"`
+	Region         string `cty:"region" json:"region"`
+	AccountID      string `cty:"account_id" json:"account_id"`
+	StateBucket    string `cty:"state_bucket" json:"state_bucket"`
+	StateKeyPrefix string `cty:"state_key_prefix" json:"state_key_prefix"`
+	// NamePrefixes start the names of the roles and buckets the stacks create.
+	NamePrefixes []string `cty:"name_prefixes" json:"name_prefixes"`
+}
+
+// Account is an account and region (a promotion source).
+type Account struct {
+	AccountID string `cty:"account_id" json:"account_id"`
+	Region    string `cty:"region" json:"region"`
+}
+
+// DeployInputs are the inputs of TemplateDeploy.
+type DeployInputs struct {
+	Partition        string    `cty:"partition" json:"partition"`
+	Region           string    `cty:"region" json:"region"`
+	AccountID        string    `cty:"account_id" json:"account_id"`
+	ECRRepositories  []string  `cty:"ecr_repositories" json:"ecr_repositories"`
+	ECSCluster       string    `cty:"ecs_cluster" json:"ecs_cluster"`
+	ECSServices      []string  `cty:"ecs_services" json:"ecs_services"`
+	TaskRolePatterns []string  `cty:"task_role_patterns" json:"task_role_patterns"`
+	EKSCluster       string    `cty:"eks_cluster" json:"eks_cluster"`
+	PromotionSources []Account `cty:"promotion_sources" json:"promotion_sources"`
+}
+
+// CodeBuildInputs are the inputs of TemplateCodeBuild.
+type CodeBuildInputs struct {
+	Partition      string   `cty:"partition" json:"partition"`
+	Region         string   `cty:"region" json:"region"`
+	AccountID      string   `cty:"account_id" json:"account_id"`
+	ProjectName    string   `cty:"project_name" json:"project_name"`
+	ArtifactBucket string   `cty:"artifact_bucket" json:"artifact_bucket"`
+	AssumeRoleARNs []string `cty:"assume_role_arns" json:"assume_role_arns"`
+}
+
+// EKSAccessEntriesInputs are the inputs of TemplateEKSAccessEntries.
+type EKSAccessEntriesInputs struct {
+	DeployRoleARN *string           `cty:"deploy_role_arn" json:"deploy_role_arn"`
+	ReadRoleARNs  map[string]string `cty:"read_role_arns" json:"read_role_arns"`
+	Namespaces    []string          `cty:"namespaces" json:"namespaces"`
+	DeployerGroup string            `cty:"deployer_group" json:"deployer_group"`
+}
+
+// ECRPullInputs are the inputs of TemplateECRPull.
+type ECRPullInputs struct {
+	Partition     string   `cty:"partition" json:"partition"`
+	PrincipalARNs []string `cty:"principal_arns" json:"principal_arns"`
+}
