@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/platformteam/delivery/internal/blueprintcheck"
 	"github.com/platformteam/delivery/pkg/blueprint"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/stackgraph"
@@ -26,8 +27,14 @@ func lintCommand(args []string) error {
 	if err != nil {
 		return err
 	}
+	seen := map[string]bool{}
 	for _, g := range groups {
-		findings = append(findings, lintGroup(f.root, g)...)
+		for _, fd := range append(lintGroup(f.root, g), securityFindings(f.root, g)...) {
+			if key := fd.String(); !seen[key] { // the values-file checks see the same files from every group
+				seen[key] = true
+				findings = append(findings, fd)
+			}
+		}
 	}
 	findings.Sort()
 	if f.json {
@@ -119,13 +126,13 @@ func lintGroup(root string, g group) blueprint.Findings {
 		overlays = append(overlays, ov)
 	}
 	stackFindings := blueprint.Lint(bp, overlays)
-	if _, err := stackgraph.Build(bp); err != nil && bp.Syntax().Errors() == 0 {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			if strings.Contains(line, "dependency cycle") {
-				stackFindings = append(stackFindings, blueprint.Finding{File: blueprint.StacksDir, Rule: "stack-cycle", Severity: blueprint.Error,
-					Message: err.Error(), Hint: "remove one remote-state read or depends_on in the cycle"})
-				break
-			}
+	if bp.Syntax().Errors() == 0 {
+		// Reads and depends_on are judged by the linter; the graph adds every cycle (one per component).
+		_, _, cycles := stackgraph.Analyze(bp)
+		for _, c := range cycles {
+			first := c.Edges[0]
+			stackFindings = append(stackFindings, blueprint.Finding{File: first.File, Line: first.Line, Rule: "stack-cycle", Severity: blueprint.Error,
+				Message: c.Error(), Hint: "remove one remote-state read or depends_on in the cycle"})
 		}
 	}
 	for _, fd := range stackFindings {
@@ -135,6 +142,31 @@ func lintGroup(root string, g group) blueprint.Findings {
 		findings = append(findings, fd)
 	}
 	return findings
+}
+
+// securityFindings runs the security suite of internal/blueprintcheck (IAM, buckets, secret values,
+// provider schema) over one blueprint root; every problem is an error.
+func securityFindings(root string, g group) blueprint.Findings {
+	checks, err := blueprintcheck.Suite(root, filepath.Join(root, g.stacksRoot))
+	if err != nil {
+		if g.stacksRoot == "." || !strings.Contains(err.Error(), "parse ") {
+			return blueprint.Findings{{File: g.stacksRoot, Rule: "security", Severity: blueprint.Error,
+				Message: "the security checks could not read the blueprint: " + err.Error(), Hint: "fix the file named (hcl-syntax shows where)"}}
+		}
+		return nil
+	}
+	var out blueprint.Findings
+	for _, c := range checks {
+		for _, p := range c.Problems {
+			file := p.File
+			if c.Rule != "security-secret-values" && g.stacksRoot != "." {
+				file = path.Join(g.stacksRoot, file)
+			}
+			out = append(out, blueprint.Finding{File: file, Line: p.Line, Rule: c.Rule, Severity: blueprint.Error,
+				Message: p.Message, Hint: "see docs/stack-engine.md (security checks)"})
+		}
+	}
+	return out
 }
 
 func describeGroups(groups []group) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +110,72 @@ func TestExitCodes(t *testing.T) {
 		{Stack: "a", Status: stackrun.StatusSucceeded, Drifted: true}, {Stack: "b", Status: stackrun.StatusFailed}}}
 	if exitCode(exitFor(failed)) != 1 {
 		t.Fatal("a failure outranks drift")
+	}
+}
+
+// TestLintReportsEveryRemoteStateProblemInOneRun: a blueprint that writes remote state in every form
+// gets every cycle, missing stack and off-scheme key reported at once; no finding hides another.
+func TestLintReportsEveryRemoteStateProblemInOneRun(t *testing.T) {
+	out, err := capture(t, "lint", "--root", "../../pkg/blueprint/testdata/forms", "--json")
+	if exitCode(err) != 1 {
+		t.Fatalf("want exit 1, got %v", err)
+	}
+	var v struct {
+		Findings []struct {
+			File    string `json:"file"`
+			Rule    string `json:"rule"`
+			Message string `json:"message"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("json output %q: %v", out, err)
+	}
+	got := map[string]int{}
+	for _, f := range v.Findings {
+		got[f.File+" "+f.Rule]++
+	}
+	want := map[string]int{
+		"stacks/app/main.tf stack-cycle":           1, // app -> db -> app
+		"stacks/loop/x/main.tf stack-cycle":        1, // loop/x -> loop/y -> loop/x, keys built in locals
+		"stacks/cache/main.tf remote-state-target": 1, // reads a stack that does not exist
+		"stacks/app/main.tf remote-state-key":      1, // hard-coded environment
+		"stacks/web/main.tf remote-state-key":      1, // no environment in the key
+		"stacks/odd/main.tf remote-state-key":      1, // another file name
+		"stacks/app/main.tf remote-state-config":   1, // literal config object
+		"stacks/db/main.tf remote-state-config":    1, // plain object with ${var.environment}
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d findings, want %d", k, got[k], n)
+		}
+	}
+	if len(v.Findings) != 8 {
+		t.Errorf("%d findings, want 8: %+v", len(v.Findings), v.Findings)
+	}
+}
+
+// TestLintRunsTheSecurityChecks: `stacks lint` reports the security suite of internal/blueprintcheck
+// (here an IAM wildcard), not only go test.
+func TestLintRunsTheSecurityChecks(t *testing.T) {
+	root := t.TempDir()
+	src, err := os.ReadFile("../../internal/blueprintcheck/testdata/bad-iam/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"stacks/iam/main.tf":     string(src),
+		"stacks/iam/versions.tf": "terraform {\n  backend \"s3\" {}\n}\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := capture(t, "lint", "--root", root)
+	if exitCode(err) != 1 || !strings.Contains(out, `[security-iam] data.aws_iam_policy_document.admin: statement allows Action "*"`) {
+		t.Fatalf("exit %d, output:\n%s", exitCode(err), out)
 	}
 }

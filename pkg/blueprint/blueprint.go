@@ -60,6 +60,9 @@ func (b *Blueprint) StackIDs() []string {
 	return ids
 }
 
+// HasStack reports whether a stack with this id exists.
+func (b *Blueprint) HasStack(id string) bool { _, ok := b.Stacks[id]; return ok }
+
 // Load discovers modules/ and stacks/ under root. A directory counts as a module or stack when it holds
 // at least one .tf file; a stack's nested directories are other stacks (stacks/apps/demo-app/ecs).
 // Syntax errors do not fail Load: they are kept per directory and reported by Lint and Syntax.

@@ -26,8 +26,10 @@ type Config struct {
 	// ModuleRefs are every `module.<name>.<output>` reference in the directory's expressions.
 	ModuleRefs   []*ModuleRef
 	RemoteStates []*RemoteState
-	Backends     []*Backend
-	Providers    []*Provider
+	// Locals are the `locals` attributes by name (remote-state keys may be built from them).
+	Locals    map[string]hcl.Expression
+	Backends  []*Backend
+	Providers []*Provider
 	// ResourceTypes are the types of every resource and data block ("aws_s3_bucket", "terraform_data").
 	ResourceTypes []string
 	// RequiredProviders are the names in terraform { required_providers { ... } }.
@@ -116,7 +118,7 @@ func ParseDir(root, dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read terraform directory %s: %w", dir, err)
 	}
-	cfg := &Config{Dir: dir, Variables: map[string]*Variable{}, Outputs: map[string]*Output{}}
+	cfg := &Config{Dir: dir, Variables: map[string]*Variable{}, Outputs: map[string]*Output{}, Locals: map[string]hcl.Expression{}}
 	parser := hclparse.NewParser()
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
@@ -150,6 +152,10 @@ func (c *Config) addBody(body *hclsyntax.Body) {
 		case "variable":
 			if len(b.Labels) == 1 {
 				c.Variables[b.Labels[0]] = parseVariable(b)
+			}
+		case "locals":
+			for name, a := range b.Body.Attributes {
+				c.Locals[name] = a.Expr
 			}
 		case "output":
 			if len(b.Labels) == 1 {

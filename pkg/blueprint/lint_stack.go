@@ -47,13 +47,12 @@ func lintBackend(st *Stack) Findings {
 func lintRemoteStates(bp *Blueprint, st *Stack) Findings {
 	var fs Findings
 	for _, rs := range st.RemoteStates {
-		target, err := ResolveRemoteState(rs)
-		if p, ok := err.(*RemoteStateProblem); ok {
+		read := ReadRemoteState(st.Config, rs, bp.HasStack)
+		for _, p := range read.Problems {
 			fs = append(fs, findingAt(rs.Range, p.Rule, p.Message, p.Hint))
-			continue
 		}
-		if _, exists := bp.Stacks[target]; !exists || target == st.ID {
-			fs = append(fs, findingAt(rs.Range, RuleRemoteStateTarget, fmt.Sprintf("remote state %q reads stack %q, which does not exist under stacks/", rs.Name, target),
+		if read.Stack != "" && !read.Edge(st.ID, bp.HasStack) {
+			fs = append(fs, findingAt(rs.Range, RuleRemoteStateTarget, fmt.Sprintf("remote state %q reads stack %q (key %q), which does not exist under stacks/", rs.Name, read.Stack, read.Key),
 				"fix the stack path in the key or create the stack"))
 		}
 	}

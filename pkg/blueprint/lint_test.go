@@ -45,6 +45,8 @@ func TestLintBadBlueprintReportsEveryRuleAtItsLine(t *testing.T) {
 		"stacks/core/app/main.tf:6 remote-state-target",
 		"stacks/core/app/main.tf:11 remote-state-config",
 		"stacks/core/app/main.tf:16 remote-state-backend",
+		"stacks/core/app/main.tf:16 remote-state-config", // no var.remote_state either
+		"stacks/core/app/main.tf:16 remote-state-key",    // and no key: it orders nothing
 		"stacks/core/app/main.tf:21 remote-state-key",
 		"stacks/core/app/stack.hcl:1 stack-depends-on",
 		"stacks/core/app/versions.tf:0 stack-backend",

@@ -4,9 +4,9 @@
 package stackgraph
 
 import (
-	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/platformteam/delivery/pkg/blueprint"
 )
@@ -28,19 +28,58 @@ type Graph struct {
 	rdep map[string][]string
 }
 
-// Build derives the graph from the blueprint. It refuses remote-state reads that break the key scheme or
-// name a missing stack, and cycles (the error names the cycle), so nothing runs on a wrong order.
-func Build(bp *blueprint.Blueprint) (*Graph, error) {
+// Problem is one reason the graph cannot be trusted for ordering: a remote-state read that breaks the
+// key scheme or names a missing stack, a depends_on naming a missing stack, or a cycle.
+type Problem struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Stack string `json:"stack"`
+	// Rule is the linter rule the problem belongs to (remote-state-key, remote-state-target, stack-cycle, ...).
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+	Hint    string `json:"hint"`
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d: stack %s: %s (fix: %s)", p.File, p.Line, p.Stack, p.Message, p.Hint)
+}
+
+// ProblemsError lists every problem found in one pass (none hides another).
+type ProblemsError struct {
+	Problems []Problem
+	Cycles   []*CycleError
+}
+
+func (e *ProblemsError) Error() string {
+	var lines []string
+	for _, p := range e.Problems {
+		lines = append(lines, p.String())
+	}
+	for _, c := range e.Cycles {
+		lines = append(lines, c.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap exposes the cycles to errors.As.
+func (e *ProblemsError) Unwrap() []error {
+	var out []error
+	for _, c := range e.Cycles {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Analyze derives every edge the code shows, whatever form its remote-state reads take (edges are kept
+// even where a read also breaks a convention), and returns every problem and every cycle (one per
+// strongly connected component) in one pass. Order and Waves need a graph without cycles: use Build.
+func Analyze(bp *blueprint.Blueprint) (*Graph, []Problem, []*CycleError) {
 	g := &Graph{ids: bp.StackIDs(), deps: map[string][]Edge{}, rdep: map[string][]string{}}
-	var errs []error
+	var problems []Problem
 	for _, id := range g.ids {
 		st := bp.Stacks[id]
 		seen := map[string]bool{}
 		add := func(e Edge) {
-			if _, ok := bp.Stacks[e.Upstream]; !ok || e.Upstream == id {
-				errs = append(errs, fmt.Errorf("%s:%d: stack %s: %s names stack %q, which does not exist under stacks/", e.File, e.Line, id, e.Reason, e.Upstream))
-				return
-			}
 			if seen[e.Upstream] {
 				return
 			}
@@ -49,14 +88,27 @@ func Build(bp *blueprint.Blueprint) (*Graph, error) {
 			g.rdep[e.Upstream] = append(g.rdep[e.Upstream], id)
 		}
 		for _, rs := range st.RemoteStates {
-			target, err := blueprint.ResolveRemoteState(rs)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s:%d: stack %s: %w (write %s)", rs.Range.Filename, rs.Range.Start.Line, id, err, remoteStateHint(err)))
-				continue
+			read := blueprint.ReadRemoteState(st.Config, rs, bp.HasStack)
+			at := Problem{File: rs.Range.Filename, Line: rs.Range.Start.Line, Stack: id}
+			for _, p := range read.Problems {
+				at.Rule, at.Message, at.Hint = p.Rule, p.Message, p.Hint
+				problems = append(problems, at)
 			}
-			add(Edge{Stack: id, Upstream: target, Reason: fmt.Sprintf("remote state %q", rs.Name), File: rs.Range.Filename, Line: rs.Range.Start.Line})
+			switch {
+			case read.Edge(id, bp.HasStack):
+				add(Edge{Stack: id, Upstream: read.Stack, Reason: fmt.Sprintf("remote state %q", rs.Name), File: rs.Range.Filename, Line: rs.Range.Start.Line})
+			case read.Stack != "":
+				at.Rule, at.Message, at.Hint = blueprint.RuleRemoteStateTarget,
+					fmt.Sprintf("remote state %q names stack %q, which does not exist under stacks/", rs.Name, read.Stack), "fix the stack path in the key or create the stack"
+				problems = append(problems, at)
+			}
 		}
 		for _, d := range st.DependsOn {
+			if !bp.HasStack(d.Stack) || d.Stack == id {
+				problems = append(problems, Problem{File: d.File, Line: d.Line, Stack: id, Rule: blueprint.RuleStackDependsOn,
+					Message: fmt.Sprintf("stack.hcl depends_on names stack %q, which does not exist under stacks/", d.Stack), Hint: "use a stack id such as shared/iam"})
+				continue
+			}
 			add(Edge{Stack: id, Upstream: d.Stack, Reason: "stack.hcl depends_on", File: d.File, Line: d.Line})
 		}
 		sort.Slice(g.deps[id], func(i, j int) bool { return g.deps[id][i].Upstream < g.deps[id][j].Upstream })
@@ -64,21 +116,17 @@ func Build(bp *blueprint.Blueprint) (*Graph, error) {
 	for k := range g.rdep {
 		sort.Strings(g.rdep[k])
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if cycle := g.findCycle(); cycle != nil {
-		return nil, cycle
-	}
-	return g, nil
+	return g, problems, g.findCycles()
 }
 
-func remoteStateHint(err error) string {
-	var p *blueprint.RemoteStateProblem
-	if errors.As(err, &p) {
-		return p.Hint
+// Build derives the graph and refuses it, listing every problem and cycle at once, when any read breaks
+// the key scheme, names a missing stack, or closes a cycle, so nothing runs on a wrong order.
+func Build(bp *blueprint.Blueprint) (*Graph, error) {
+	g, problems, cycles := Analyze(bp)
+	if len(problems) > 0 || len(cycles) > 0 {
+		return nil, &ProblemsError{Problems: problems, Cycles: cycles}
 	}
-	return "the key scheme <env>/<stack>/terraform.tfstate"
+	return g, nil
 }
 
 // IDs returns every stack id, sorted.

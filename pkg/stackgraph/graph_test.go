@@ -215,3 +215,36 @@ func TestGitChangedFiles(t *testing.T) {
 		t.Fatalf("want bad ref error, got %v", err)
 	}
 }
+
+// TestBuildReportsEveryProblemAndCycleAtOnce: two independent cycles, a missing stack and a hard-coded
+// environment, all in one error; the edges behind the broken keys are still derived.
+func TestBuildReportsEveryProblemAndCycleAtOnce(t *testing.T) {
+	root := tree(t, map[string][]string{"c/a": {"c/b"}, "c/b": {"c/a"}, "d/x": {"d/y"}, "d/y": {"d/x"}, "e/m": {"e/gone"}}, map[string]string{
+		"stacks/e/n/main.tf": "data \"terraform_remote_state\" \"p\" {\n  backend = \"s3\"\n  config  = { key = \"prod/c/a/terraform.tfstate\" }\n}\n",
+	})
+	bp, err := blueprint.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, problems, cycles := Analyze(bp)
+	if len(cycles) != 2 || cycles[0].Path[0] != "c/a" || cycles[1].Path[0] != "d/x" {
+		t.Fatalf("cycles %v", cycles)
+	}
+	if up := g.Upstreams("e/n"); len(up) != 1 || up[0] != "c/a" {
+		t.Fatalf("the hard-coded key still orders e/n after c/a: %v", up)
+	}
+	rules := map[string]bool{}
+	for _, p := range problems {
+		rules[p.Rule] = true
+	}
+	for _, r := range []string{blueprint.RuleRemoteStateTarget, blueprint.RuleRemoteStateKey, blueprint.RuleRemoteStateConfig} {
+		if !rules[r] {
+			t.Errorf("no %s problem in %v", r, problems)
+		}
+	}
+	_, err = Build(bp)
+	var cyc *CycleError
+	if !errors.As(err, &cyc) || strings.Count(err.Error(), "dependency cycle") != 2 || !strings.Contains(err.Error(), `"e/gone"`) {
+		t.Fatalf("Build error: %v", err)
+	}
+}

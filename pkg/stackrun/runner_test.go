@@ -207,7 +207,7 @@ func TestBadInputIsRejectedBeforeTerraformRuns(t *testing.T) {
 		"wrong tfvars type":   {good, map[string]string{"environments/dev/values.tfvars": "size = \"big\"\n"}, nil, "environments/dev/values.tfvars:1: error [tfvars-type]"},
 		"missing backend":     {good, map[string]string{"environments/dev/backend.hcl": ""}, nil, "no backend.hcl"},
 		"broken key scheme": {good, map[string]string{"stacks/core/app/rs.tf": "data \"terraform_remote_state\" \"x\" {\n  backend = \"s3\"\n  config  = merge(var.remote_state, { key = \"prod/core/net/terraform.tfstate\" })\n}\n"},
-			nil, "does not start with ${var.environment}/"},
+			nil, `hard-codes environment "prod"`},
 		"both selections": {good, nil, func(o *Options) { o.Stacks = []string{"core/net"}; o.ChangedSince = "HEAD" }, "use one of them"},
 	}
 	for name, tc := range cases {

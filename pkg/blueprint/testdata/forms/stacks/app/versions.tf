@@ -1,0 +1,4 @@
+# Fixture stack app: remote-state forms people write (see README.md).
+terraform {
+  backend "s3" {}
+}

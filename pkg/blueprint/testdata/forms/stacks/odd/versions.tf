@@ -1,0 +1,4 @@
+# Fixture stack odd: remote-state forms people write (see README.md).
+terraform {
+  backend "s3" {}
+}
