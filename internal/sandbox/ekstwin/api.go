@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/sigv4"
 )
 
 // APIError is an error answer of the EKS API (REST-JSON: X-Amzn-ErrorType and a message).
@@ -119,21 +121,6 @@ func storeError(err error) error {
 	return err
 }
 
-// SigningScope reads the access key and credential scope (region, service) of a header-signed request.
-func SigningScope(r *http.Request) (accessKey, region, service string, ok bool) {
-	auth := r.Header.Get("Authorization")
-	_, rest, found := strings.Cut(auth, "Credential=")
-	if !found {
-		return "", "", "", false
-	}
-	credential, _, _ := strings.Cut(rest, ",")
-	f := strings.Split(strings.TrimSpace(credential), "/")
-	if len(f) != 5 {
-		return "", "", "", false
-	}
-	return f[0], f[2], f[3], true
-}
-
 func (a *API) serve(r *http.Request) (any, error) {
 	route, err := routeOf(r)
 	if err != nil {
@@ -143,10 +130,11 @@ func (a *API) serve(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &APIError{http.StatusBadRequest, "InvalidRequestException", "read the request body: " + err.Error()}
 	}
-	_, region, _, ok := SigningScope(r)
-	if !ok {
-		return nil, &APIError{http.StatusForbidden, "MissingAuthenticationTokenException", "the request is not signed with SigV4"}
+	auth, err := sigv4.Parse(r)
+	if err != nil {
+		return nil, &APIError{http.StatusForbidden, "MissingAuthenticationTokenException", "the request is not signed with SigV4: " + err.Error()}
 	}
+	region := auth.Region
 	caller, err := a.Authorizer.Authenticate(r, body)
 	if err != nil {
 		return nil, err

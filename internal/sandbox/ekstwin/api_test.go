@@ -12,10 +12,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/sigv4"
 )
 
 const (
@@ -32,7 +34,8 @@ const (
 type fakeIAM struct{}
 
 func (fakeIAM) Authenticate(r *http.Request, _ []byte) (Caller, error) {
-	key, _, _, _ := SigningScope(r)
+	auth, _ := sigv4.Parse(r)
+	key := auth.AccessKeyID
 	account := map[string]string{stagingAdminKey: "222222222222", stagingReadKey: "222222222222", prodAdminKey: "333333333333"}[key]
 	if account == "" {
 		return Caller{}, &APIError{http.StatusForbidden, "UnrecognizedClientException", "The security token included in the request is invalid."}
@@ -68,7 +71,7 @@ func apiClient(t *testing.T, entries *AccessEntries, key string) *eks.Client {
 	t.Cleanup(srv.Close)
 	return eks.NewFromConfig(aws.Config{
 		Region: "ap-southeast-2", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(key, "secret", ""),
+		Credentials: awscreds.NewStaticCredentialsProvider(key, "secret", ""),
 	})
 }
 
@@ -227,7 +230,7 @@ func TestRewriteDescribeCluster(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(out) }))
 	defer srv.Close()
-	c := eks.NewFromConfig(aws.Config{Region: "ap-southeast-2", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+	c := eks.NewFromConfig(aws.Config{Region: "ap-southeast-2", BaseEndpoint: aws.String(srv.URL), Credentials: awscreds.NewStaticCredentialsProvider("k", "s", "")})
 	got, err := c.DescribeCluster(context.Background(), &eks.DescribeClusterInput{Name: aws.String("demo-staging")})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package ekstwin is the EKS side of the sandbox's twin accounts: what the AWS front answers for EKS
 // and what the twin clusters' API servers ask it.
 //
-//   - Token verification (token.go, sigv4.go): an EKS bearer token (`k8s-aws-v1.` + a presigned STS
+//   - Token verification (token.go, with the AWS front's sigv4 and credential registry): an EKS bearer token (`k8s-aws-v1.` + a presigned STS
 //     GetCallerIdentity URL) is checked the way STS and the EKS authenticator check it: the URL is the
 //     twin's STS endpoint, the action is GetCallerIdentity, the cluster name is signed in
 //     x-k8s-aws-id, X-Amz-Date is at most 15 minutes old, and the SigV4 signature matches the secret

@@ -5,10 +5,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/credentials"
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/sigv4"
 )
 
 const (
@@ -21,33 +25,20 @@ const (
 	TokenMaxAge = 15 * time.Minute
 	// clockSkew is how far in the future a signing time may lie.
 	clockSkew = 5 * time.Minute
+	// emptyPayloadSHA256 is the payload hash of a GET: the SHA-256 of nothing.
+	emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // ErrInvalidToken marks a token that authenticates nobody (the API server answers 401).
 var ErrInvalidToken = errors.New("invalid EKS token")
-
-// Credential is what the twin knows of an access key it saw moto issue.
-type Credential struct {
-	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string // empty for an IAM user's long-term key
-	PrincipalARN    string // the caller ARN GetCallerIdentity reports (assumed-role ARN for sessions)
-	Account         string
-	Expires         time.Time // zero for long-term keys
-}
-
-// Credentials finds what the twin recorded for an access key (the AWS front's credential registry).
-type Credentials interface {
-	LookupAccessKey(accessKeyID string) (Credential, bool)
-}
 
 // TokenVerifier checks EKS tokens as STS and the EKS authenticator do together.
 type TokenVerifier struct {
 	// STSEndpoints are the base URLs (scheme://host:port) a token's presigned URL may target: the
 	// twin's AWS endpoint stands for sts.amazonaws.com and sts.<region>.amazonaws.com.
 	STSEndpoints []string
-	Credentials  Credentials
-	Now          func() time.Time // nil: time.Now
+	Credentials  credentials.Lookup // the AWS front's credential registry
+	Now          func() time.Time   // nil: time.Now
 }
 
 // Caller is the identity a valid token proves.
@@ -100,49 +91,56 @@ func (v TokenVerifier) Verify(token, cluster string) (Caller, error) {
 	if got := values.Get("Version"); got != "2011-06-15" {
 		return invalid("the token presigns STS API version %q, want 2011-06-15", got)
 	}
-	q, err := parsePresignedQuery(values)
+	// The request the EKS authenticator makes to STS: the presigned GET plus the cluster header.
+	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		return invalid("the token's URL cannot be requested: %v", err)
+	}
+	req.Header.Set(ClusterIDHeader, cluster)
+	a, err := sigv4.Parse(req)
 	if err != nil {
 		return invalid("%v", err)
 	}
-	if q.Service != "sts" {
-		return invalid("the token is signed for the service %q, not sts", q.Service)
+	if !a.Presigned {
+		return invalid("the token's URL is not presigned")
 	}
-	if !slices.Contains(q.SignedHeaders, ClusterIDHeader) || !slices.Contains(q.SignedHeaders, "host") {
-		return invalid("the token does not sign the host and %s headers (signed: %s)", ClusterIDHeader, strings.Join(q.SignedHeaders, ";"))
+	if a.Service != "sts" {
+		return invalid("the token is signed for the service %q, not sts", a.Service)
 	}
-	if q.Expires > int(TokenMaxAge/time.Second) {
-		return invalid("X-Amz-Expires is %d s; EKS accepts at most %d", q.Expires, int(TokenMaxAge/time.Second))
+	if !slices.Contains(a.SignedHeaders, ClusterIDHeader) || !slices.Contains(a.SignedHeaders, "host") {
+		return invalid("the token does not sign the host and %s headers (signed: %s)", ClusterIDHeader, strings.Join(a.SignedHeaders, ";"))
 	}
+	if a.Expires > TokenMaxAge {
+		return invalid("X-Amz-Expires is %s; EKS accepts at most %s", a.Expires, TokenMaxAge)
+	}
+	// STS ignores X-Amz-Expires for GetCallerIdentity: a token is good for 15 minutes after X-Amz-Date.
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
 	}
-	if now.After(q.Date.Add(TokenMaxAge)) {
-		return invalid("the token expired: it was signed at %s, more than %s ago; get a new token", q.Date.Format(time.RFC3339), TokenMaxAge)
+	if now.After(a.Date.Add(TokenMaxAge)) {
+		return invalid("the token expired: it was signed at %s, more than %s ago; get a new token", a.Date.Format(time.RFC3339), TokenMaxAge)
 	}
-	if q.Date.After(now.Add(clockSkew)) {
-		return invalid("the token is signed at %s, in the future (clock skew?)", q.Date.Format(time.RFC3339))
+	if a.Date.After(now.Add(clockSkew)) {
+		return invalid("the token is signed at %s, in the future (clock skew?)", a.Date.Format(time.RFC3339))
 	}
-	cred, ok := v.Credentials.LookupAccessKey(q.AccessKeyID)
+	cred, ok := v.Credentials.Lookup(a.AccessKeyID)
 	if !ok {
-		return invalid("the access key %s was never issued by this twin (STS: InvalidClientTokenId)", q.AccessKeyID)
+		return invalid("the access key %s was never issued by this twin (STS: InvalidClientTokenId)", a.AccessKeyID)
 	}
-	if cred.SessionToken != q.SecurityToken {
-		return invalid("the session token sent with access key %s is not the one issued with it (STS: InvalidClientTokenId)", q.AccessKeyID)
+	if cred.SessionToken != a.SessionToken {
+		return invalid("the session token sent with access key %s is not the one issued with it (STS: InvalidClientTokenId)", a.AccessKeyID)
 	}
-	if !cred.Expires.IsZero() && now.After(cred.Expires) {
-		return invalid("the credentials of access key %s expired at %s (STS: ExpiredToken)", q.AccessKeyID, cred.Expires.Format(time.RFC3339))
+	if cred.Expired(now) {
+		return invalid("the credentials of access key %s expired at %s (STS: ExpiredToken)", a.AccessKeyID, cred.Expires.Format(time.RFC3339))
 	}
-	want, err := presignedSignature(cred.SecretAccessKey, u, map[string]string{ClusterIDHeader: cluster}, q)
-	if err != nil {
-		return invalid("%v", err)
-	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(q.Signature)) != 1 {
+	want := sigv4.Signature(cred.SecretAccessKey, a, sigv4.CanonicalRequest(req, a, emptyPayloadSHA256))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
 		return invalid("the signature does not match (STS: SignatureDoesNotMatch): the token was made for another cluster than %s, or altered", cluster)
 	}
-	principal, err := ParsePrincipal(cred.PrincipalARN)
+	principal, err := ParsePrincipal(cred.Principal)
 	if err != nil {
-		return invalid("the caller of access key %s: %v", q.AccessKeyID, err)
+		return invalid("the caller of access key %s: %v", a.AccessKeyID, err)
 	}
-	return Caller{Principal: principal, AccessKeyID: q.AccessKeyID, Account: cred.Account}, nil
+	return Caller{Principal: principal, AccessKeyID: a.AccessKeyID, Account: cred.Account}, nil
 }

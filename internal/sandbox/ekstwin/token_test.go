@@ -10,30 +10,39 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/credentials"
 	"github.com/platformteam/delivery/pkg/eksauth"
 )
 
 const twinSTS = "http://127.0.0.1:4566"
 
-type credentialMap map[string]Credential
-
-func (m credentialMap) LookupAccessKey(id string) (Credential, bool) { c, ok := m[id]; return c, ok }
-
-var deployRoleSession = Credential{
+var deployRoleSession = credentials.Credential{
 	AccessKeyID: "ASIAEXAMPLEDEPLOY001", SecretAccessKey: "deploy-secret", SessionToken: "deploy-session-token",
-	PrincipalARN: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-deploy-eks/gha-run-1",
-	Account:      "222222222222",
+	Principal: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-deploy-eks/gha-run-1",
+	Account:   "222222222222",
+}
+
+// registry is the AWS front's credential registry holding creds.
+func registry(t *testing.T, creds ...credentials.Credential) *credentials.Registry {
+	t.Helper()
+	r := credentials.New()
+	for _, c := range creds {
+		if err := r.Add(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
 }
 
 // token makes a token the way the pipeline does (pkg/eksauth), with the given credential.
-func token(t *testing.T, c Credential, cluster string) string {
+func token(t *testing.T, c credentials.Credential, cluster string) string {
 	t.Helper()
 	cfg := aws.Config{
 		Region:       "ap-southeast-2",
 		BaseEndpoint: aws.String(twinSTS),
-		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
+		Credentials:  awscreds.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
 	}
 	tok, err := eksauth.NewToken(context.Background(), cfg, cluster, time.Now())
 	if err != nil {
@@ -42,16 +51,12 @@ func token(t *testing.T, c Credential, cluster string) string {
 	return tok.Value
 }
 
-func verifier(creds ...Credential) TokenVerifier {
-	m := credentialMap{}
-	for _, c := range creds {
-		m[c.AccessKeyID] = c
-	}
-	return TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: m}
+func verifier(t *testing.T, creds ...credentials.Credential) TokenVerifier {
+	return TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: registry(t, creds...)}
 }
 
 func TestVerifyAcceptsThePipelinesToken(t *testing.T) {
-	caller, err := verifier(deployRoleSession).Verify(token(t, deployRoleSession, "demo-staging"), "demo-staging")
+	caller, err := verifier(t, deployRoleSession).Verify(token(t, deployRoleSession, "demo-staging"), "demo-staging")
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -62,9 +67,9 @@ func TestVerifyAcceptsThePipelinesToken(t *testing.T) {
 }
 
 func TestVerifyAcceptsALongTermUserKey(t *testing.T) {
-	user := Credential{AccessKeyID: "AKIAEXAMPLEUSER0001", SecretAccessKey: "user-secret",
-		PrincipalARN: "arn:aws:iam::333333333333:user/ops/alice", Account: "333333333333"}
-	caller, err := verifier(user).Verify(token(t, user, "demo-production"), "demo-production")
+	user := credentials.Credential{AccessKeyID: "AKIAEXAMPLEUSER0001", SecretAccessKey: "user-secret",
+		Principal: "arn:aws:iam::333333333333:user/ops/alice", Account: "333333333333"}
+	caller, err := verifier(t, user).Verify(token(t, user, "demo-production"), "demo-production")
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -101,23 +106,23 @@ func TestVerifyRefuses(t *testing.T) {
 		v              TokenVerifier
 		want           string
 	}{
-		"no prefix":         {strings.TrimPrefix(good, TokenPrefix), "demo-staging", verifier(deployRoleSession), "does not start with k8s-aws-v1."},
-		"not base64":        {TokenPrefix + "!!!", "demo-staging", verifier(deployRoleSession), "not base64url"},
-		"another cluster":   {good, "demo-production", verifier(deployRoleSession), "made for another cluster than demo-production"},
-		"unknown key":       {good, "demo-staging", verifier(), "never issued by this twin"},
-		"wrong secret":      {good, "demo-staging", verifier(otherSecret), "SignatureDoesNotMatch"},
-		"expired session":   {good, "demo-staging", verifier(expired), "ExpiredToken"},
-		"real STS host":     {good, "demo-staging", TokenVerifier{STSEndpoints: []string{"https://sts.amazonaws.com"}, Credentials: credentialMap{deployRoleSession.AccessKeyID: deployRoleSession}}, "not this twin's STS endpoint"},
-		"other action":      {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("Action", "AssumeRole") }), "demo-staging", verifier(deployRoleSession), `action "AssumeRole"`},
-		"extra parameter":   {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("RoleArn", "x") }), "demo-staging", verifier(deployRoleSession), "parameter RoleArn"},
-		"other path":        {rewrite(t, good, func(u *url.URL, _ url.Values) { u.Path = "/admin" }), "demo-staging", verifier(deployRoleSession), `path "/admin"`},
-		"long expires":      {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-Expires", "3600") }), "demo-staging", verifier(deployRoleSession), "at most 900"},
-		"dropped session":   {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Del("X-Amz-Security-Token") }), "demo-staging", verifier(deployRoleSession), "session token"},
-		"unsigned cluster":  {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-SignedHeaders", "host") }), "demo-staging", verifier(deployRoleSession), "does not sign the host and x-k8s-aws-id"},
-		"altered signature": {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-Signature", strings.Repeat("0", 64)) }), "demo-staging", verifier(deployRoleSession), "SignatureDoesNotMatch"},
-		"too old": {good, "demo-staging", TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: credentialMap{deployRoleSession.AccessKeyID: deployRoleSession},
+		"no prefix":         {strings.TrimPrefix(good, TokenPrefix), "demo-staging", verifier(t, deployRoleSession), "does not start with k8s-aws-v1."},
+		"not base64":        {TokenPrefix + "!!!", "demo-staging", verifier(t, deployRoleSession), "not base64url"},
+		"another cluster":   {good, "demo-production", verifier(t, deployRoleSession), "made for another cluster than demo-production"},
+		"unknown key":       {good, "demo-staging", verifier(t), "never issued by this twin"},
+		"wrong secret":      {good, "demo-staging", verifier(t, otherSecret), "SignatureDoesNotMatch"},
+		"expired session":   {good, "demo-staging", verifier(t, expired), "ExpiredToken"},
+		"real STS host":     {good, "demo-staging", TokenVerifier{STSEndpoints: []string{"https://sts.amazonaws.com"}, Credentials: registry(t, deployRoleSession)}, "not this twin's STS endpoint"},
+		"other action":      {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("Action", "AssumeRole") }), "demo-staging", verifier(t, deployRoleSession), `action "AssumeRole"`},
+		"extra parameter":   {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("RoleArn", "x") }), "demo-staging", verifier(t, deployRoleSession), "parameter RoleArn"},
+		"other path":        {rewrite(t, good, func(u *url.URL, _ url.Values) { u.Path = "/admin" }), "demo-staging", verifier(t, deployRoleSession), `path "/admin"`},
+		"long expires":      {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-Expires", "3600") }), "demo-staging", verifier(t, deployRoleSession), "EKS accepts at most 15m0s"},
+		"dropped session":   {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Del("X-Amz-Security-Token") }), "demo-staging", verifier(t, deployRoleSession), "session token"},
+		"unsigned cluster":  {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-SignedHeaders", "host") }), "demo-staging", verifier(t, deployRoleSession), "does not sign the host and x-k8s-aws-id"},
+		"altered signature": {rewrite(t, good, func(_ *url.URL, q url.Values) { q.Set("X-Amz-Signature", strings.Repeat("0", 64)) }), "demo-staging", verifier(t, deployRoleSession), "SignatureDoesNotMatch"},
+		"too old": {good, "demo-staging", TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: registry(t, deployRoleSession),
 			Now: func() time.Time { return time.Now().Add(16 * time.Minute) }}, "the token expired"},
-		"from the future": {good, "demo-staging", TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: credentialMap{deployRoleSession.AccessKeyID: deployRoleSession},
+		"from the future": {good, "demo-staging", TokenVerifier{STSEndpoints: []string{twinSTS}, Credentials: registry(t, deployRoleSession),
 			Now: func() time.Time { return time.Now().Add(-10 * time.Minute) }}, "in the future"},
 	}
 	for name, c := range cases {
@@ -131,7 +136,7 @@ func TestVerifyRefuses(t *testing.T) {
 }
 
 func TestVerifyStillAcceptsATokenFourteenMinutesOld(t *testing.T) {
-	v := verifier(deployRoleSession)
+	v := verifier(t, deployRoleSession)
 	v.Now = func() time.Time { return time.Now().Add(14 * time.Minute) }
 	if _, err := v.Verify(token(t, deployRoleSession, "demo-staging"), "demo-staging"); err != nil {
 		t.Fatalf("a token within STS's 15 minutes (X-Amz-Expires=60 is ignored, as STS does): %v", err)

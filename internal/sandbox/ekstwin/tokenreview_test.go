@@ -10,16 +10,18 @@ import (
 	"testing"
 
 	authnv1 "k8s.io/api/authentication/v1"
+
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/credentials"
 )
 
-var planRoleSession = Credential{
+var planRoleSession = credentials.Credential{
 	AccessKeyID: "ASIAEXAMPLEPLAN00001", SecretAccessKey: "plan-secret", SessionToken: "plan-session",
-	PrincipalARN: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-plan/drift@main", Account: "222222222222",
+	Principal: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-plan/drift@main", Account: "222222222222",
 }
 
-var strangerSession = Credential{
+var strangerSession = credentials.Credential{
 	AccessKeyID: "ASIAEXAMPLESTRANGER1", SecretAccessKey: "stranger-secret", SessionToken: "stranger-session",
-	PrincipalARN: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-build/run-7", Account: "222222222222",
+	Principal: "arn:aws:sts::222222222222:assumed-role/demo-staging-ci-build/run-7", Account: "222222222222",
 }
 
 // seededStaging is what the Terraform declares for staging (stacks/platform/eks access_entries).
@@ -64,7 +66,7 @@ func review(t *testing.T, h http.Handler, path, token string) authnv1.TokenRevie
 func TestTokenReviewMapsAccessEntriesToKubernetesIdentities(t *testing.T) {
 	log := &DecisionLog{}
 	reviewer := &TokenReviewer{
-		Verifier: verifier(deployRoleSession, planRoleSession, strangerSession),
+		Verifier: verifier(t, deployRoleSession, planRoleSession, strangerSession),
 		Entries:  seededStaging(t),
 		Clusters: func() (ClusterFile, error) { return twinClusters, nil },
 		Log:      log,
@@ -105,7 +107,7 @@ func TestTokenReviewMapsAccessEntriesToKubernetesIdentities(t *testing.T) {
 	}
 
 	d := log.Decisions()
-	if len(d) != 6 || !d[0].Authenticated || d[2].Authenticated || d[2].CallerARN != strangerSession.PrincipalARN || !strings.Contains(d[2].Reason, "no access entry") {
+	if len(d) != 6 || !d[0].Authenticated || d[2].Authenticated || d[2].CallerARN != strangerSession.Principal || !strings.Contains(d[2].Reason, "no access entry") {
 		t.Errorf("decisions = %+v", d)
 	}
 	rec := httptest.NewRecorder()
