@@ -57,8 +57,11 @@ func InputsFor(s *Settings) Inputs {
 			TaskRolePatterns: []string{s.App + "-" + s.Environment + "-ecs-*"}, EKSCluster: s.EKSCluster, PromotionSources: []Account{}},
 		CodeBuild: CodeBuildInputs{Partition: s.Partition, Region: s.Region, AccountID: s.AccountID, ProjectName: project,
 			ArtifactBucket: ArtifactBucketName(s.Project, s.Environment, s.AccountID, s.Region),
-			AssumeRoleARNs: []string{arn(Apply), arn(Deploy)}},
+			AssumeRoleARNs: []string{arn(Apply), arn(Deploy)}, ConnectionARNs: []string{}},
 		AccessEntries: EKSAccessEntriesInputs{ReadRoleARNs: map[string]string{}, Namespaces: append([]string{}, s.Namespaces...), DeployerGroup: DeployerGroup},
+	}
+	if s.SourceConnectionARN != "" {
+		in.CodeBuild.ConnectionARNs = []string{s.SourceConnectionARN}
 	}
 	deploy := arn(Deploy)
 	in.AccessEntries.DeployRoleARN = &deploy

@@ -36,6 +36,8 @@ type Settings struct {
 	PromotionTargets []Peer
 	// PromotionSource is tfvars `promotion_source`: the environment whose images this one promotes.
 	PromotionSource *Peer
+	// SourceConnectionARN is tfvars `codebuild_source_connection_arn` ("": none).
+	SourceConnectionARN string
 }
 
 // Peer is another environment and its account.
@@ -95,6 +97,9 @@ func LoadSettings(root, env string) (*Settings, error) {
 		return nil, fmt.Errorf("environment %s: tfvars account_id %s differs from delivery.yaml account_id %s: make them equal", env, account, e.AccountID)
 	}
 	if s.GitHubRepository, err = str("github_repository", false); err != nil {
+		return nil, err
+	}
+	if s.SourceConnectionARN, err = str("codebuild_source_connection_arn", false); err != nil {
 		return nil, err
 	}
 	bucket, ok := ov.Backend["bucket"]

@@ -36,7 +36,7 @@ func Templates() []TemplateUse {
 		{Path: TemplateReadOnly, Module: "modules/iam", Example: ReadOnlyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", ParameterPath: "/demo-app/staging/app"}},
 		{Path: TemplateApply, Module: "modules/iam", Example: ApplyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", NamePrefixes: []string{"demo-staging", "demo-app-staging"}}},
 		{Path: TemplateDeploy, Module: "modules/iam", Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}}}},
-		{Path: TemplateCodeBuild, Module: "modules/iam", Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}}},
+		{Path: TemplateCodeBuild, Module: "modules/iam", Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}, ConnectionARNs: []string{"arn:aws:codeconnections:ap-southeast-2:222222222222:connection/x"}}},
 		{Path: TemplateEKSAccessEntries, Module: "modules/iam", Example: EKSAccessEntriesInputs{DeployRoleARN: &deploy, ReadRoleARNs: map[string]string{"plan": arn, "drift": arn}, Namespaces: []string{"demo"}, DeployerGroup: "ci-deployers"}},
 		{Path: TemplateECRPull, Module: "modules/ecr", Example: ECRPullInputs{Partition: "aws", PrincipalARNs: []string{"arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
 	}
@@ -116,6 +116,8 @@ type CodeBuildInputs struct {
 	ProjectName    string   `cty:"project_name" json:"project_name"`
 	ArtifactBucket string   `cty:"artifact_bucket" json:"artifact_bucket"`
 	AssumeRoleARNs []string `cty:"assume_role_arns" json:"assume_role_arns"`
+	// ConnectionARNs are the CodeConnections connections of the project's source (at most one).
+	ConnectionARNs []string `cty:"connection_arns" json:"connection_arns"`
 }
 
 // EKSAccessEntriesInputs are the inputs of TemplateEKSAccessEntries.

@@ -87,26 +87,14 @@ resource "aws_ecr_lifecycle_policy" "this" {
   })
 }
 
-data "aws_iam_policy_document" "pull" {
-  count = length(var.pull_principal_arns) > 0 ? 1 : 0
-
-  statement {
-    sid = "CrossAccountPull"
-    actions = [
-      "ecr:BatchCheckLayerAvailability",
-      "ecr:BatchGetImage",
-      "ecr:GetDownloadUrlForLayer",
-    ]
-    principals {
-      type        = "AWS"
-      identifiers = var.pull_principal_arns
-    }
-  }
-}
-
+# Other accounts' roles (promotion: the next environment's deploy role copies the verified digest).
+# The template is shared with internal/iampolicy, which the sandbox's twin accounts seed from.
 resource "aws_ecr_repository_policy" "pull" {
   for_each = length(var.pull_principal_arns) > 0 ? aws_ecr_repository.this : {}
 
   repository = each.value.name
-  policy     = data.aws_iam_policy_document.pull[0].json
+  policy = templatefile("${path.module}/policies/pull.json.tftpl", {
+    partition      = data.aws_partition.current.partition
+    principal_arns = var.pull_principal_arns
+  })
 }

@@ -37,9 +37,14 @@ variable "untagged_expiry_days" {
 }
 
 variable "pull_principal_arns" {
-  description = "Extra IAM principals (e.g. other accounts' node roles) allowed to pull; same-account roles use IAM policies instead."
+  description = "Roles of other accounts allowed to pull (e.g. the next environment's deploy role, for promotion); same-account roles use IAM policies instead. The policy names their accounts as principals and the roles in an aws:PrincipalArn condition, so the roles need not exist yet."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for a in var.pull_principal_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "pull_principal_arns must be role ARNs without wildcards."
+  }
 }
 
 variable "force_delete" {

@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of every role name, e.g. demo-staging (roles become <prefix>-ci-build, ...)."
+  description = "Prefix of every role name, <project>-<environment> (roles become <prefix>-ci-<purpose>)."
   type        = string
 
   validation {
@@ -9,77 +9,141 @@ variable "name_prefix" {
 }
 
 variable "github_oidc_provider_arn" {
-  description = "ARN of the GitHub Actions OIDC provider; when set, the roles also trust workflows matching github_subjects."
+  description = "ARN of the account's GitHub Actions OIDC provider (null: no GitHub Actions roles; CodeBuild only)."
   type        = string
   default     = null
 }
 
-variable "github_subjects" {
-  description = "OIDC sub claims allowed to assume the CI roles, e.g. [\"repo:acme/delivery:environment:staging\"]. Use environment-scoped subjects, never a bare repo:* pattern."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for s in var.github_subjects : can(regex("^repo:[^*/]+/[^*/:]+:.+$", s))])
-    error_message = "github_subjects must look like repo:<owner>/<repo>:<qualifier> without wildcards in the owner or repository."
-  }
-}
-
-variable "ecr_repository_arns" {
-  description = "ECR repositories the build role pushes to and the deploy roles read from."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.ecr_repository_arns) > 0
-    error_message = "ecr_repository_arns must list at least one repository."
-  }
-}
-
-variable "artifact_bucket_arn" {
-  description = "S3 bucket ARN for pipeline artifacts (artifact.json, plans); roles get read/write on it."
+variable "github_repository" {
+  description = "owner/name of the repository whose jobs assume the roles (null: no GitHub Actions roles)."
   type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_repository == null || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name, without wildcards."
+  }
 }
 
-variable "state_bucket_arn" {
-  description = "Terraform state bucket ARN; the plan role reads state and writes lock files under state_key_prefix."
+variable "github_environments" {
+  description = "The GitHub environment whose jobs assume each role: the trust accepts exactly the subject repo:<repository>:environment:<name>. See docs/identities.md."
+  type = object({
+    plan   = string
+    drift  = string
+    apply  = string
+    deploy = string
+  })
+
+  validation {
+    condition     = alltrue([for n in values(var.github_environments) : can(regex("^[A-Za-z0-9_.-]+$", n))])
+    error_message = "github_environments must be plain GitHub environment names (no wildcards)."
+  }
+
+  validation {
+    condition     = var.github_environments.plan != var.github_environments.apply && var.github_environments.drift != var.github_environments.apply && var.github_environments.plan != var.github_environments.drift
+    error_message = "plan, drift and apply/deploy must use different GitHub environments: a pull request's plan job must never get a role that writes."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Terraform state bucket; plan and drift read, apply reads and writes (with lock files) under state_key_prefix."
   type        = string
 }
 
 variable "state_key_prefix" {
-  description = "Environment prefix of the state keys (<env>), so the plan role only touches this environment's state."
+  description = "Environment prefix of the state keys (<env>), so every role touches only this environment's state."
   type        = string
 }
 
+variable "parameter_path" {
+  description = "SSM path of the app's non-secret configuration (no trailing slash): the only parameters plan and drift may read."
+  type        = string
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9_./-]*[^/]$", var.parameter_path))
+    error_message = "parameter_path must start with / and not end with /."
+  }
+}
+
+variable "apply_name_prefixes" {
+  description = "Prefixes of the IAM roles and S3 buckets the stacks create (<project>-<env>, <app>-<env>): the apply role manages only those."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.apply_name_prefixes) > 0 && alltrue([for p in var.apply_name_prefixes : can(regex("^[a-z0-9][a-z0-9-]+$", p))])
+    error_message = "apply_name_prefixes must be non-empty names without wildcards."
+  }
+}
+
+variable "ecr_repositories" {
+  description = "ECR repositories (names) the deploy role pushes to."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.ecr_repositories) > 0
+    error_message = "ecr_repositories must list at least one repository."
+  }
+}
+
 variable "ecs_cluster_name" {
-  description = "ECS cluster the deploy-ecs role may update services in."
+  description = "ECS cluster the deploy role may update services in."
   type        = string
 }
 
 variable "ecs_service_names" {
-  description = "ECS services the deploy-ecs role may update."
+  description = "ECS services the deploy role may update."
   type        = list(string)
 }
 
 variable "ecs_task_role_name_patterns" {
-  description = "Role name patterns (IAM ARN wildcards allowed) of task and execution roles the deploy-ecs role may pass to ECS when registering task definitions."
+  description = "Role name patterns (IAM ARN wildcards allowed) of task and execution roles the deploy role may pass to ECS."
   type        = list(string)
 }
 
 variable "eks_cluster_name" {
-  description = "EKS cluster the deploy-eks role may describe (Kubernetes permissions come from an EKS access entry)."
+  description = "EKS cluster the deploy role may describe (Kubernetes rights come from eks_access_entries)."
   type        = string
 }
 
-variable "codestar_connection_arn" {
-  description = "CodeConnections (CodeStar) connection used by the pipeline's source stage (null: no source connection permission)."
+variable "eks_namespaces" {
+  description = "Namespaces the deploy role may deploy to (its EKS access entry's scope)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.eks_namespaces) > 0
+    error_message = "eks_namespaces must list at least one namespace."
+  }
+}
+
+variable "eks_deployer_group" {
+  description = "Kubernetes group of the deploy role's access entry (app stacks bind extra Roles to it)."
+  type        = string
+  default     = "ci-deployers"
+}
+
+variable "promotion_sources" {
+  description = "Accounts whose registries this environment promotes images from: the deploy role may pull the same repositories there."
+  type = list(object({
+    account_id = string
+    region     = string
+  }))
+  default = []
+}
+
+variable "codebuild_project_name" {
+  description = "Name of the CodeBuild project running buildspec.yml; its role trusts only this project (aws:SourceArn)."
+  type        = string
+}
+
+variable "codebuild_source_connection_arn" {
+  description = "CodeConnections connection the CodeBuild project fetches its source through (null: none)."
   type        = string
   default     = null
 }
 
-variable "codebuild_project_name_prefix" {
-  description = "Prefix of the CodeBuild projects the pipeline role may start (defaults to name_prefix)."
+variable "artifact_bucket_name" {
+  description = "Bucket of the CodeBuild project's artifacts."
   type        = string
-  default     = null
 }
 
 variable "max_session_duration" {
@@ -94,7 +158,7 @@ variable "max_session_duration" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "Permissions boundary attached to every role (null: none)."
+  description = "Permissions boundary attached to every role (null: none). Recommended for the apply role, which manages roles named like itself."
   type        = string
   default     = null
 }

@@ -24,9 +24,8 @@ data "terraform_remote_state" "parameters" {
 data "aws_partition" "current" {}
 
 locals {
-  cluster_name   = data.terraform_remote_state.iam.outputs.eks_cluster_name
-  partition      = data.aws_partition.current.partition
-  deployer_group = "ci-deployers"
+  cluster_name = data.terraform_remote_state.iam.outputs.eks_cluster_name
+  partition    = data.aws_partition.current.partition
 }
 
 module "cluster" {
@@ -45,22 +44,11 @@ module "cluster" {
   node_desired_size   = var.eks_node_desired_size
   node_max_size       = var.eks_node_max_size
 
-  # The pipeline's EKS deploy role: edit rights in the app namespaces only (replaces aws-auth mapping).
-  # The group lets app stacks bind Roles for custom resources (ExternalSecrets) the policy omits.
-  access_entries = {
-    ci-deploy-eks = {
-      principal_arn     = data.terraform_remote_state.iam.outputs.deploy_eks_role_arn
-      policy            = "AmazonEKSEditPolicy"
-      scope             = "namespace"
-      namespaces        = var.app_namespaces
-      kubernetes_groups = [local.deployer_group]
-    }
-    ci-plan = {
-      principal_arn = data.terraform_remote_state.iam.outputs.plan_role_arn
-      policy        = "AmazonEKSViewPolicy"
-      scope         = "cluster"
-    }
-  }
+  # The CI roles' Kubernetes rights, declared with the roles in stacks/shared/iam (one template the
+  # sandbox's twin enforces too): deploy edits the app namespaces (plus the ci-deployers group, which
+  # app stacks bind Roles to for custom resources), plan and drift view. The role that applies this
+  # stack creates the cluster and is its admin (bootstrap_cluster_creator_admin_permissions).
+  access_entries = { for e in data.terraform_remote_state.iam.outputs.eks_access_entries : e.name => e }
 }
 
 # --- AWS Load Balancer Controller ----------------------------------------------------------------

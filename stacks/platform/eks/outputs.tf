@@ -60,5 +60,5 @@ output "cluster_secret_store_name" {
 
 output "deployer_group" {
   description = "Kubernetes group of the CI deploy role; app stacks bind namespace Roles to it."
-  value       = local.deployer_group
+  value       = data.terraform_remote_state.iam.outputs.eks_deployer_group
 }

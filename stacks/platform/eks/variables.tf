@@ -10,6 +10,16 @@ variable "environment" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account of the environment (environments/<env>/tags.tfvars, equal to delivery.yaml): the provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "region" {
   description = "AWS region of the environment."
   type        = string
@@ -67,12 +77,6 @@ variable "eks_node_max_size" {
   description = "Maximum nodes (expected peak + 1)."
   type        = number
   default     = 4
-}
-
-variable "app_namespaces" {
-  description = "Namespaces the CI deploy-eks role may deploy to (EKS access entry scope)."
-  type        = list(string)
-  default     = ["demo"]
 }
 
 variable "controller_chart_repositories" {

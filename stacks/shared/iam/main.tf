@@ -1,19 +1,29 @@
-# Central CI identities of the environment. Runtime roles (ECS task roles, IRSA) live with their
+# Central CI identities of the environment: one role per purpose (plan, drift, apply, deploy) for
+# GitHub Actions, the CodeBuild project's role, and the EKS access entries of the deploy, plan and
+# drift roles (applied by stacks/platform/eks). Runtime roles (ECS task roles, IRSA) live with their
 # workloads; this stack also decides the names the CI roles are scoped to (clusters, artifact bucket).
+# docs/identities.md maps every workflow job to its subject and role.
 
 data "terraform_remote_state" "ecr" {
   backend = "s3"
   config  = merge(var.remote_state, { key = "${var.environment}/shared/ecr/terraform.tfstate" })
 }
 
-data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
   name                 = "${var.project}-${var.environment}"
-  account_id           = data.aws_caller_identity.current.account_id
-  artifact_bucket_name = "${local.name}-artifacts-${local.account_id}-${var.region}"
+  artifact_bucket_name = "${local.name}-artifacts-${var.account_id}-${var.region}"
   github_issuer        = "token.actions.githubusercontent.com"
+
+  # GitHub environments, one per kind of job: <env> for apply and deploy (main only, reviewers in
+  # production), <env>-plan for plans (pull requests too) and <env>-drift for the schedule.
+  github_environments = {
+    plan   = "${var.environment}-plan"
+    drift  = "${var.environment}-drift"
+    apply  = var.environment
+    deploy = var.environment
+  }
 }
 
 # --- GitHub Actions OIDC (one per account) ---------------------------------------------------------
@@ -36,7 +46,7 @@ locals {
   github_provider_arn = var.github_repository == null ? null : (
     var.create_github_oidc_provider
     ? aws_iam_openid_connect_provider.github[0].arn
-    : "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:oidc-provider/${local.github_issuer}"
+    : "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:oidc-provider/${local.github_issuer}"
   )
 }
 
@@ -45,18 +55,23 @@ module "ci_roles" {
 
   name_prefix              = local.name
   github_oidc_provider_arn = local.github_provider_arn
-  # Only jobs bound to this GitHub environment (with its protection rules) may assume the roles.
-  github_subjects = var.github_repository == null ? [] : ["repo:${var.github_repository}:environment:${var.environment}"]
+  github_repository        = var.github_repository
+  github_environments      = local.github_environments
 
-  ecr_repository_arns = values(data.terraform_remote_state.ecr.outputs.repository_arns)
-  artifact_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.artifact_bucket_name}"
-  state_bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${var.remote_state["bucket"]}"
+  state_bucket_name   = var.remote_state["bucket"]
   state_key_prefix    = var.environment
+  parameter_path      = "/${var.app_name}/${var.environment}/app"
+  apply_name_prefixes = [local.name, "${var.app_name}-${var.environment}"]
 
+  ecr_repositories            = keys(data.terraform_remote_state.ecr.outputs.repository_arns)
   ecs_cluster_name            = local.name
   ecs_service_names           = [var.app_name]
   ecs_task_role_name_patterns = ["${var.app_name}-${var.environment}-ecs-*"]
   eks_cluster_name            = local.name
+  eks_namespaces              = var.app_namespaces
+  promotion_sources           = var.promotion_source == null ? [] : [{ account_id = var.promotion_source.account_id, region = var.promotion_source.region }]
 
-  codestar_connection_arn = var.codestar_connection_arn
+  codebuild_project_name          = "${local.name}-pipeline"
+  codebuild_source_connection_arn = var.codebuild_source_connection_arn
+  artifact_bucket_name            = local.artifact_bucket_name
 }

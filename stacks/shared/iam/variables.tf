@@ -10,6 +10,16 @@ variable "environment" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account of the environment (environments/<env>/tags.tfvars, equal to delivery.yaml): the provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "region" {
   description = "AWS region of the environment."
   type        = string
@@ -55,8 +65,24 @@ variable "create_github_oidc_provider" {
   default     = true
 }
 
-variable "codestar_connection_arn" {
-  description = "CodeConnections connection of the CodePipeline source stage (null when GitHub Actions drives the pipeline)."
+variable "app_namespaces" {
+  description = "Namespaces the deploy role may deploy to (its EKS access entry's scope)."
+  type        = list(string)
+  default     = ["demo"]
+}
+
+variable "promotion_source" {
+  description = "The environment whose verified images this one promotes (null: none): the deploy role may pull its repositories. Must match that environment's delivery.yaml."
+  type = object({
+    environment = string
+    account_id  = string
+    region      = string
+  })
+  default = null
+}
+
+variable "codebuild_source_connection_arn" {
+  description = "CodeConnections connection of the CodeBuild project's source (null: the account's stored GitHub source credential)."
   type        = string
   default     = null
 }

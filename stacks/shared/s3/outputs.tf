@@ -32,3 +32,8 @@ output "artifact_bucket_kms_key_arn" {
   description = "CMK of the artifact bucket."
   value       = module.artifact_bucket.kms_key_arn
 }
+
+output "codebuild_project_name" {
+  description = "CodeBuild project running buildspec.yml (null without github_repository)."
+  value       = var.github_repository == null ? null : module.pipeline[0].project_name
+}

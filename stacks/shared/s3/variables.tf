@@ -10,6 +10,16 @@ variable "environment" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account of the environment (environments/<env>/tags.tfvars, equal to delivery.yaml): the provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "region" {
   description = "AWS region of the environment."
   type        = string
@@ -42,4 +52,16 @@ variable "s3_noncurrent_expiration_days" {
   description = "Days noncurrent object versions are kept before deletion (compliance retention)."
   type        = number
   default     = 365
+}
+
+variable "github_repository" {
+  description = "owner/name of the repository the CodeBuild project builds (null: no CodeBuild project)."
+  type        = string
+  default     = null
+}
+
+variable "codebuild_source_connection_arn" {
+  description = "CodeConnections connection of the CodeBuild project's source (null: the account's stored GitHub source credential)."
+  type        = string
+  default     = null
 }

@@ -10,6 +10,16 @@ variable "environment" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account of the environment (environments/<env>/tags.tfvars, equal to delivery.yaml): the provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "region" {
   description = "AWS region of the environment."
   type        = string

@@ -23,6 +23,7 @@ resource "terraform_data" "this" {
       artifact_bucket_name        = "artifact_bucket_name-${local.suffix}"
       artifact_bucket_arn         = "artifact_bucket_arn-${local.suffix}"
       artifact_bucket_kms_key_arn = "artifact_bucket_kms_key_arn-${local.suffix}"
+      codebuild_project_name      = "codebuild_project_name-${local.suffix}"
     }
     upstream = {
       shared_iam = data.terraform_remote_state.shared_iam.outputs

@@ -32,3 +32,8 @@ output "artifact_bucket_kms_key_arn" {
   description = "artifact bucket kms key arn (stand-in value)."
   value       = terraform_data.this.output.values.artifact_bucket_kms_key_arn
 }
+
+output "codebuild_project_name" {
+  description = "codebuild project name (stand-in value)."
+  value       = terraform_data.this.output.values.codebuild_project_name
+}
