@@ -1,6 +1,10 @@
 # CI identities and platform controllers of development.
-# The repository whose GitHub Actions jobs (bound to the "development" environment) assume the CI roles.
+# The repository whose GitHub Actions jobs assume the CI roles: jobs in the GitHub environments
+# development (apply, deploy), development-plan and development-drift (docs/identities.md).
 github_repository = "platformteam/delivery"
+# The workflows run only the nightly drift check against development (drift.yml); no role of
+# development trusts any other job (docs/identities.md).
+github_role_purposes = ["drift"]
 # One OIDC provider per account: each environment has its own account here. Set false when several
 # environments share an account and another one already created it.
 create_github_oidc_provider = true

@@ -1,5 +1,6 @@
 # CI identities and platform controllers of production.
-# The repository whose GitHub Actions jobs (bound to the "production" environment) assume the CI roles.
+# The repository whose GitHub Actions jobs assume the CI roles: jobs in the GitHub environments
+# production (apply, deploy), production-plan and production-drift (docs/identities.md).
 github_repository = "platformteam/delivery"
 # One OIDC provider per account: each environment has its own account here. Set false when several
 # environments share an account and another one already created it.

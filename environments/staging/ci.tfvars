@@ -1,5 +1,6 @@
 # CI identities and platform controllers of staging.
-# The repository whose GitHub Actions jobs (bound to the "staging" environment) assume the CI roles.
+# The repository whose GitHub Actions jobs assume the CI roles: jobs in the GitHub environments
+# staging (apply, deploy), staging-plan and staging-drift (docs/identities.md).
 github_repository = "platformteam/delivery"
 # One OIDC provider per account: each environment has its own account here. Set false when several
 # environments share an account and another one already created it.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+
+	"github.com/platformteam/delivery/internal/iampolicy"
 )
 
 // ProviderSchemaFile is the provider schema the offline `terraform validate` stand-in reads, relative to
@@ -44,5 +46,47 @@ func Suite(repoRoot, blueprintRoot string) ([]Check, error) {
 	default:
 		checks = append(checks, Check{Rule: "provider-schema", Problems: CheckProviderSchema(dirs, schema)})
 	}
+	if samePath(repoRoot, blueprintRoot) && isDir(filepath.Join(repoRoot, filepath.FromSlash(iampolicy.Dir))) {
+		identity, err := IdentityChecks(repoRoot, dirs)
+		if err != nil {
+			return nil, err
+		}
+		checks = append(checks, identity...)
+	}
 	return checks, nil
+}
+
+// IdentityChecks are the checks of the CI identities and of what the environments state twice: the
+// policy templates and their templatefile() calls, the account guard, the declared roles, the
+// environments' consistency and the workflows' environments, roles and permissions. They read the
+// repository's own blueprint, environments and .github/workflows.
+func IdentityChecks(repoRoot string, dirs []*Dir) ([]Check, error) {
+	envs, err := RealEnvironments(repoRoot)
+	if err != nil {
+		return nil, err
+	}
+	workflows, err := ReadWorkflows(filepath.Join(repoRoot, filepath.FromSlash(WorkflowsDir)))
+	if err != nil {
+		return nil, err
+	}
+	var ids []*iampolicy.Identities
+	for _, env := range envs {
+		if id, err := iampolicy.Load(repoRoot, env); err == nil {
+			ids = append(ids, id) // a failure is reported by CheckRoles
+		}
+	}
+	return []Check{
+		{Rule: "identity-templates", Problems: append(CheckPolicyTemplates(repoRoot), CheckTemplateCalls(repoRoot, dirs)...)},
+		{Rule: "identity-roles", Problems: CheckRoles(repoRoot, envs)},
+		{Rule: "identity-wiring", Problems: CheckIdentityWiring(repoRoot, envs)},
+		{Rule: "identity-workflows", Problems: CheckWorkflows(workflows, ids)},
+		{Rule: "account-guard", Problems: CheckAccountGuard(dirs)},
+		{Rule: "environment-consistency", Problems: CheckEnvironmentConsistency(repoRoot, envs)},
+	}, nil
+}
+
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
 }

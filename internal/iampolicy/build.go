@@ -3,6 +3,7 @@ package iampolicy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Inputs are the inputs of every template for one environment, as the modules pass them.
@@ -26,13 +27,13 @@ func InputsFor(s *Settings) Inputs {
 	arn := func(p Purpose) string {
 		return RoleARN(s.Partition, s.AccountID, RoleName(s.Project, s.Environment, p))
 	}
-	github := s.GitHubRepository != ""
+	github := func(p Purpose) bool { return s.GitHubRepository != "" && slices.Contains(s.GitHubPurposes, p) }
 	project := CodeBuildProjectName(s.Project, s.Environment)
 	codebuild := arn(CodeBuild)
 
 	trust := func(p Purpose, withCodeBuild bool) TrustCIInputs {
 		in := TrustCIInputs{Subjects: []string{}}
-		if github {
+		if github(p) {
 			oidc := oidcProviderARN(s)
 			in.OIDCProviderARN = &oidc
 			in.Subjects = []string{Subject(s.GitHubRepository, GitHubEnvironment(s.Environment, p))}
@@ -65,10 +66,15 @@ func InputsFor(s *Settings) Inputs {
 	}
 	deploy := arn(Deploy)
 	in.AccessEntries.DeployRoleARN = &deploy
-	if github {
-		plan, drift := trust(Plan, false), trust(Drift, false)
-		in.TrustPlan, in.TrustDrift = &plan, &drift
-		in.AccessEntries.ReadRoleARNs = map[string]string{string(Plan): arn(Plan), string(Drift): arn(Drift)}
+	if github(Plan) {
+		plan := trust(Plan, false)
+		in.TrustPlan = &plan
+		in.AccessEntries.ReadRoleARNs[string(Plan)] = arn(Plan)
+	}
+	if github(Drift) {
+		drift := trust(Drift, false)
+		in.TrustDrift = &drift
+		in.AccessEntries.ReadRoleARNs[string(Drift)] = arn(Drift)
 	}
 	if src := s.PromotionSource; src != nil {
 		in.Deploy.PromotionSources = []Account{{AccountID: src.AccountID, Region: src.Region}}
@@ -94,7 +100,7 @@ func Declare(root string, s *Settings) (*Identities, error) {
 	ids := &Identities{
 		Environment: s.Environment, AccountID: s.AccountID, Region: s.Region, Partition: s.Partition,
 		GitHubRepository: s.GitHubRepository, CodeBuildProject: CodeBuildProjectName(s.Project, s.Environment),
-		EKSCluster: s.EKSCluster, GitHubEnvironments: []GitHubEnv{},
+		EKSCluster: s.EKSCluster, GitHubEnvironments: []GitHubEnv{}, StateBucket: s.StateBucket,
 	}
 	if s.GitHubRepository != "" {
 		ids.OIDCProviderARN = oidcProviderARN(s)
@@ -110,7 +116,7 @@ func Declare(root string, s *Settings) (*Identities, error) {
 		}
 		ro := role(p, trust, []Policy{policy})
 		ro.Subjects = append([]string{}, t.Subjects...)
-		if s.GitHubRepository != "" {
+		if len(t.Subjects) > 0 {
 			ro.GitHubEnvironment = GitHubEnvironment(s.Environment, p)
 		}
 		if t.CodeBuildRoleARN != nil {
@@ -131,6 +137,8 @@ func Declare(root string, s *Settings) (*Identities, error) {
 		if err := githubRole(Plan, *in.TrustPlan, readOnly); err != nil {
 			return nil, err
 		}
+	}
+	if in.TrustDrift != nil {
 		if err := githubRole(Drift, *in.TrustDrift, readOnly); err != nil {
 			return nil, err
 		}
@@ -164,6 +172,9 @@ func Declare(root string, s *Settings) (*Identities, error) {
 
 	if s.GitHubRepository != "" {
 		for _, ghEnv := range []string{s.Environment, GitHubEnvironment(s.Environment, Plan), GitHubEnvironment(s.Environment, Drift)} {
+			if len(ids.RolesForSubject(Subject(s.GitHubRepository, ghEnv))) == 0 {
+				continue
+			}
 			g := GitHubEnv{Name: ghEnv, Subject: Subject(s.GitHubRepository, ghEnv), Variables: map[string]string{RegionVariable: s.Region}, MainOnly: ghEnv != GitHubEnvironment(s.Environment, Plan)}
 			for _, ro := range ids.Roles {
 				if ro.GitHubEnvironment == ghEnv {

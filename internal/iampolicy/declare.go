@@ -117,6 +117,8 @@ type Identities struct {
 	// AccessEntries map roles to Kubernetes permissions on the environment's EKS cluster.
 	AccessEntries []AccessEntry `json:"access_entries"`
 	EKSCluster    string        `json:"eks_cluster"`
+	// StateBucket holds the Terraform state; this environment's keys start with <environment>/.
+	StateBucket string `json:"state_bucket"`
 }
 
 // Role is one IAM role with its documents, rendered from the templates.

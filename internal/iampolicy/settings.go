@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/zclconf/go-cty/cty"
@@ -24,6 +25,10 @@ type Settings struct {
 	App string
 	// GitHubRepository is tfvars `github_repository` ("": no GitHub Actions roles).
 	GitHubRepository string
+	// GitHubPurposes is tfvars `github_role_purposes` (default all four): the purposes whose roles this
+	// environment's workflow jobs assume. Only those trust a GitHub subject; plan and drift roles exist
+	// only when listed.
+	GitHubPurposes []Purpose
 	// StateBucket is backend.hcl `bucket`; the state keys of this environment start with <env>/.
 	StateBucket     string
 	ECRRepositories []string
@@ -101,6 +106,21 @@ func LoadSettings(root, env string) (*Settings, error) {
 	}
 	if s.SourceConnectionARN, err = str("codebuild_source_connection_arn", false); err != nil {
 		return nil, err
+	}
+	s.GitHubPurposes = append([]Purpose{}, GitHubPurposes...)
+	if tv, ok := ov.Value("github_role_purposes"); ok && !tv.Value.IsNull() {
+		t := tv.Value.Type()
+		if !t.IsListType() && !t.IsTupleType() && !t.IsSetType() {
+			return nil, fmt.Errorf("%s:%d: github_role_purposes must be a list", tv.File, tv.Line)
+		}
+		s.GitHubPurposes = nil
+		for it := tv.Value.ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			if v.Type() != cty.String || !slices.Contains(GitHubPurposes, Purpose(v.AsString())) {
+				return nil, fmt.Errorf("%s:%d: github_role_purposes may list %v", tv.File, tv.Line, GitHubPurposes)
+			}
+			s.GitHubPurposes = append(s.GitHubPurposes, Purpose(v.AsString()))
+		}
 	}
 	bucket, ok := ov.Backend["bucket"]
 	if !ok || bucket.Type() != cty.String {

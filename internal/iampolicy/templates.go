@@ -31,23 +31,40 @@ func Templates() []TemplateUse {
 	oidc := "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
 	deploy := "arn:aws:iam::222222222222:role/demo-staging-ci-deploy"
 	return []TemplateUse{
-		{Path: TemplateTrustCI, Module: "modules/iam", Example: TrustCIInputs{OIDCProviderARN: &oidc, Subjects: []string{"repo:o/r:environment:staging"}, CodeBuildRoleARN: &arn}},
-		{Path: TemplateTrustCodeBuild, Module: "modules/iam", Example: TrustCodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline"}},
-		{Path: TemplateReadOnly, Module: "modules/iam", Example: ReadOnlyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", ParameterPath: "/demo-app/staging/app"}},
-		{Path: TemplateApply, Module: "modules/iam", Example: ApplyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", NamePrefixes: []string{"demo-staging", "demo-app-staging"}}},
-		{Path: TemplateDeploy, Module: "modules/iam", Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}}}},
-		{Path: TemplateCodeBuild, Module: "modules/iam", Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}, ConnectionARNs: []string{"arn:aws:codeconnections:ap-southeast-2:222222222222:connection/x"}}},
-		{Path: TemplateEKSAccessEntries, Module: "modules/iam", Example: EKSAccessEntriesInputs{DeployRoleARN: &deploy, ReadRoleARNs: map[string]string{"plan": arn, "drift": arn}, Namespaces: []string{"demo"}, DeployerGroup: "ci-deployers"}},
-		{Path: TemplateECRPull, Module: "modules/ecr", Example: ECRPullInputs{Partition: "aws", PrincipalARNs: []string{"arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
+		{Path: TemplateTrustCI, Module: "modules/iam", Kind: TrustPolicy, Example: TrustCIInputs{OIDCProviderARN: &oidc, Subjects: []string{"repo:o/r:environment:staging"}, CodeBuildRoleARN: &arn}},
+		{Path: TemplateTrustCodeBuild, Module: "modules/iam", Kind: TrustPolicy, Example: TrustCodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline"}},
+		{Path: TemplateReadOnly, Module: "modules/iam", Kind: IdentityPolicy, Example: ReadOnlyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", ParameterPath: "/demo-app/staging/app"}},
+		{Path: TemplateApply, Module: "modules/iam", Kind: IdentityPolicy, Example: ApplyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", NamePrefixes: []string{"demo-staging", "demo-app-staging"}}},
+		{Path: TemplateDeploy, Module: "modules/iam", Kind: IdentityPolicy, Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}}}},
+		{Path: TemplateCodeBuild, Module: "modules/iam", Kind: IdentityPolicy, Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}, ConnectionARNs: []string{"arn:aws:codeconnections:ap-southeast-2:222222222222:connection/x"}}},
+		{Path: TemplateEKSAccessEntries, Module: "modules/iam", Kind: AccessEntries, Example: EKSAccessEntriesInputs{DeployRoleARN: &deploy, ReadRoleARNs: map[string]string{"plan": arn, "drift": arn}, Namespaces: []string{"demo"}, DeployerGroup: "ci-deployers"}},
+		{Path: TemplateECRPull, Module: "modules/ecr", Kind: ResourcePolicy, Example: ECRPullInputs{Partition: "aws", PrincipalARNs: []string{"arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
 	}
 }
 
-// TemplateUse is one template, the module that calls templatefile() on it, and example inputs.
+// TemplateUse is one template, the module that calls templatefile() on it, what it renders, and example
+// inputs.
 type TemplateUse struct {
 	Path    string
 	Module  string
+	Kind    Kind
 	Example any
 }
+
+// Kind is what a template renders.
+type Kind string
+
+// The kinds of templates.
+const (
+	// TrustPolicy is a role's assume-role policy (Principal, no Resource).
+	TrustPolicy Kind = "trust"
+	// IdentityPolicy is a role's permission policy (Resource, no Principal).
+	IdentityPolicy Kind = "identity"
+	// ResourcePolicy is a policy on a resource (Principal, the resource implied).
+	ResourcePolicy Kind = "resource"
+	// AccessEntries is a list of EKS access entries.
+	AccessEntries Kind = "access-entries"
+)
 
 // TrustCIInputs are the inputs of TemplateTrustCI.
 type TrustCIInputs struct {

@@ -13,18 +13,20 @@ locals {
 
   github = var.github_oidc_provider_arn != null && var.github_repository != null
 
-  # One role per purpose. plan and drift exist for GitHub Actions only; apply and deploy are also
-  # assumed by the CodeBuild project's role, one buildspec step each.
-  purposes = local.github ? ["plan", "drift", "apply", "deploy"] : ["apply", "deploy"]
+  # One role per purpose. plan and drift exist for GitHub Actions jobs only; apply and deploy are also
+  # assumed by the CodeBuild project's role, one buildspec step each. A purpose no workflow job of this
+  # environment runs (github_purposes) trusts no GitHub subject.
+  github_purposes = local.github ? var.github_purposes : []
+  purposes        = concat([for p in ["plan", "drift"] : p if contains(local.github_purposes, p)], ["apply", "deploy"])
   descriptions = {
     plan   = "Read-only terraform plan of ${var.name_prefix}: no writes, no secret values, no state lock"
     drift  = "Read-only scheduled drift detection of ${var.name_prefix}"
     apply  = "terraform apply of the ${var.name_prefix} stacks, scoped to the services and names they manage"
     deploy = "Image push, ECS and EKS deploys, promotion pulls of ${var.name_prefix}"
   }
-  github_environment_names = local.github ? distinct([for p in local.purposes : var.github_environments[p]]) : []
+  github_environment_names = distinct([for p in local.purposes : var.github_environments[p] if contains(local.github_purposes, p)])
   subjects = {
-    for p in local.purposes : p => local.github ? ["repo:${var.github_repository}:environment:${var.github_environments[p]}"] : []
+    for p in local.purposes : p => contains(local.github_purposes, p) ? ["repo:${var.github_repository}:environment:${var.github_environments[p]}"] : []
   }
 }
 
@@ -67,7 +69,7 @@ resource "aws_iam_role" "ci" {
   name        = "${var.name_prefix}-ci-${each.key}"
   description = local.descriptions[each.key]
   assume_role_policy = templatefile("${path.module}/policies/trust-ci.json.tftpl", {
-    oidc_provider_arn  = local.github ? var.github_oidc_provider_arn : null
+    oidc_provider_arn  = contains(local.github_purposes, each.key) ? var.github_oidc_provider_arn : null
     subjects           = local.subjects[each.key]
     codebuild_role_arn = contains(["apply", "deploy"], each.key) ? aws_iam_role.codebuild.arn : null
   })

@@ -9,13 +9,13 @@ output "role_names" {
 }
 
 output "plan_role_arn" {
-  description = "Read-only role of plans (null without GitHub Actions)."
-  value       = local.github ? aws_iam_role.ci["plan"].arn : null
+  description = "Read-only role of plans (null when no GitHub Actions job plans this environment)."
+  value       = contains(local.purposes, "plan") ? aws_iam_role.ci["plan"].arn : null
 }
 
 output "drift_role_arn" {
-  description = "Read-only role of drift detection (null without GitHub Actions)."
-  value       = local.github ? aws_iam_role.ci["drift"].arn : null
+  description = "Read-only role of drift detection (null when no GitHub Actions job checks this environment's drift)."
+  value       = contains(local.purposes, "drift") ? aws_iam_role.ci["drift"].arn : null
 }
 
 output "apply_role_arn" {
@@ -40,7 +40,7 @@ output "github_environments" {
       subject = "repo:${var.github_repository}:environment:${name}"
       variables = merge(
         { AWS_REGION = local.region },
-        { for p in local.purposes : "AWS_${upper(p)}_ROLE_ARN" => aws_iam_role.ci[p].arn if var.github_environments[p] == name },
+        { for p in local.github_purposes : "AWS_${upper(p)}_ROLE_ARN" => aws_iam_role.ci[p].arn if var.github_environments[p] == name },
       )
     }
   }
@@ -50,7 +50,7 @@ output "eks_access_entries" {
   description = "EKS access entries of the CI roles (list of {name, principal_arn, policy, scope, namespaces, kubernetes_groups}): deploy edits the app namespaces, plan and drift view."
   value = jsondecode(templatefile("${path.module}/policies/eks-access-entries.json.tftpl", {
     deploy_role_arn = aws_iam_role.ci["deploy"].arn
-    read_role_arns  = { for p in ["plan", "drift"] : p => aws_iam_role.ci[p].arn if local.github }
+    read_role_arns  = { for p in ["plan", "drift"] : p => aws_iam_role.ci[p].arn if contains(local.purposes, p) }
     namespaces      = var.eks_namespaces
     deployer_group  = var.eks_deployer_group
   }))

@@ -25,6 +25,17 @@ variable "github_repository" {
   }
 }
 
+variable "github_purposes" {
+  description = "Purposes whose roles GitHub Actions jobs of this environment assume (plan, drift, apply, deploy): a role trusts a subject only when a workflow job uses it. plan and drift roles exist only when listed."
+  type        = list(string)
+  default     = ["plan", "drift", "apply", "deploy"]
+
+  validation {
+    condition     = alltrue([for p in var.github_purposes : contains(["plan", "drift", "apply", "deploy"], p)])
+    error_message = "github_purposes may list plan, drift, apply and deploy."
+  }
+}
+
 variable "github_environments" {
   description = "The GitHub environment whose jobs assume each role: the trust accepts exactly the subject repo:<repository>:environment:<name>. See docs/identities.md."
   type = object({

@@ -56,6 +56,7 @@ module "ci_roles" {
   name_prefix              = local.name
   github_oidc_provider_arn = local.github_provider_arn
   github_repository        = var.github_repository
+  github_purposes          = var.github_role_purposes
   github_environments      = local.github_environments
 
   state_bucket_name   = var.remote_state["bucket"]

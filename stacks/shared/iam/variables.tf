@@ -59,6 +59,12 @@ variable "github_repository" {
   }
 }
 
+variable "github_role_purposes" {
+  description = "Purposes whose roles this environment's GitHub Actions jobs assume (.github/workflows: plan, drift, apply, deploy). A role trusts a job subject only when a workflow job uses it."
+  type        = list(string)
+  default     = ["plan", "drift", "apply", "deploy"]
+}
+
 variable "create_github_oidc_provider" {
   description = "Create the account's GitHub Actions OIDC provider (false: one already exists in the account, e.g. created by another environment)."
   type        = bool
