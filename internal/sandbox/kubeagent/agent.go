@@ -32,6 +32,8 @@ type ClusterAgent struct {
 	// uses 10s to 5m; the sandbox retries sooner so tests stay short). Zero: 1s and 10s.
 	RetryBase, RetryMax time.Duration
 	Log                 io.Writer // nil: discard
+	// Watching, if set, is called once the agent's caches are synced and it acts on the cluster.
+	Watching func()
 }
 
 func (a *ClusterAgent) logf(format string, args ...any) {
@@ -162,6 +164,9 @@ func (a *ClusterAgent) Run(ctx context.Context) error {
 		}
 	}
 	a.logf("watching pods and namespaces")
+	if a.Watching != nil {
+		a.Watching()
+	}
 
 	var wg sync.WaitGroup
 	for range 2 {
