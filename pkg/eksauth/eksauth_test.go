@@ -3,6 +3,7 @@ package eksauth
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 func testConfig() aws.Config {
@@ -87,5 +91,29 @@ func TestKubeconfigErrors(t *testing.T) {
 	_, _, err = Kubeconfig(context.Background(), testConfig(), fakeEKS{out: &eks.DescribeClusterOutput{Cluster: &ekstypes.Cluster{Status: ekstypes.ClusterStatusCreating}}}, "demo")
 	if err == nil || !strings.Contains(err.Error(), "no endpoint yet") {
 		t.Fatalf("want not-ready error, got %v", err)
+	}
+}
+
+type fakeSTS struct{ arn string }
+
+func (f fakeSTS) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	if f.arn == "" {
+		return nil, errors.New("sts down")
+	}
+	return &sts.GetCallerIdentityOutput{Arn: aws.String(f.arn)}, nil
+}
+
+func TestExplainUnauthorized(t *testing.T) {
+	unauthorized := apierrors.NewUnauthorized("Unauthorized")
+	err := ExplainUnauthorized(context.Background(), fakeSTS{arn: "arn:aws:sts::222222222222:assumed-role/x/s"}, "demo-staging", unauthorized)
+	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "EKS cluster demo-staging answered 401 Unauthorized to arn:aws:sts::222222222222:assumed-role/x/s: give it an access entry") {
+		t.Errorf("explained: %v", err)
+	}
+	if err := ExplainUnauthorized(context.Background(), fakeSTS{}, "demo-staging", unauthorized); !strings.Contains(err.Error(), "to the AWS identity in use") {
+		t.Errorf("without STS: %v", err)
+	}
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "x", errors.New("no"))
+	if err := ExplainUnauthorized(context.Background(), fakeSTS{arn: "a"}, "c", forbidden); err != forbidden {
+		t.Errorf("a 403 is not a 401: %v", err)
 	}
 }
