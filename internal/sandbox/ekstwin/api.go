@@ -43,47 +43,48 @@ func IsAccessAPI(r *http.Request) bool {
 	return p == "/access-policies" || strings.HasPrefix(p, "/clusters/") && strings.Contains(p, "/access-entries")
 }
 
-// accessRoute is a parsed access entries API path.
-type accessRoute struct {
-	op        string
-	cluster   string
-	principal string
-	policy    string
+// AccessRoute is a parsed access entries API call: the operation and the path's parameters.
+type AccessRoute struct {
+	Op        string // e.g. CreateAccessEntry
+	Cluster   string
+	Principal string // principalArn, for entry-level operations
+	Policy    string // policyArn, for DisassociateAccessPolicy
 }
 
-func routeOf(r *http.Request) (accessRoute, error) {
+// Route parses an access entries API call from its method and path.
+func Route(r *http.Request) (AccessRoute, error) {
 	raw := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	seg := make([]string, len(raw))
 	for i, s := range raw {
 		v, err := url.PathUnescape(s)
 		if err != nil {
-			return accessRoute{}, &APIError{http.StatusBadRequest, "InvalidRequestException", "the path is not URL-encoded correctly"}
+			return AccessRoute{}, &APIError{http.StatusBadRequest, "InvalidRequestException", "the path is not URL-encoded correctly"}
 		}
 		seg[i] = v
 	}
 	m := r.Method
 	switch {
 	case len(seg) == 1 && seg[0] == "access-policies" && m == http.MethodGet:
-		return accessRoute{op: "ListAccessPolicies"}, nil
+		return AccessRoute{Op: "ListAccessPolicies"}, nil
 	case len(seg) < 3 || seg[0] != "clusters" || seg[2] != "access-entries":
 	case len(seg) == 3 && m == http.MethodPost:
-		return accessRoute{op: "CreateAccessEntry", cluster: seg[1]}, nil
+		return AccessRoute{Op: "CreateAccessEntry", Cluster: seg[1]}, nil
 	case len(seg) == 3 && m == http.MethodGet:
-		return accessRoute{op: "ListAccessEntries", cluster: seg[1]}, nil
+		return AccessRoute{Op: "ListAccessEntries", Cluster: seg[1]}, nil
 	case len(seg) == 4:
 		op := map[string]string{http.MethodGet: "DescribeAccessEntry", http.MethodPost: "UpdateAccessEntry", http.MethodDelete: "DeleteAccessEntry"}[m]
 		if op != "" {
-			return accessRoute{op: op, cluster: seg[1], principal: seg[3]}, nil
+			return AccessRoute{Op: op, Cluster: seg[1], Principal: seg[3]}, nil
 		}
 	case len(seg) == 5 && seg[4] == "access-policies":
 		op := map[string]string{http.MethodGet: "ListAssociatedAccessPolicies", http.MethodPost: "AssociateAccessPolicy"}[m]
 		if op != "" {
-			return accessRoute{op: op, cluster: seg[1], principal: seg[3]}, nil
+			return AccessRoute{Op: op, Cluster: seg[1], Principal: seg[3]}, nil
 		}
 	case len(seg) == 6 && seg[4] == "access-policies" && m == http.MethodDelete:
-		return accessRoute{op: "DisassociateAccessPolicy", cluster: seg[1], principal: seg[3], policy: seg[5]}, nil
+		return AccessRoute{Op: "DisassociateAccessPolicy", Cluster: seg[1], Principal: seg[3], Policy: seg[5]}, nil
 	}
-	return accessRoute{}, &APIError{http.StatusNotFound, "NotFoundException", fmt.Sprintf("%s %s is not an EKS access entries operation", m, r.URL.Path)}
+	return AccessRoute{}, &APIError{http.StatusNotFound, "NotFoundException", fmt.Sprintf("%s %s is not an EKS access entries operation", m, r.URL.Path)}
 }
 
 // ServeHTTP answers one access entries API call.
@@ -110,7 +111,10 @@ func writeError(w http.ResponseWriter, err error) {
 
 // storeError maps an AccessEntries error to EKS's exception.
 func storeError(err error) error {
+	var apiErr *APIError
 	switch {
+	case errors.As(err, &apiErr):
+		return err
 	case errors.Is(err, ErrNotFound):
 		return &APIError{http.StatusNotFound, "ResourceNotFoundException", err.Error()}
 	case errors.Is(err, ErrInUse):
@@ -122,7 +126,7 @@ func storeError(err error) error {
 }
 
 func (a *API) serve(r *http.Request) (any, error) {
-	route, err := routeOf(r)
+	route, err := Route(r)
 	if err != nil {
 		return nil, err
 	}
@@ -134,47 +138,51 @@ func (a *API) serve(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &APIError{http.StatusForbidden, "MissingAuthenticationTokenException", "the request is not signed with SigV4: " + err.Error()}
 	}
-	region := auth.Region
 	caller, err := a.Authorizer.Authenticate(r, body)
 	if err != nil {
 		return nil, err
 	}
-	if route.op == "ListAccessPolicies" {
-		if err := a.Authorizer.Allowed(caller, "eks:"+route.op, "*"); err != nil {
-			return nil, err
-		}
-		return listAccessPolicies(), nil
-	}
 	// EKS resolves the cluster name in the caller's own account.
-	cluster := ClusterRef{Partition: "aws", Account: caller.Account, Region: region, Name: route.cluster}
-	if err := a.Authorizer.Allowed(caller, "eks:"+route.op, a.resourceFor(route, cluster)); err != nil {
+	cluster := ClusterRef{Partition: "aws", Account: caller.Account, Region: auth.Region, Name: route.Cluster}
+	if err := a.Authorizer.Allowed(caller, "eks:"+route.Op, a.ResourceARN(route, cluster)); err != nil {
 		return nil, err
 	}
-	clusters, err := a.Clusters()
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := clusters.Find(cluster.Account, cluster.Region, cluster.Name); !ok {
-		return nil, &APIError{http.StatusNotFound, "ResourceNotFoundException",
-			fmt.Sprintf("No cluster found for name: %s. (The sandbox runs Kubernetes API servers for its twin clusters only.)", route.cluster)}
-	}
-	out, err := a.operate(route, cluster, body, r.URL.Query())
-	if err != nil {
-		return nil, storeError(err)
-	}
-	return out, nil
+	return a.Operate(route, cluster, body, r.URL.Query())
 }
 
-// resourceFor is the resource ARN IAM evaluates: the cluster for cluster-level operations, the access
-// entry for entry-level ones (the cluster when the entry does not exist; the call then fails with
-// ResourceNotFoundException if allowed).
-func (a *API) resourceFor(route accessRoute, cluster ClusterRef) string {
-	if route.principal != "" {
-		if e, err := a.Entries.Describe(cluster, route.principal); err == nil {
+// ResourceARN is the resource IAM evaluates for a call: "*" for ListAccessPolicies, the access entry
+// for entry-level operations when it exists, else the cluster.
+func (a *API) ResourceARN(route AccessRoute, cluster ClusterRef) string {
+	if route.Op == "ListAccessPolicies" {
+		return "*"
+	}
+	if route.Principal != "" {
+		if e, err := a.Entries.Describe(cluster, route.Principal); err == nil {
 			return e.ARN
 		}
 	}
 	return fmt.Sprintf("arn:%s:eks:%s:%s:cluster/%s", cluster.Partition, cluster.Region, cluster.Account, cluster.Name)
+}
+
+// Operate answers an authorized call on cluster (the caller's account and the signed region). The
+// answer is the JSON body EKS sends; an error is an *APIError.
+func (a *API) Operate(route AccessRoute, cluster ClusterRef, body []byte, query url.Values) (any, error) {
+	if route.Op == "ListAccessPolicies" {
+		return listAccessPolicies(), nil
+	}
+	clusters, err := a.Clusters()
+	if err != nil {
+		return nil, &APIError{http.StatusInternalServerError, "ServerException", err.Error()}
+	}
+	if _, ok := clusters.Find(cluster.Account, cluster.Region, cluster.Name); !ok {
+		return nil, &APIError{http.StatusNotFound, "ResourceNotFoundException",
+			fmt.Sprintf("No cluster found for name: %s. (The sandbox runs Kubernetes API servers for its twin clusters only.)", route.Cluster)}
+	}
+	out, err := a.operate(route, cluster, body, query)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return out, nil
 }
 
 type accessEntryJSON struct {
@@ -220,9 +228,9 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
-func (a *API) operate(route accessRoute, cluster ClusterRef, body []byte, query url.Values) (any, error) {
+func (a *API) operate(route AccessRoute, cluster ClusterRef, body []byte, query url.Values) (any, error) {
 	s := a.Entries
-	switch route.op {
+	switch route.Op {
 	case "CreateAccessEntry":
 		var in struct {
 			PrincipalARN     string            `json:"principalArn"`
@@ -247,7 +255,7 @@ func (a *API) operate(route accessRoute, cluster ClusterRef, body []byte, query 
 		}
 		return map[string]any{"accessEntries": entries}, nil
 	case "DescribeAccessEntry":
-		e, err := s.Describe(cluster, route.principal)
+		e, err := s.Describe(cluster, route.Principal)
 		if err != nil {
 			return nil, err
 		}
@@ -260,13 +268,13 @@ func (a *API) operate(route accessRoute, cluster ClusterRef, body []byte, query 
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
-		e, err := s.Update(cluster, route.principal, in.KubernetesGroups, in.Username)
+		e, err := s.Update(cluster, route.Principal, in.KubernetesGroups, in.Username)
 		if err != nil {
 			return nil, err
 		}
 		return entryJSON(e), nil
 	case "DeleteAccessEntry":
-		return map[string]any{}, s.Delete(cluster, route.principal)
+		return map[string]any{}, s.Delete(cluster, route.Principal)
 	case "AssociateAccessPolicy":
 		var in struct {
 			PolicyARN   string      `json:"policyArn"`
@@ -275,13 +283,13 @@ func (a *API) operate(route accessRoute, cluster ClusterRef, body []byte, query 
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
-		p, err := s.Associate(cluster, route.principal, in.PolicyARN, in.AccessScope)
+		p, err := s.Associate(cluster, route.Principal, in.PolicyARN, in.AccessScope)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"clusterName": cluster.Name, "principalArn": route.principal, "associatedAccessPolicy": policyJSON(p)}, nil
+		return map[string]any{"clusterName": cluster.Name, "principalArn": route.Principal, "associatedAccessPolicy": policyJSON(p)}, nil
 	case "ListAssociatedAccessPolicies":
-		policies, err := s.ListAssociated(cluster, route.principal)
+		policies, err := s.ListAssociated(cluster, route.Principal)
 		if err != nil {
 			return nil, err
 		}
@@ -289,11 +297,11 @@ func (a *API) operate(route accessRoute, cluster ClusterRef, body []byte, query 
 		for _, p := range policies {
 			out = append(out, policyJSON(p))
 		}
-		return map[string]any{"clusterName": cluster.Name, "principalArn": route.principal, "associatedAccessPolicies": out}, nil
+		return map[string]any{"clusterName": cluster.Name, "principalArn": route.Principal, "associatedAccessPolicies": out}, nil
 	case "DisassociateAccessPolicy":
-		return map[string]any{}, s.Disassociate(cluster, route.principal, route.policy)
+		return map[string]any{}, s.Disassociate(cluster, route.Principal, route.Policy)
 	}
-	return nil, fmt.Errorf("operation %s is routed but not implemented", route.op)
+	return nil, &APIError{http.StatusNotFound, "NotFoundException", "operation " + route.Op + " is not an access entries operation"}
 }
 
 func listAccessPolicies() map[string]any {
