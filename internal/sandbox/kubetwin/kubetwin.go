@@ -18,6 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/google/go-containerregistry/pkg/authn"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -42,6 +46,32 @@ type ClusterConfig struct {
 	ProxyListen string `json:"proxyListen"`
 	// StrictPulls fails the pull of an image the registry cannot serve (twin clusters, as EKS).
 	StrictPulls bool `json:"strictPulls"`
+	// NodeIdentity, when set, is the AWS identity the cluster's nodes pull images with: the agent
+	// logs in to the account's registry through ecr:GetAuthorizationToken, as the kubelet's ECR
+	// credential provider does. Without it images are pulled anonymously.
+	NodeIdentity *AWSIdentity `json:"nodeIdentity,omitempty"`
+}
+
+// AWSIdentity is an AWS endpoint and credentials (the config file is 0600 for it).
+type AWSIdentity struct {
+	Endpoint        string `json:"endpoint"`
+	Region          string `json:"region"`
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	SessionToken    string `json:"sessionToken,omitempty"`
+}
+
+// keychain is the cluster's registry login.
+func (c ClusterConfig) keychain() authn.Keychain {
+	if c.NodeIdentity == nil {
+		return nil
+	}
+	id := c.NodeIdentity
+	cfg := aws.Config{
+		Region: id.Region, BaseEndpoint: aws.String(id.Endpoint),
+		Credentials: awscreds.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, id.SessionToken),
+	}
+	return &kubeagent.ECRKeychain{API: ecr.NewFromConfig(cfg)}
 }
 
 // ReadConfig reads the config file.
@@ -132,7 +162,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 		}
 		agents = append(agents, &kubeagent.ClusterAgent{
 			Name: cl.Name, Client: client, Strict: cl.StrictPulls,
-			Resolver: kubeagent.RegistryResolver{}, Log: log,
+			Resolver: kubeagent.RegistryResolver{Keychain: cl.keychain()}, Log: log,
 			Watching: func(name string) func() { return func() { board.set(name, Health{Watching: true}) } }(cl.Name),
 		})
 		board.set(cl.Name, Health{Detail: "starting"})
