@@ -1,7 +1,8 @@
 // Package kubetwin runs what the sandbox adds around its Kubernetes API servers so they behave like
 // EKS clusters, in one process (cmd/kube-twin): for each cluster a fault proxy in front of its API
 // server (the endpoint DescribeCluster reports; it can hang on demand) and the kubelet stand-in
-// (kubeagent: image pulls and imageIDs, environment references, access policy RBAC bindings). A
+// (kubeagent: image pulls and imageIDs, environment references, access policy RBAC bindings) and,
+// where configured, the External Secrets Operator stand-in (externalsecrets). A
 // control API serves the faults and the agents' health.
 package kubetwin
 
@@ -22,9 +23,11 @@ import (
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-containerregistry/pkg/authn"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/platformteam/delivery/internal/sandbox/externalsecrets"
 	"github.com/platformteam/delivery/internal/sandbox/faultproxy"
 	"github.com/platformteam/delivery/internal/sandbox/kubeagent"
 )
@@ -50,6 +53,9 @@ type ClusterConfig struct {
 	// logs in to the account's registry through ecr:GetAuthorizationToken, as the kubelet's ECR
 	// credential provider does. Without it images are pulled anonymously.
 	NodeIdentity *AWSIdentity `json:"nodeIdentity,omitempty"`
+	// ExternalSecretsIdentity, when set, runs the External Secrets Operator stand-in
+	// (internal/sandbox/externalsecrets), reading Secrets Manager and Parameter Store as this identity.
+	ExternalSecretsIdentity *AWSIdentity `json:"externalSecretsIdentity,omitempty"`
 }
 
 // AWSIdentity is an AWS endpoint and credentials (the config file is 0600 for it).
@@ -61,17 +67,26 @@ type AWSIdentity struct {
 	SessionToken    string `json:"sessionToken,omitempty"`
 }
 
+// config is an SDK configuration for the identity.
+func (id AWSIdentity) config() aws.Config {
+	return aws.Config{
+		Region: id.Region, BaseEndpoint: aws.String(id.Endpoint),
+		Credentials: awscreds.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, id.SessionToken),
+	}
+}
+
 // keychain is the cluster's registry login.
 func (c ClusterConfig) keychain() authn.Keychain {
 	if c.NodeIdentity == nil {
 		return nil
 	}
-	id := c.NodeIdentity
-	cfg := aws.Config{
-		Region: id.Region, BaseEndpoint: aws.String(id.Endpoint),
-		Credentials: awscreds.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, id.SessionToken),
-	}
-	return &kubeagent.ECRKeychain{API: ecr.NewFromConfig(cfg)}
+	return &kubeagent.ECRKeychain{API: ecr.NewFromConfig(c.NodeIdentity.config())}
+}
+
+// runner is one controller of a cluster, restarted while its API server is not up.
+type runner struct {
+	name string
+	run  func(context.Context) error
 }
 
 // ReadConfig reads the config file.
@@ -143,7 +158,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 		}
 	}()
 	board := &healthBoard{m: map[string]Health{}}
-	agents := []*kubeagent.ClusterAgent{}
+	var runners []runner
 	for _, cl := range cfg.Clusters {
 		p, err := faultproxy.Listen(cl.ProxyListen, cl.APIServer)
 		if err != nil {
@@ -160,12 +175,23 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("cluster %s: %w", cl.Name, err)
 		}
-		agents = append(agents, &kubeagent.ClusterAgent{
+		watching := func(name string) func() { return func() { board.set(name, Health{Watching: true}) } }
+		agent := &kubeagent.ClusterAgent{
 			Name: cl.Name, Client: client, Strict: cl.StrictPulls,
-			Resolver: kubeagent.RegistryResolver{Keychain: cl.keychain()}, Log: log,
-			Watching: func(name string) func() { return func() { board.set(name, Health{Watching: true}) } }(cl.Name),
-		})
+			Resolver: kubeagent.RegistryResolver{Keychain: cl.keychain()}, Log: log, Watching: watching(cl.Name),
+		}
+		runners = append(runners, runner{cl.Name, agent.Run})
 		board.set(cl.Name, Health{Detail: "starting"})
+		if id := cl.ExternalSecretsIdentity; id != nil {
+			dyn, err := dynamic.NewForConfig(rest)
+			if err != nil {
+				return fmt.Errorf("cluster %s: %w", cl.Name, err)
+			}
+			eso := &externalsecrets.Controller{Name: cl.Name, Dynamic: dyn, Client: client, Provider: externalsecrets.AWSProvider{Config: id.config()},
+				Log: log, Watching: watching(cl.Name + "/external-secrets")}
+			runners = append(runners, runner{cl.Name + "/external-secrets", eso.Run})
+			board.set(cl.Name+"/external-secrets", Health{Detail: "starting"})
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -187,13 +213,13 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 	fmt.Fprintf(log, "kube-twin: control %s; proxies: %v\n", ln.Addr(), names)
 
 	var wg sync.WaitGroup
-	for _, a := range agents {
+	for _, r := range runners {
 		wg.Go(func() {
-			// An API server that is not up yet (or restarts) only delays its agent.
+			// An API server that is not up yet (or restarts) only delays its controllers.
 			for ctx.Err() == nil {
-				if err := a.Run(ctx); err != nil {
-					board.set(a.Name, Health{Detail: err.Error()})
-					fmt.Fprintf(log, "%s: %v (retrying in 2s)\n", a.Name, err)
+				if err := r.run(ctx); err != nil {
+					board.set(r.name, Health{Detail: err.Error()})
+					fmt.Fprintf(log, "%s: %v (retrying in 2s)\n", r.name, err)
 					select {
 					case <-ctx.Done():
 					case <-time.After(2 * time.Second):

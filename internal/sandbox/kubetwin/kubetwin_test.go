@@ -23,8 +23,8 @@ func TestReadConfig(t *testing.T) {
 		t.Fatalf("ReadConfig = %+v, %v", c, err)
 	}
 	for body, want := range map[string]string{
-		`{"control":"127.0.0.1:4580","clusters":[]}`:                                         "at least one cluster",
-		`{"control":"127.0.0.1:4580","clusters":[{"name":"a","kubeconfig":"/k"}]}`:          `cluster "a" needs`,
+		`{"control":"127.0.0.1:4580","clusters":[]}`:                                                                                        "at least one cluster",
+		`{"control":"127.0.0.1:4580","clusters":[{"name":"a","kubeconfig":"/k"}]}`:                                                          `cluster "a" needs`,
 		`{"control":"x","clusters":[` + strings.Repeat(`{"name":"a","kubeconfig":"/k","apiServer":"h:1","proxyListen":"h:2"},`, 2) + `{}]}`: "cluster a twice",
 		`not json`: "kube twin config",
 	} {
