@@ -52,6 +52,38 @@ type Environment struct {
 	Images Images `json:"images,omitempty"`
 	// Endpoints override AWS and registry addresses; set only for the local sandbox.
 	Endpoints Endpoints `json:"endpoints,omitempty"`
+	// Signing is the key publish signs with and the trust policy of the deploy gate (docs/supply-chain.md).
+	Signing Signing `json:"signing,omitempty"`
+}
+
+// Signing is an environment's supply-chain settings: which KMS key signs what it publishes, and which
+// keys and builders its deploy gate trusts. Every deploy verifies the digest against this policy first.
+type Signing struct {
+	// Key is the KMS key (alias name, alias ARN or key ARN) publish signs with: the environment's signing
+	// key (stacks/shared/signing). Default: alias/<image.repository>-<name>-signing.
+	Key string `json:"key,omitempty"`
+	// Trust lists the keys whose signatures the deploy gate accepts. Default: Key alone. A production
+	// environment that deploys what staging built trusts staging's key here (by alias ARN or key ARN).
+	Trust []TrustedKey `json:"trust,omitempty"`
+	// Builders are the provenance builder ids the gate accepts. Default: this pipeline's Dagger module.
+	Builders []string `json:"builders,omitempty"`
+}
+
+// TrustedKey is one key of a trust policy: a KMS key (its public half is read with kms:GetPublicKey;
+// another account's key by key ARN or alias ARN, which its key policy must allow) or a PEM public key
+// file committed in the repository. Exactly one of the two.
+type TrustedKey struct {
+	KMS string `json:"kms,omitempty"`
+	// PublicKey is a PEM file relative to the repository root (what `cosign public-key` prints).
+	PublicKey string `json:"public_key,omitempty"`
+}
+
+// String names the key as the trust policy does.
+func (k TrustedKey) String() string {
+	if k.KMS != "" {
+		return "kms " + k.KMS
+	}
+	return "public key " + k.PublicKey
 }
 
 // Images are the references of the base images the Dagger pipeline starts its containers from.
@@ -222,6 +254,7 @@ func FromFolder(name string, deliveryYAML []byte, files []string) (*Environment,
 		return nil, fmt.Errorf("%s: name %q does not match its folder %q", rel, env.Name, name)
 	}
 	env.Name = name
+	env.applyDefaults() // defaults derived from the name (signing.key) when the file does not set it
 	hasBackend := false
 	for _, f := range files {
 		if f == "backend.hcl" {
@@ -279,6 +312,42 @@ func (e *Environment) applyDefaults() {
 	if e.EKS.Timeout.Duration == 0 {
 		e.EKS.Timeout.Duration = 5 * time.Minute
 	}
+	if e.Signing.Key == "" && e.Image.Repository != "" && e.Name != "" {
+		e.Signing.Key = SigningKeyAlias(e.Image.Repository, e.Name)
+	}
+	if len(e.Signing.Trust) == 0 && e.Signing.Key != "" {
+		e.Signing.Trust = []TrustedKey{{KMS: e.Signing.Key}}
+	}
+}
+
+// SigningKeyAlias is the alias the Terraform gives an environment's signing key (stacks/shared/signing).
+func SigningKeyAlias(repository, env string) string {
+	return "alias/" + repository + "-" + env + "-signing"
+}
+
+var kmsKeyRE = regexp.MustCompile(`^(alias/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(alias/[A-Za-z0-9/_-]+|key/[0-9a-f-]{36}))$`)
+
+func (s Signing) validate() []error {
+	var errs []error
+	if s.Key != "" && !kmsKeyRE.MatchString(s.Key) {
+		errs = append(errs, fmt.Errorf("signing.key %q is not a KMS key id, key ARN, alias name (alias/...) or alias ARN", s.Key))
+	}
+	for i, k := range s.Trust {
+		switch {
+		case (k.KMS == "") == (k.PublicKey == ""):
+			errs = append(errs, fmt.Errorf("signing.trust[%d]: set exactly one of kms and public_key", i))
+		case k.KMS != "" && !kmsKeyRE.MatchString(k.KMS):
+			errs = append(errs, fmt.Errorf("signing.trust[%d].kms %q is not a KMS key id, key ARN, alias name or alias ARN", i, k.KMS))
+		case k.PublicKey != "" && (filepath.IsAbs(k.PublicKey) || strings.HasPrefix(filepath.Clean(k.PublicKey), "..")):
+			errs = append(errs, fmt.Errorf("signing.trust[%d].public_key %q must be relative to the repository root and stay inside it", i, k.PublicKey))
+		}
+	}
+	for i, b := range s.Builders {
+		if !strings.Contains(b, "://") {
+			errs = append(errs, fmt.Errorf("signing.builders[%d] %q is not a builder id URI", i, b))
+		}
+	}
+	return errs
 }
 
 var (
@@ -320,6 +389,7 @@ func (e *Environment) Validate() error {
 			errs = append(errs, fmt.Errorf("path %q must be relative to the repository root and stay inside it", p))
 		}
 	}
+	errs = append(errs, e.Signing.validate()...)
 	if e.Production && e.Endpoints != (Endpoints{}) {
 		errs = append(errs, fmt.Errorf("a production environment cannot override endpoints"))
 	}
