@@ -91,9 +91,16 @@ func (w *wiring) check() []Problem {
 				"arn": cty.StringVal("arn:" + s.Partition + ":ecr:" + s.Region + ":" + s.AccountID + ":repository/" + r)})
 		}
 	}
+	// The signing keys' attributes only AWS knows (key id), one per repository.
+	signingKeys := map[string]cty.Value{}
+	for r := range repos {
+		id := cty.StringVal("00000000-0000-4000-8000-000000000000")
+		signingKeys[r] = obj(map[string]cty.Value{"key_id": id, "arn": cty.StringVal("arn:" + s.Partition + ":kms:" + s.Region + ":" + s.AccountID + ":key/" + id.AsString())})
+	}
 	ecrModule := w.moduleScope("modules/ecr", ecrInputs, map[string]cty.Value{
 		"data":               obj(map[string]cty.Value{"aws_partition": current("partition", s.Partition), "aws_caller_identity": current("account_id", s.AccountID)}),
 		"aws_ecr_repository": obj(map[string]cty.Value{"this": obj(repos)}),
+		"aws_kms_key":        obj(map[string]cty.Value{"signing": obj(signingKeys)}),
 	})
 
 	// stacks/shared/iam → modules/iam
@@ -192,6 +199,9 @@ func (w *wiring) check() []Problem {
 		for r := range repos {
 			goSide[[2]string{iampolicy.TemplateECRPull, r}] = *in.ECRPull
 		}
+	}
+	for r := range repos {
+		goSide[[2]string{iampolicy.TemplateSigningKey, r}] = in.SigningKey
 	}
 	seen := map[[2]string]bool{}
 	for _, r := range tf {

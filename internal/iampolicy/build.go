@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Inputs are the inputs of every template for one environment, as the modules pass them.
@@ -20,6 +21,14 @@ type Inputs struct {
 	AccessEntries  EKSAccessEntriesInputs
 	// ECRPull is nil when no other environment pulls this one's images.
 	ECRPull *ECRPullInputs
+	// SigningKey is the key policy of every image signing key (one per repository).
+	SigningKey SigningKeyInputs
+}
+
+// SigningKeyAlias is the alias stacks/shared/ecr gives the image signing key of a repository in an
+// environment (delivery.yaml's default signing.key is the same).
+func SigningKeyAlias(repository, env string) string {
+	return "alias/" + strings.ReplaceAll(repository, "/", "-") + "-" + env + "-signing"
 }
 
 // InputsFor derives every template's inputs from an environment's settings.
@@ -78,6 +87,22 @@ func InputsFor(s *Settings) Inputs {
 	}
 	if src := s.PromotionSource; src != nil {
 		in.Deploy.PromotionSources = []Account{{AccountID: src.AccountID, Region: src.Region}}
+	}
+	aliases := func(env string) []string {
+		out := []string{}
+		for _, r := range s.ECRRepositories {
+			out = append(out, SigningKeyAlias(r, env))
+		}
+		return out
+	}
+	in.Deploy.SigningKeyAliases = aliases(s.Environment)
+	in.Deploy.TrustedSigningKeys = []SigningKeyRef{{AccountID: s.AccountID, Region: s.Region, Aliases: aliases(s.Environment)}}
+	if src := s.PromotionSource; src != nil {
+		in.Deploy.TrustedSigningKeys = append(in.Deploy.TrustedSigningKeys, SigningKeyRef{AccountID: src.AccountID, Region: src.Region, Aliases: aliases(src.Environment)})
+	}
+	in.SigningKey = SigningKeyInputs{Partition: s.Partition, AccountID: s.AccountID, SignerRoleARNs: []string{deploy}, VerifierRoleARNs: []string{deploy}}
+	for _, t := range s.PromotionTargets {
+		in.SigningKey.VerifierRoleARNs = append(in.SigningKey.VerifierRoleARNs, RoleARN(s.Partition, t.AccountID, RoleName(s.Project, t.Environment, Deploy)))
 	}
 	if len(s.PromotionTargets) > 0 {
 		pull := &ECRPullInputs{Partition: s.Partition, PrincipalARNs: []string{}}
@@ -195,6 +220,15 @@ func Declare(root string, s *Settings) (*Identities, error) {
 			ids.RepositoryPolicies = append(ids.RepositoryPolicies, RepositoryPolicy{Repository: repo, Template: TemplateECRPull, Document: doc,
 				PrincipalARNs: append([]string{}, in.ECRPull.PrincipalARNs...)})
 		}
+	}
+
+	keyPolicy, err := r.render(TemplateSigningKey, in.SigningKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, repo := range s.ECRRepositories {
+		ids.SigningKeys = append(ids.SigningKeys, SigningKey{Repository: repo, Alias: SigningKeyAlias(repo, s.Environment),
+			Template: TemplateSigningKey, Policy: keyPolicy})
 	}
 
 	entries, err := r.render(TemplateEKSAccessEntries, in.AccessEntries)

@@ -114,6 +114,8 @@ type Identities struct {
 	CodeBuildProject string `json:"codebuild_project"`
 	// RepositoryPolicies are the ECR repository policies (promotion pulls by other accounts).
 	RepositoryPolicies []RepositoryPolicy `json:"repository_policies,omitempty"`
+	// SigningKeys are the image signing keys (one per repository) with their key policies.
+	SigningKeys []SigningKey `json:"signing_keys"`
 	// AccessEntries map roles to Kubernetes permissions on the environment's EKS cluster.
 	AccessEntries []AccessEntry `json:"access_entries"`
 	EKSCluster    string        `json:"eks_cluster"`
@@ -214,6 +216,22 @@ type RepositoryPolicy struct {
 	// PrincipalARNs are the other accounts' roles allowed to pull.
 	PrincipalARNs []string `json:"principal_arns"`
 }
+
+// SigningKey is an image signing KMS key (SIGN_VERIFY, ECC_NIST_P256) of a repository.
+type SigningKey struct {
+	Repository string `json:"repository"`
+	// Alias is the key's alias name (alias/<repository>-<environment>-signing).
+	Alias    string `json:"alias"`
+	Template string `json:"template"`
+	// Policy is the key policy.
+	Policy Document `json:"policy"`
+}
+
+// SigningKeySpec and SigningKeyUsage are what every image signing key is created with.
+const (
+	SigningKeySpec  = "ECC_NIST_P256"
+	SigningKeyUsage = "SIGN_VERIFY"
+)
 
 // AccessEntry is an EKS access entry with its access policy association.
 type AccessEntry struct {

@@ -22,6 +22,8 @@ const (
 	TemplateEKSAccessEntries = Dir + "/eks-access-entries.json.tftpl"
 	// TemplateECRPull is the repository policy letting other accounts' deploy roles pull (modules/ecr).
 	TemplateECRPull = "modules/ecr/policies/pull.json.tftpl"
+	// TemplateSigningKey is the key policy of an image signing key (modules/ecr).
+	TemplateSigningKey = "modules/ecr/policies/signing-key.json.tftpl"
 )
 
 // Templates lists every template with the Terraform module that loads it and an example of its inputs
@@ -35,10 +37,13 @@ func Templates() []TemplateUse {
 		{Path: TemplateTrustCodeBuild, Module: "modules/iam", Kind: TrustPolicy, Example: TrustCodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline"}},
 		{Path: TemplateReadOnly, Module: "modules/iam", Kind: IdentityPolicy, Example: ReadOnlyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", ParameterPath: "/demo-app/staging/app"}},
 		{Path: TemplateApply, Module: "modules/iam", Kind: IdentityPolicy, Example: ApplyInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", StateBucket: "tf-state", StateKeyPrefix: "staging", NamePrefixes: []string{"demo-staging", "demo-app-staging"}}},
-		{Path: TemplateDeploy, Module: "modules/iam", Kind: IdentityPolicy, Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}}}},
+		{Path: TemplateDeploy, Module: "modules/iam", Kind: IdentityPolicy, Example: DeployInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "333333333333", ECRRepositories: []string{"demo-app"}, ECSCluster: "demo-production", ECSServices: []string{"demo-app"}, TaskRolePatterns: []string{"demo-app-production-ecs-*"}, EKSCluster: "demo-production", PromotionSources: []Account{{AccountID: "222222222222", Region: "ap-southeast-2"}},
+			SigningKeyAliases: []string{"alias/demo-app-production-signing"}, TrustedSigningKeys: []SigningKeyRef{{AccountID: "333333333333", Region: "ap-southeast-2", Aliases: []string{"alias/demo-app-production-signing"}}, {AccountID: "222222222222", Region: "ap-southeast-2", Aliases: []string{"alias/demo-app-staging-signing"}}}}},
 		{Path: TemplateCodeBuild, Module: "modules/iam", Kind: IdentityPolicy, Example: CodeBuildInputs{Partition: "aws", Region: "ap-southeast-2", AccountID: "222222222222", ProjectName: "demo-staging-pipeline", ArtifactBucket: "demo-staging-artifacts", AssumeRoleARNs: []string{deploy}, ConnectionARNs: []string{"arn:aws:codeconnections:ap-southeast-2:222222222222:connection/x"}}},
 		{Path: TemplateEKSAccessEntries, Module: "modules/iam", Kind: AccessEntries, Example: EKSAccessEntriesInputs{DeployRoleARN: &deploy, ReadRoleARNs: map[string]string{"plan": arn, "drift": arn}, Namespaces: []string{"demo"}, DeployerGroup: "ci-deployers"}},
 		{Path: TemplateECRPull, Module: "modules/ecr", Kind: ResourcePolicy, Example: ECRPullInputs{Partition: "aws", PrincipalARNs: []string{"arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
+		{Path: TemplateSigningKey, Module: "modules/ecr", Kind: ResourcePolicy, Example: SigningKeyInputs{Partition: "aws", AccountID: "222222222222", SignerRoleARNs: []string{deploy},
+			VerifierRoleARNs: []string{deploy, "arn:aws:iam::333333333333:role/demo-production-ci-deploy"}}},
 	}
 }
 
@@ -123,6 +128,17 @@ type DeployInputs struct {
 	TaskRolePatterns []string  `cty:"task_role_patterns" json:"task_role_patterns"`
 	EKSCluster       string    `cty:"eks_cluster" json:"eks_cluster"`
 	PromotionSources []Account `cty:"promotion_sources" json:"promotion_sources"`
+	// SigningKeyAliases are this environment's image signing keys (kms:Sign).
+	SigningKeyAliases []string `cty:"signing_key_aliases" json:"signing_key_aliases"`
+	// TrustedSigningKeys are the keys the deploy gate reads: this environment's and the promotion source's.
+	TrustedSigningKeys []SigningKeyRef `cty:"trusted_signing_keys" json:"trusted_signing_keys"`
+}
+
+// SigningKeyRef names signing keys of an account by their aliases.
+type SigningKeyRef struct {
+	AccountID string   `cty:"account_id" json:"account_id"`
+	Region    string   `cty:"region" json:"region"`
+	Aliases   []string `cty:"aliases" json:"aliases"`
 }
 
 // CodeBuildInputs are the inputs of TemplateCodeBuild.
@@ -149,4 +165,14 @@ type EKSAccessEntriesInputs struct {
 type ECRPullInputs struct {
 	Partition     string   `cty:"partition" json:"partition"`
 	PrincipalARNs []string `cty:"principal_arns" json:"principal_arns"`
+}
+
+// SigningKeyInputs are the inputs of TemplateSigningKey.
+type SigningKeyInputs struct {
+	Partition string `cty:"partition" json:"partition"`
+	AccountID string `cty:"account_id" json:"account_id"`
+	// SignerRoleARNs may sign (the environment's deploy role).
+	SignerRoleARNs []string `cty:"signer_role_arns" json:"signer_role_arns"`
+	// VerifierRoleARNs may read the public key and verify (deploy roles of this and the target environments).
+	VerifierRoleARNs []string `cty:"verifier_role_arns" json:"verifier_role_arns"`
 }

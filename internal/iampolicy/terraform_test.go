@@ -75,6 +75,7 @@ func renderCases(t *testing.T) []renderCase {
 		if in.ECRPull != nil {
 			add(TemplateECRPull, *in.ECRPull)
 		}
+		add(TemplateSigningKey, in.SigningKey)
 	}
 	// Without GitHub: the trust keeps only the CodeBuild statement, no read roles get access entries.
 	noGitHub := TrustCIInputs{Subjects: []string{}, CodeBuildRoleARN: strPtr("arn:aws:iam::111111111111:role/x")}

@@ -72,8 +72,21 @@ resource "aws_ecr_lifecycle_policy" "this" {
         }
         action = { type = "expire" }
       },
+      # Signatures and attestations (cosign's sha256-<digest>.sig/.att tags) are tagged images too: keep
+      # those of the kept images apart, so they neither crowd out commit tags nor expire before them.
       {
         rulePriority = 2
+        description  = "Keep the signatures and attestations of the last ${var.keep_tagged_images} images"
+        selection = {
+          tagStatus      = "tagged"
+          tagPatternList = ["sha256-*"]
+          countType      = "imageCountMoreThan"
+          countNumber    = 2 * var.keep_tagged_images
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 3
         description  = "Keep the last ${var.keep_tagged_images} tagged images"
         selection = {
           tagStatus      = "tagged"
@@ -97,4 +110,38 @@ resource "aws_ecr_repository_policy" "pull" {
     partition      = data.aws_partition.current.partition
     principal_arns = var.pull_principal_arns
   })
+}
+
+# Image signing: one asymmetric KMS key per repository (alias/<repository>-<environment>-signing). The
+# pipeline's publish step signs each pushed digest with it and attaches the SBOM and SLSA provenance as
+# attestations signed with it, stored next to the image where cosign finds them (awskms:// keys); every
+# deploy verifies them first (docs/supply-chain.md). The key policy is a template shared with
+# internal/iampolicy, which the sandbox's twin accounts seed from.
+resource "aws_kms_key" "signing" {
+  for_each = var.signing == null ? toset([]) : toset(var.repositories)
+
+  description              = "Signs the images of ${each.key} in ${var.signing.environment} (cosign awskms://)"
+  key_usage                = "SIGN_VERIFY"
+  customer_master_key_spec = "ECC_NIST_P256"
+  deletion_window_in_days  = 30
+  policy = templatefile("${path.module}/policies/signing-key.json.tftpl", {
+    partition          = data.aws_partition.current.partition
+    account_id         = data.aws_caller_identity.current.account_id
+    signer_role_arns   = var.signing.signer_role_arns
+    verifier_role_arns = var.signing.verifier_role_arns
+  })
+
+  tags = var.tags
+
+  # Deleting the key makes every signature made with it unverifiable: every deploy would be refused.
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "signing" {
+  for_each = aws_kms_key.signing
+
+  name          = "alias/${replace(each.key, "/", "-")}-${var.signing.environment}-signing"
+  target_key_id = each.value.key_id
 }

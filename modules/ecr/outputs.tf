@@ -17,3 +17,13 @@ output "kms_key_arn" {
   description = "KMS key encrypting the images."
   value       = local.kms_key_arn
 }
+
+output "signing_key_arns" {
+  description = "Image signing key ARNs by repository name (empty without signing)."
+  value       = { for k, key in aws_kms_key.signing : k => key.arn }
+}
+
+output "signing_key_aliases" {
+  description = "Image signing key aliases by repository name: delivery.yaml signing.key, cosign's awskms:///<alias>."
+  value       = { for k, a in aws_kms_alias.signing : k => a.name }
+}

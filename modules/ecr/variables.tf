@@ -47,6 +47,25 @@ variable "pull_principal_arns" {
   }
 }
 
+variable "signing" {
+  description = "Image signing keys, one per repository, alias alias/<repository>-<environment>-signing (null: none). signer_role_arns may sign (the environment's deploy role); verifier_role_arns may read the public key and verify (the deploy roles of this environment and of the environments that promote its images). The key policy names the roles' accounts as principals and the roles in an aws:PrincipalArn condition, so the roles need not exist yet."
+  type = object({
+    environment        = string
+    signer_role_arns   = list(string)
+    verifier_role_arns = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.signing == null || (
+      can(regex("^[a-z][a-z0-9-]{0,31}$", var.signing.environment)) &&
+      length(var.signing.signer_role_arns) > 0 && length(var.signing.verifier_role_arns) > 0 &&
+      alltrue([for a in concat(var.signing.signer_role_arns, var.signing.verifier_role_arns) : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    )
+    error_message = "signing needs an environment name and at least one signer and one verifier role ARN, without wildcards."
+  }
+}
+
 variable "force_delete" {
   description = "Allow destroying repositories that still hold images (keep false outside throwaway environments)."
   type        = bool

@@ -133,5 +133,8 @@ resource "aws_iam_role_policy" "deploy" {
     task_role_patterns = var.ecs_task_role_name_patterns
     eks_cluster        = var.eks_cluster_name
     promotion_sources  = var.promotion_sources
+    # Image signing: sign with this environment's keys, read the public keys the deploy gate trusts.
+    signing_key_aliases  = var.signing_key_aliases
+    trusted_signing_keys = var.trusted_signing_keys
   })
 }

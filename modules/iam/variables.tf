@@ -141,6 +141,30 @@ variable "promotion_sources" {
   default = []
 }
 
+variable "signing_key_aliases" {
+  description = "Aliases (alias/<name>) of this environment's image signing keys (modules/ecr signing): the deploy role signs with them (kms:Sign, ECDSA_SHA_256 over a digest)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.signing_key_aliases) > 0 && alltrue([for a in var.signing_key_aliases : can(regex("^alias/[A-Za-z0-9/_-]+$", a))])
+    error_message = "signing_key_aliases must list alias names (alias/<name>)."
+  }
+}
+
+variable "trusted_signing_keys" {
+  description = "The signing keys the deploy gate reads (kms:GetPublicKey, kms:Verify), by account, region and aliases: this environment's and the promotion source's (a key of another account also needs its key policy to allow this role). Must cover delivery.yaml signing.trust."
+  type = list(object({
+    account_id = string
+    region     = string
+    aliases    = list(string)
+  }))
+
+  validation {
+    condition     = alltrue([for k in var.trusted_signing_keys : can(regex("^[0-9]{12}$", k.account_id)) && length(k.aliases) > 0])
+    error_message = "trusted_signing_keys entries need a 12-digit account id and at least one alias."
+  }
+}
+
 variable "codebuild_project_name" {
   description = "Name of the CodeBuild project running buildspec.yml; its role trusts only this project (aws:SourceArn)."
   type        = string

@@ -16,6 +16,8 @@ locals {
   artifact_bucket_name = "${local.name}-artifacts-${var.account_id}-${var.region}"
   github_issuer        = "token.actions.githubusercontent.com"
 
+  signing_key_aliases = [for r in keys(data.terraform_remote_state.ecr.outputs.repository_arns) : "alias/${replace(r, "/", "-")}-${var.environment}-signing"]
+
   # GitHub environments, one per kind of job: <env> for apply and deploy (main only, reviewers in
   # production), <env>-plan for plans (pull requests too) and <env>-drift for the schedule.
   github_environments = {
@@ -71,6 +73,17 @@ module "ci_roles" {
   eks_cluster_name            = local.name
   eks_namespaces              = var.app_namespaces
   promotion_sources           = var.promotion_source == null ? [] : [{ account_id = var.promotion_source.account_id, region = var.promotion_source.region }]
+  # Image signing keys (stacks/shared/ecr names them alias/<repository>-<environment>-signing): sign with
+  # this environment's; the deploy gate reads this environment's and the promotion source's.
+  signing_key_aliases = local.signing_key_aliases
+  trusted_signing_keys = concat(
+    [{ account_id = var.account_id, region = var.region, aliases = local.signing_key_aliases }],
+    var.promotion_source == null ? [] : [{
+      account_id = var.promotion_source.account_id
+      region     = var.promotion_source.region
+      aliases    = [for r in keys(data.terraform_remote_state.ecr.outputs.repository_arns) : "alias/${replace(r, "/", "-")}-${var.promotion_source.environment}-signing"]
+    }],
+  )
 
   codebuild_project_name          = "${local.name}-pipeline"
   codebuild_source_connection_arn = var.codebuild_source_connection_arn

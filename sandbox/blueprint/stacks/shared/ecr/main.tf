@@ -15,6 +15,9 @@ resource "terraform_data" "this" {
       repository_arns = ["repository_arns-${local.suffix}-1", "repository_arns-${local.suffix}-2"]
       registry_id     = "registry_id-${local.suffix}"
       kms_key_arn     = "kms_key_arn-${local.suffix}"
+      # The image signing keys (the sandbox seeds the real ones in each twin account).
+      signing_key_arns    = ["signing_key_arns-${local.suffix}-1"]
+      signing_key_aliases = ["signing_key_aliases-${local.suffix}-1"]
     }
     upstream = {
     }
