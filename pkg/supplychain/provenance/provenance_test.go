@@ -94,3 +94,25 @@ func TestSameCommit(t *testing.T) {
 		}
 	}
 }
+
+func TestPin(t *testing.T) {
+	d := "sha256:" + strings.Repeat("a", 64)
+	other := "sha256:" + strings.Repeat("b", 64)
+	b, err := provenance.Pin("go", "127.0.0.1:5000/base/golang:1.26", "127.0.0.1:5000/base/golang:1.26@"+d)
+	if err != nil || b.Ref != "127.0.0.1:5000/base/golang:1.26" || b.Digest != d || b.Reference() != "127.0.0.1:5000/base/golang:1.26@"+d {
+		t.Fatalf("tag resolved: %+v %v", b, err)
+	}
+	b, err = provenance.Pin("go", "127.0.0.1:5000/base/golang:1.26@"+d, "127.0.0.1:5000/base/golang:1.26@"+d)
+	if err != nil || b.Reference() != "127.0.0.1:5000/base/golang:1.26@"+d {
+		t.Fatalf("digest kept: %+v %v", b, err)
+	}
+	if _, err := provenance.Pin("go", "127.0.0.1:5000/base/golang@"+d, "127.0.0.1:5000/base/golang@"+other); err == nil || !strings.Contains(err.Error(), "is pinned to") {
+		t.Fatalf("a pinned digest the registry no longer serves: %v", err)
+	}
+	if _, err := provenance.Pin("go", "127.0.0.1:5000/base/golang:1.26", "127.0.0.1:5000/base/golang:1.26"); err == nil {
+		t.Fatal("a resolution without digest was accepted")
+	}
+	if b, err := provenance.Pin("runtime", "scratch", ""); err != nil || b.Reference() != "scratch" || b.Digest != "" {
+		t.Fatalf("scratch: %+v %v", b, err)
+	}
+}
