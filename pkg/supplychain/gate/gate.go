@@ -341,3 +341,23 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// Running decides, for each distinct image that runs somewhere, whether it is signed and attested under
+// the policy: what `verify` reports. No artifact names their commits, so any commit is accepted (the
+// provenance's is reported).
+func Running(ctx context.Context, r Reader, policy Policy, images []name.Digest) ([]Decision, error) {
+	seen := map[string]bool{}
+	var out []Decision
+	for _, img := range images {
+		if seen[img.String()] {
+			continue
+		}
+		seen[img.String()] = true
+		d, err := Verify(ctx, r, policy, Expect{Image: img, AnyCommit: true})
+		if err != nil {
+			return out, fmt.Errorf("check %s: %w", img, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

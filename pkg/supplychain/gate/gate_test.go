@@ -241,3 +241,16 @@ func TestPolicyForResolvesKMSKeysAndFiles(t *testing.T) {
 		t.Fatal("an empty trust policy resolved")
 	}
 }
+
+func TestRunningReportsEachDistinctDigest(t *testing.T) {
+	w := newWorld(t)
+	signed := w.published(t, "running-signed")
+	unsigned := supplychaintest.Push(t, w.host, "demo-app", "running-unsigned", supplychaintest.AppImage(t, "running-unsigned"))
+	ds, err := gate.Running(context.Background(), store.Store{}, w.policy(w.stagingKey), []name.Digest{signed, unsigned, signed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || !ds[0].Allowed || ds[0].Provenance.Commit != commit || ds[1].Allowed || ds[1].Check(gate.CheckSignature).OK {
+		t.Fatalf("decisions: %+v", ds)
+	}
+}
