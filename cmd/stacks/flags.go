@@ -46,6 +46,9 @@ type runFlags struct {
 	markdown     string
 	lockTimeout  time.Duration
 	stackTimeout time.Duration
+	bundle       string
+	approve      bool
+	commit       string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -54,9 +57,12 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.changedSince, "changed-since", "", "act on stacks changed since this git ref plus all their dependents")
 	fs.IntVar(&f.parallelism, "parallelism", 0, "stacks run at once (default: the environment's terraform.parallelism, 4)")
 	fs.StringVar(&f.binary, "binary", "", "terraform or tofu (default: $TF_BINARY, then the environment's terraform.binary)")
-	fs.StringVar(&f.planDir, "plan-dir", "", "saved plans directory (default <root>/.delivery/plans)")
+	fs.StringVar(&f.planDir, "plan-dir", "", "plan: where to write the plan bundle (default <root>/.delivery/plans/<env>)")
+	fs.StringVar(&f.bundle, "bundle", "", "apply: apply exactly this reviewed plan bundle (required for a production environment)")
+	fs.BoolVar(&f.approve, "approve", false, "apply: confirm applying the reviewed bundle to a production environment")
+	fs.StringVar(&f.commit, "commit", "", "the commit a bundle is bound to (default: git rev-parse HEAD in --root)")
 	fs.StringVar(&f.markdown, "markdown-file", "", "also write the markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY, appended)")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for a held state lock (default: fail at once)")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Minute, "apply: how long to wait for a held state lock before reporting its holder (0: fail at once; plans never lock)")
 	fs.DurationVar(&f.stackTimeout, "stack-timeout", 30*time.Minute, "upper bound for one stack's action")
 }
 

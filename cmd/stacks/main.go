@@ -25,10 +25,12 @@ const usage = `usage: stacks <command> [flags]
 commands:
   lint     check modules/, stacks/ and environments/ against the conventions (exit 1 on errors)
   graph    print the stack order and waves (--format text|dot|json)
-  plan     plan the selected stacks and save their plans (.delivery/plans/<env>/<stack>/)
-  apply    apply saved plans (refusing stale ones) or plan+apply stacks without one
-  drift    plan -detailed-exitcode over the stacks; exit 2 when any drifted
+  plan     plan the selected stacks and write a plan bundle (.delivery/plans/<env>/, --plan-dir)
+  apply    apply a reviewed bundle exactly (--bundle DIR [--approve]) or plan+apply (not production)
+  drift    changes made outside Terraform and code not applied, told apart; exit 2 when any
   output   print the stacks' outputs
+  force-unlock  remove a state lock left by a killed run (--env, --stack, --lock-id)
+  guard    run a dagger command so that Ctrl-C / a CI cancel stops terraform gracefully
 
 run "stacks <command> -h" for its flags`
 
@@ -74,6 +76,12 @@ func run(ctx context.Context, args []string) error {
 		return graphCommand(ctx, rest)
 	case "plan", "apply", "drift", "output":
 		return runCommand(ctx, cmd, rest)
+	case "force-unlock":
+		return forceUnlockCommand(ctx, rest)
+	case "exec":
+		return execCommand(rest)
+	case "guard":
+		return guardCommand(rest)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }

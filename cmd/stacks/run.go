@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +23,7 @@ func runCommand(ctx context.Context, action string, args []string) error {
 	}
 	r, err := stackrun.New(ctx, stackrun.Options{
 		Root: f.root, Environment: f.env, Stacks: f.stacks, ChangedSince: f.changedSince,
-		Parallelism: f.parallelism, PlanDir: f.planDir, Binary: f.binary,
+		Parallelism: f.parallelism, PlanDir: f.planDir, Binary: f.binary, Bundle: f.bundle, Approve: f.approve, Commit: f.commit,
 		Out: blocks, Progress: os.Stderr, LockTimeout: f.lockTimeout, StackTimeout: f.stackTimeout,
 	})
 	if err != nil {
@@ -54,10 +55,12 @@ func runCommand(ctx context.Context, action string, args []string) error {
 // found changes (and nothing failed), else success.
 func exitFor(sum *stackrun.Summary) error {
 	switch {
-	case !sum.OK():
+	case sum.Error == "" && !sum.OK():
 		return &exitError{code: 1, err: fmt.Errorf("%s: %d failed, %d skipped", sum.Action, sum.Count(stackrun.StatusFailed), sum.Count(stackrun.StatusSkipped))}
-	case sum.Action == stackrun.ActionDrift && len(sum.Drifted()) > 0:
-		return &exitError{code: 2, err: fmt.Errorf("drift found in %v", sum.Drifted())}
+	case !sum.OK():
+		return &exitError{code: 1, err: errors.New(sum.Error)}
+	case sum.Action == stackrun.ActionDrift && len(sum.Drifted())+len(sum.Unapplied()) > 0:
+		return &exitError{code: 2, err: fmt.Errorf("changed outside Terraform: %v; code not applied: %v", sum.Drifted(), sum.Unapplied())}
 	}
 	return nil
 }
@@ -88,4 +91,27 @@ func report(sum *stackrun.Summary, f runFlags) error {
 	fmt.Println()
 	fmt.Print(md)
 	return nil
+}
+
+// forceUnlockCommand removes a state lock left by a killed run (the held-lock message prints this
+// command with the lock ID).
+func forceUnlockCommand(ctx context.Context, args []string) error {
+	var f commonFlags
+	var stack, lockID, binary string
+	fs := newFlagSet("force-unlock", "--env ENV --stack ID --lock-id LOCK_ID [--root DIR]")
+	f.register(fs)
+	fs.StringVar(&stack, "stack", "", "the stack whose lock to remove")
+	fs.StringVar(&lockID, "lock-id", "", "the lock ID the held-lock message named")
+	fs.StringVar(&binary, "binary", "", "terraform or tofu (default: $TF_BINARY, then the environment's terraform.binary)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if stack == "" || lockID == "" {
+		return errors.New("pass --stack and --lock-id (both are in the held-lock message)")
+	}
+	r, err := stackrun.New(ctx, stackrun.Options{Root: f.root, Environment: f.env, Stacks: []string{stack}, Binary: binary, Out: os.Stdout})
+	if err != nil {
+		return err
+	}
+	return r.ForceUnlock(ctx, stack, lockID)
 }

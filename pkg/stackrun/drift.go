@@ -3,25 +3,42 @@ package stackrun
 import (
 	"bytes"
 	"context"
+	"strings"
 )
 
-// Drift runs `plan -detailed-exitcode` (without taking the state lock, nothing is saved) over the
-// selected stacks; a stack whose plan is not empty has drifted. Summary.Drifted lists them.
+// Drift tells apart, per stack, two different things (neither takes the state lock, nothing is saved):
+//
+//   - drift: the real infrastructure differs from the state, i.e. something changed outside Terraform
+//     (a refresh-only plan finds changes: Summary.Drifted);
+//   - unapplied code: the code differs from the state as last applied, i.e. code merged but not applied
+//     (a plan with -refresh=false finds changes: Summary.Unapplied).
 func (r *Runner) Drift(ctx context.Context) *Summary {
 	return r.runAll(ctx, ActionDrift, r.driftStack)
 }
 
 func (r *Runner) driftStack(ctx context.Context, id string, log *bytes.Buffer) StackResult {
 	var res StackResult
-	fp, err := r.makePlan(ctx, id, log, "-lock=false")
+	outside, err := r.makePlan(ctx, id, log, planRefreshOnly)
 	if err != nil {
 		return failed(res, err)
 	}
-	fp.counts.into(&res)
-	res.Drifted = fp.counts.any()
-	res.Outcome = "in sync"
+	res.Drifted, res.DriftChanges = outside.counts.any(), outside.counts.addresses
+	code, err := r.makePlan(ctx, id, log, planNoRefresh)
+	if err != nil {
+		return failed(res, err)
+	}
+	code.counts.into(&res)
+	res.Unapplied = code.counts.any()
+	var words []string
 	if res.Drifted {
-		res.Outcome = "drifted"
+		words = append(words, "drifted")
+	}
+	if res.Unapplied {
+		words = append(words, "unapplied code")
+	}
+	res.Outcome = strings.Join(words, " + ")
+	if res.Outcome == "" {
+		res.Outcome = "in sync"
 	}
 	return res
 }

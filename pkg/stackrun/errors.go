@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
-// LockHeldError means another process holds the stack's state lock.
+// LockHeldError means another process holds the stack's state lock (after waiting --lock-timeout).
 type LockHeldError struct {
-	Stack, Key        string
+	Stack, Env, Key   string
 	ID, Who, Created  string
 	Operation, Binary string
+	// Age is how long the lock has been held, when Created could be read.
+	Age time.Duration
 }
 
 func (e *LockHeldError) Error() string {
@@ -25,15 +28,36 @@ func (e *LockHeldError) Error() string {
 	}
 	if e.Created != "" {
 		msg += " since " + e.Created
+		if e.Age > 0 {
+			msg += fmt.Sprintf(" (%s ago)", e.Age.Round(time.Second))
+		}
 	}
 	if e.ID != "" {
-		msg += fmt.Sprintf(" (lock ID %s)", e.ID)
+		msg += fmt.Sprintf(", lock ID %s", e.ID)
 	}
-	msg += "; wait for that run to finish and retry (or pass --lock-timeout)"
+	msg += ". If that run is still going, wait for it and retry (or pass a longer --lock-timeout)"
 	if e.ID != "" {
-		msg += fmt.Sprintf("; if it died, run `%s force-unlock %s` in the stack", e.Binary, e.ID)
+		msg += fmt.Sprintf(". If it was killed, its lock stays until removed: check nothing else is applying %s, then run `%s`"+
+			" (or, with terraform initialised in %s: `%s force-unlock -force %s`), and apply again", e.Stack, e.UnlockCommand(), "the stack directory", e.Binary, e.ID)
 	}
 	return msg
+}
+
+// UnlockCommand is the exact command that removes this lock.
+func (e *LockHeldError) UnlockCommand() string {
+	return fmt.Sprintf("go run ./cmd/stacks force-unlock --env %s --stack %s --lock-id %s", e.Env, e.Stack, e.ID)
+}
+
+// lockCreatedLayouts are the forms terraform prints Lock Info's Created in.
+var lockCreatedLayouts = []string{"2006-01-02 15:04:05.999999999 -0700 MST", "2006-01-02 15:04:05 MST", time.RFC3339Nano}
+
+func lockAge(created string, now time.Time) time.Duration {
+	for _, layout := range lockCreatedLayouts {
+		if t, err := time.Parse(layout, created); err == nil {
+			return now.Sub(t)
+		}
+	}
+	return 0
 }
 
 // UpstreamMissingError means a remote state the stack reads has never been applied.
@@ -83,7 +107,7 @@ func (r *Runner) classify(inv Invocation, res Result) error {
 	text := string(res.Stderr) + "\n" + string(res.Stdout)
 	switch {
 	case isStateLockText(text):
-		e := &LockHeldError{Stack: inv.Stack, Key: r.env.StateKey(inv.Stack), Binary: r.binaryName()}
+		e := &LockHeldError{Stack: inv.Stack, Env: r.env.Name, Key: r.env.StateKey(inv.Stack), Binary: r.binaryName()}
 		for _, m := range lockFieldRE.FindAllStringSubmatch(text, -1) {
 			v := strings.TrimSpace(m[2])
 			switch m[1] {
@@ -92,7 +116,7 @@ func (r *Runner) classify(inv Invocation, res Result) error {
 			case "Who":
 				e.Who = v
 			case "Created":
-				e.Created = v
+				e.Created, e.Age = v, lockAge(v, time.Now())
 			case "Operation":
 				e.Operation = v
 			}

@@ -1,6 +1,8 @@
 package stackrun
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,7 +14,8 @@ import (
 )
 
 // fakeTerraform is an Executor that pretends to be terraform: every stack plans one resource to add,
-// applies it, and reports outputs. It records the invocations and the maximum concurrency seen.
+// applies it, and reports outputs. It records the invocations and the maximum concurrency seen. Plans are
+// real plan-file zips holding the prior state's lineage and serial and a dependency lock.
 type fakeTerraform struct {
 	mu          sync.Mutex
 	calls       []Invocation
@@ -21,17 +24,46 @@ type fakeTerraform struct {
 	delay       time.Duration
 	failApply   map[string]bool
 	lockedStack string
-	// readOutputs is what upstream outputs every plan read (digested into the saved plan).
+	// readOutputs is what upstream outputs every plan read (digested into the bundle).
 	readOutputs string
-	// currentOutputs is what `output -json` returns now.
+	// currentOutputs is what `output -json` returns now; afterApply replaces it when that stack is applied.
 	currentOutputs string
-	applyEnds      map[string]time.Time
-	starts         map[string]time.Time
+	afterApply     map[string]string
+	// outputChanges marks stacks whose plan changes outputs.
+	outputChanges map[string]bool
+	// serial is each stack's state serial; staleAtApply makes terraform refuse the saved plan.
+	serial       map[string]int
+	staleAtApply map[string]bool
+	// drifted marks stacks a refresh-only plan finds changed outside Terraform; inSync ones have no
+	// unapplied code either.
+	drifted, inSync map[string]bool
+	lastMode        map[string]string
+	applyEnds       map[string]time.Time
+	starts          map[string]time.Time
+	applied         map[string][]byte // stack -> the plan bytes apply was given
 }
 
 func newFake() *fakeTerraform {
 	return &fakeTerraform{failApply: map[string]bool{}, applyEnds: map[string]time.Time{}, starts: map[string]time.Time{},
-		readOutputs: `{"id":"one"}`, currentOutputs: `{"id":{"sensitive":false,"type":"string","value":"one"}}`}
+		readOutputs: `{"id":"one"}`, currentOutputs: `{"id":{"sensitive":false,"type":"string","value":"one"}}`,
+		afterApply: map[string]string{}, outputChanges: map[string]bool{}, serial: map[string]int{}, staleAtApply: map[string]bool{},
+		drifted: map[string]bool{}, inSync: map[string]bool{}, lastMode: map[string]string{}, applied: map[string][]byte{}}
+}
+
+// fakePlanFile is a plan file as terraform writes it: a zip with the prior state and the lock file.
+func fakePlanFile(stack string, serial int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"tfplan":              "PLAN " + stack,
+		"tfstate":             fmt.Sprintf(`{"version":4,"terraform_version":"1.11.4","serial":%d,"lineage":"lineage-%s"}`, serial, strings.ReplaceAll(stack, "/", "-")),
+		".terraform.lock.hcl": "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.100.0\"\n  constraints = \"~> 5.0\"\n}\n",
+	} {
+		w, _ := zw.Create(name)
+		_, _ = w.Write([]byte(body))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
 }
 
 func (f *fakeTerraform) Run(ctx context.Context, inv Invocation) (Result, error) {
@@ -51,36 +83,71 @@ func (f *fakeTerraform) Run(ctx context.Context, inv Invocation) (Result, error)
 	if f.delay > 0 && (inv.Args[0] == "apply" || inv.Args[0] == "plan") {
 		time.Sleep(f.delay)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	args := strings.Join(inv.Args, " ")
 	res := Result{}
 	switch inv.Args[0] {
 	case "init":
 		res.Stdout = []byte("Initializing the backend...\n")
 	case "plan":
+		mode := "normal"
+		switch {
+		case strings.Contains(args, "-refresh-only"):
+			mode = "refresh-only"
+		case strings.Contains(args, "-refresh=false"):
+			mode = "no-refresh"
+		}
+		f.lastMode[inv.Stack] = mode
+		res.ExitCode = 2
+		if mode == "refresh-only" && !f.drifted[inv.Stack] || mode == "no-refresh" && f.inSync[inv.Stack] {
+			res.ExitCode = 0
+		}
+		res.Stdout = []byte(fmt.Sprintf("plan line 1 of %s\nplan line 2 of %s\nPlan: 1 to add, 0 to change, 0 to destroy.\n", inv.Stack, inv.Stack))
+		res.Files = map[string][]byte{inv.Collect[0]: fakePlanFile(inv.Stack, f.serial[inv.Stack])}
+	case "show":
+		changes := `"resource_changes":[{"address":"terraform_data.this","mode":"managed","type":"terraform_data","name":"this","change":{"actions":["create"]}}]`
+		if f.lastMode[inv.Stack] == "refresh-only" {
+			changes = `"resource_drift":[{"address":"aws_s3_bucket.logs","mode":"managed","type":"aws_s3_bucket","name":"logs","change":{"actions":["update"]}}]`
+		}
+		outputs := ""
+		if f.outputChanges[inv.Stack] {
+			outputs = `"output_changes":{"id":{"actions":["update"]}},`
+		}
+		res.Stdout = []byte(fmt.Sprintf(`{"format_version":"1.2","terraform_version":"1.11.4",%s %s,
+			"prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"data.terraform_remote_state.up","mode":"data","type":"terraform_remote_state","name":"up",
+			"values":{"config":{"key":"dev/core/net/terraform.tfstate"},"outputs":%s}}]}}}}`, outputs, changes, f.readOutputs))
+	case "apply":
 		if inv.Stack == f.lockedStack {
 			res.ExitCode = 1
-			res.Stderr = []byte("Error: Error acquiring the state lock\n\nLock Info:\n  ID:        1234-abcd\n  Path:      b/k.tflock\n  Operation: OperationTypeApply\n  Who:       alice@laptop\n  Created:   2026-11-25 10:00:00 UTC\n")
+			res.Stderr = []byte("Error: Error acquiring the state lock\n\nLock Info:\n  ID:        1234-abcd\n  Path:      b/k.tflock\n  Operation: OperationTypeApply\n  Who:       alice@laptop\n  Version:   1.11.4\n  Created:   2026-11-25 10:00:00.123456 +0000 UTC\n")
 			return res, nil
 		}
-		res.ExitCode = 2
-		res.Stdout = []byte(fmt.Sprintf("plan line 1 of %s\nplan line 2 of %s\nPlan: 1 to add, 0 to change, 0 to destroy.\n", inv.Stack, inv.Stack))
-		res.Files = map[string][]byte{inv.Collect[0]: []byte("PLAN " + inv.Stack)}
-	case "show":
-		res.Stdout = []byte(fmt.Sprintf(`{"format_version":"1.2","terraform_version":"1.11.4",
-			"resource_changes":[{"address":"terraform_data.this","mode":"managed","type":"terraform_data","name":"this","change":{"actions":["create"]}}],
-			"prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"data.terraform_remote_state.up","mode":"data","type":"terraform_remote_state","name":"up",
-			"values":{"config":{"key":"dev/core/net/terraform.tfstate"},"outputs":%s}}]}}}}`, f.readOutputs))
-	case "apply":
+		if f.staleAtApply[inv.Stack] {
+			res.ExitCode = 1
+			res.Stderr = []byte("Error: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created.\n")
+			return res, nil
+		}
 		if f.failApply[inv.Stack] {
 			res.ExitCode = 1
 			res.Stderr = []byte("Error: creating thing: boom\n")
 			return res, nil
 		}
+		for _, data := range inv.Files {
+			f.applied[inv.Stack] = data
+		}
 		res.Stdout = []byte("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
-		f.mu.Lock()
 		f.applyEnds[inv.Stack] = time.Now()
-		f.mu.Unlock()
+		f.serial[inv.Stack]++
+		if o, ok := f.afterApply[inv.Stack]; ok {
+			f.currentOutputs = o
+		}
 	case "output":
 		res.Stdout = []byte(f.currentOutputs)
+	case "state":
+		res.Stdout = []byte(fmt.Sprintf(`{"version":4,"serial":%d,"lineage":"lineage-%s","resources":[]}`, f.serial[inv.Stack], strings.ReplaceAll(inv.Stack, "/", "-")))
+	case "force-unlock":
+		res.Stdout = []byte("Terraform state has been successfully unlocked!\n")
 	default:
 		return res, fmt.Errorf("fake terraform: unexpected command %v", inv.Args)
 	}

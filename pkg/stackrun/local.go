@@ -61,9 +61,13 @@ func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error)
 			return Result{}, fmt.Errorf("write %s: %w", rel, err)
 		}
 	}
+	defer e.removePrivate(inv)
 	cmd := exec.CommandContext(ctx, e.Binary, inv.Args...)
 	cmd.Dir = dir
 	cmd.Env = e.environ(inv.Env)
+	// Its own process group: a Ctrl-C in the terminal reaches the engine only, and terraform gets exactly
+	// one interrupt, from Cancel below (a second one would make it abort without releasing its lock).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Interrupt first: terraform then stops cleanly and releases the state lock.
@@ -104,6 +108,18 @@ func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error)
 		res.Files[rel] = data
 	}
 	return res, nil
+}
+
+// removePrivate deletes the files an invocation wrote or collected under PrivateDir (inputs and plans
+// may hold secret values; the runner keeps what it needs in memory).
+func (e *LocalExecutor) removePrivate(inv Invocation) {
+	for _, rel := range append(sortedKeys(inv.Files), inv.Collect...) {
+		if clean := path.Clean(rel); strings.HasPrefix(clean, PrivateDir+"/") {
+			if p, err := e.inside(clean); err == nil {
+				_ = os.Remove(p)
+			}
+		}
+	}
 }
 
 func (e *LocalExecutor) environ(extra map[string]string) []string {

@@ -34,3 +34,24 @@ func (r *Runner) outputStack(ctx context.Context, id string, log *bytes.Buffer) 
 	res.Outcome = fmt.Sprintf("%d outputs", len(outs))
 	return res
 }
+
+// ForceUnlock removes a stack's state lock left by a run that was killed (LockHeldError names the ID).
+// Only for a lock whose holder is gone: terraform does not check that.
+func (r *Runner) ForceUnlock(ctx context.Context, stack, lockID string) error {
+	id := r.normalizeStackID(stack)
+	if !r.graph.Has(id) {
+		return fmt.Errorf("stack %s does not exist: known stacks are %v", stack, r.graph.IDs())
+	}
+	if lockID == "" {
+		return fmt.Errorf("no lock ID given: pass the ID the held-lock message printed")
+	}
+	var log bytes.Buffer
+	if err := r.ensureInit(ctx, id, &log); err != nil {
+		return fmt.Errorf("%w\n%s", err, log.String())
+	}
+	if _, err := r.run(ctx, &log, r.invocation(id, "force-unlock", "-force", lockID)); err != nil {
+		return fmt.Errorf("%w\n%s", err, log.String())
+	}
+	fmt.Fprintf(r.opts.Out, "%sunlocked %s (lock %s)\n", log.String(), id, lockID)
+	return nil
+}

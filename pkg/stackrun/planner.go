@@ -11,11 +11,14 @@ import (
 
 // freshPlan is a plan just computed in a stack's work dir.
 type freshPlan struct {
-	binary   []byte // plan.tfplan
-	json     []byte // `show -json` of it
+	binary   []byte // plan.tfplan (nil when the plan has no changes and was not kept)
+	json     []byte // `show -json` of it (nil without changes)
 	parsed   *tfjson.Plan
 	counts   changeCounts
 	upstream map[string]string // stack -> digest of outputs read
+	state    StateVersion      // the state the plan was computed against
+	// providers are the provider versions in the plan's dependency lock.
+	providers map[string]string
 }
 
 type changeCounts struct {
@@ -30,25 +33,51 @@ func (c changeCounts) into(res *StackResult) {
 
 func (c changeCounts) any() bool { return c.add+c.change+c.destroy+c.outputs > 0 }
 
-// makePlan runs `plan -out` then `show -json` for a stack. Extra args (e.g. -lock=false) are added.
-func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, extra ...string) (*freshPlan, error) {
+// planMode is the kind of plan made.
+type planMode int
+
+const (
+	// planNormal is the plan that may be applied (no state lock: the apply checks the state it read).
+	planNormal planMode = iota
+	// planRefreshOnly compares the real infrastructure with the state: changes made outside Terraform.
+	planRefreshOnly
+	// planNoRefresh compares the code with the state as last applied: code merged but not applied.
+	planNoRefresh
+)
+
+// makePlan runs `plan -detailed-exitcode -out` then, when the plan changes anything, `show -json`. Plans
+// never take the state lock (a PR plan must not block an apply); an apply of the plan is refused by
+// terraform when the state moved in between.
+func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, mode planMode) (*freshPlan, error) {
 	if err := r.ensureInit(ctx, id, log); err != nil {
 		return nil, err
 	}
 	p := r.paths(id)
-	inputs, planPath := p.workFile(inputsFile), p.workFile(planFile)
-	args := append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode",
-		"-var-file=" + p.fromDir(inputs), "-out=" + p.fromDir(planPath)}, r.lockArgs()...)
-	inv := r.invocation(id, append(args, extra...)...)
+	inputs, planPath := p.privateFile(inputsFile), p.privateFile(planFile)
+	args := []string{"plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false",
+		"-var-file=" + p.fromDir(inputs), "-out=" + p.fromDir(planPath)}
+	switch mode {
+	case planRefreshOnly:
+		args = append(args, "-refresh-only")
+	case planNoRefresh:
+		args = append(args, "-refresh=false")
+	}
+	inv := r.invocation(id, args...)
 	inv.Files = map[string][]byte{inputs: r.inputs[id]}
 	inv.Collect = []string{planPath}
 	res, err := r.run(ctx, log, inv, 2)
 	if err != nil {
 		return nil, err
 	}
-	fp := &freshPlan{binary: res.Files[planPath]}
+	fp := &freshPlan{binary: res.Files[planPath], upstream: map[string]string{}, parsed: &tfjson.Plan{}}
 	if fp.binary == nil {
 		return nil, fmt.Errorf("plan %s: terraform reported success but wrote no %s", id, planPath)
+	}
+	if fp.state, fp.providers, fp.parsed.TerraformVersion, err = planFacts(fp.binary); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if res.ExitCode == 0 {
+		return fp, nil // no changes: nothing to show, nothing to apply
 	}
 	show := r.invocation(id, "show", "-json", "-no-color", p.fromDir(planPath))
 	show.Files = map[string][]byte{planPath: fp.binary}
@@ -57,19 +86,23 @@ func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, ext
 		return nil, err
 	}
 	fp.json = sres.Stdout
-	fp.parsed = &tfjson.Plan{}
 	if err := json.Unmarshal(fp.json, fp.parsed); err != nil {
 		return nil, fmt.Errorf("read plan JSON of %s (is the binary terraform/tofu ≥ 1.0?): %w", id, err)
 	}
-	fp.counts = countChanges(fp.parsed)
+	fp.counts = countChanges(fp.parsed, mode == planRefreshOnly)
 	fp.upstream = r.upstreamReads(fp.parsed)
 	return fp, nil
 }
 
-// countChanges counts resource actions the way terraform's plan line does (a replace is +1 and -1).
-func countChanges(p *tfjson.Plan) changeCounts {
+// countChanges counts resource actions the way terraform's plan line does (a replace is +1 and -1). For a
+// refresh-only plan it counts the changes made outside Terraform (resource_drift) instead.
+func countChanges(p *tfjson.Plan, drift bool) changeCounts {
 	var c changeCounts
-	for _, rc := range p.ResourceChanges {
+	changes := p.ResourceChanges
+	if drift {
+		changes = p.ResourceDrift
+	}
+	for _, rc := range changes {
 		if rc.Change == nil {
 			continue
 		}
@@ -149,6 +182,35 @@ func (r *Runner) currentOutputs(ctx context.Context, id string, log *bytes.Buffe
 		return nil, fmt.Errorf("read outputs of %s: %w", id, err)
 	}
 	return outs, nil
+}
+
+// currentDigest is the digest of a stack's current outputs, read once per run unless the stack was
+// applied since (then it is read again).
+func (r *Runner) currentDigest(ctx context.Context, id string, log *bytes.Buffer) (string, error) {
+	r.digestMu.Lock()
+	d, ok := r.digests[id]
+	r.digestMu.Unlock()
+	if ok {
+		return d, nil
+	}
+	outs, err := r.currentOutputs(ctx, id, log)
+	if err != nil {
+		return "", err
+	}
+	if d, err = outputsDigestOf(outs); err != nil {
+		return "", err
+	}
+	r.digestMu.Lock()
+	r.digests[id] = d
+	r.digestMu.Unlock()
+	return d, nil
+}
+
+// forgetDigest drops a stack's cached output digest (it was just applied).
+func (r *Runner) forgetDigest(id string) {
+	r.digestMu.Lock()
+	delete(r.digests, id)
+	r.digestMu.Unlock()
 }
 
 // outputsDigestOf hashes current outputs in the same form upstreamReads hashes the plan's reads.

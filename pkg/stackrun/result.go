@@ -38,18 +38,22 @@ type StackResult struct {
 	Status Status `json:"status"`
 	// Outcome is a short human word: "no changes", "planned", "applied", "drifted", "in sync",
 	// "stale plan", "state locked", "upstream missing", "failed", "skipped".
-	Outcome       string        `json:"outcome"`
-	Add           int           `json:"add"`
-	Change        int           `json:"change"`
-	Destroy       int           `json:"destroy"`
-	OutputChanges int           `json:"output_changes"`
-	Drifted       bool          `json:"drifted,omitempty"`
-	Duration      time.Duration `json:"-"`
-	Error         string        `json:"error,omitempty"`
+	Outcome       string `json:"outcome"`
+	Add           int    `json:"add"`
+	Change        int    `json:"change"`
+	Destroy       int    `json:"destroy"`
+	OutputChanges int    `json:"output_changes"`
+	// Drifted (drift action) means the real infrastructure was changed outside Terraform; DriftChanges
+	// lists what (refresh-only plan).
+	Drifted      bool     `json:"drifted,omitempty"`
+	DriftChanges []string `json:"drift_changes,omitempty"`
+	// Unapplied (drift action) means the code differs from the state as last applied: code merged but
+	// not applied; Add/Change/Destroy and Changes describe it.
+	Unapplied bool          `json:"unapplied,omitempty"`
+	Duration  time.Duration `json:"-"`
+	Error     string        `json:"error,omitempty"`
 	// SkippedBecause names the upstream whose failure skipped this stack.
 	SkippedBecause string `json:"skipped_because,omitempty"`
-	// PlanDir is where the saved plan of this stack is (plan action).
-	PlanDir string `json:"plan_dir,omitempty"`
 	// Outputs are the stack's outputs (output action); sensitive values are replaced by "(sensitive)".
 	Outputs map[string]json.RawMessage `json:"outputs,omitempty"`
 	// Selected says why the stack was selected with --changed-since.

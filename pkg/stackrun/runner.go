@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -32,8 +33,17 @@ type Options struct {
 	ChangedSince string
 	// Parallelism caps concurrently running stacks; 0 takes the environment's terraform.parallelism.
 	Parallelism int
-	// PlanDir is where saved plans go, as <PlanDir>/<env>/<stack>/ (default <Root>/.delivery/plans).
+	// PlanDir is where Plan writes the plan bundle (default <Root>/.delivery/plans/<env>); an existing
+	// bundle there is replaced.
 	PlanDir string
+	// Bundle is a plan bundle directory for Apply to apply exactly; empty means plan-and-apply (refused
+	// for a production environment). The selection is the bundle's stacks.
+	Bundle string
+	// Approve confirms that a reviewed bundle may be applied to a production environment.
+	Approve bool
+	// Commit is the commit the blueprint is at; a bundle is bound to it and refused at another commit.
+	// Default: the first 7 characters of `git rev-parse HEAD` in Root ("" outside a git checkout).
+	Commit string
 	// Binary is "terraform" or "tofu" or a path; empty takes TF_BINARY, then the environment's setting.
 	Binary string
 	// Executor runs terraform; nil means a LocalExecutor for Binary in Root.
@@ -41,7 +51,8 @@ type Options struct {
 	// Out receives one block per finished stack (default os.Stdout); Progress receives progress lines
 	// (default os.Stderr).
 	Out, Progress io.Writer
-	// LockTimeout is passed as -lock-timeout (default 0: a held lock fails at once, named in the result).
+	// LockTimeout is how long an apply waits for a held state lock (-lock-timeout; default 0: a held lock
+	// fails at once, named with its holder in the result). Plans never take the lock.
 	LockTimeout time.Duration
 	// StackTimeout bounds each stack's whole action (default 30m).
 	StackTimeout time.Duration
@@ -66,6 +77,17 @@ type Runner struct {
 	initMu         sync.Mutex
 	inits          map[string]*initOnce
 	providerInitMu sync.Mutex
+
+	bundle      *Bundle           // the bundle Apply applies
+	bundlePlans map[string][]byte // its plan files, checked against the manifest
+
+	stateMu sync.Mutex
+	planned map[string]*plannedStack // Plan: what each stack's plan produced
+	states  map[string]StateVersion  // state versions known in this run
+	applied map[string]bool          // Apply: stacks applied in this run -> their plan changed outputs
+
+	digestMu sync.Mutex
+	digests  map[string]string // current output digests read in this run
 }
 
 type initOnce struct {
@@ -88,7 +110,11 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{opts: opts, env: env, inits: map[string]*initOnce{}, reasons: map[string]string{}}
+	r := &Runner{opts: opts, env: env, inits: map[string]*initOnce{}, reasons: map[string]string{},
+		states: map[string]StateVersion{}, applied: map[string]bool{}, digests: map[string]string{}, planned: map[string]*plannedStack{}}
+	if r.opts.Commit == "" {
+		r.opts.Commit = gitHead(ctx, env.Root)
+	}
 	r.stacksRoot = path.Clean(filepath.ToSlash(env.Terraform.StacksRoot))
 	if r.bp, err = blueprint.Load(env.Path(env.Terraform.StacksRoot)); err != nil {
 		return nil, fmt.Errorf("environment %s (terraform.stacks_root %q): %w", env.Name, env.Terraform.StacksRoot, err)
@@ -101,6 +127,9 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	}
 	if r.graph, err = stackgraph.Build(r.bp); err != nil {
 		return nil, fmt.Errorf("stack graph of %s: %w", env.Path(env.Terraform.StacksRoot), err)
+	}
+	if err := r.loadBundle(); err != nil {
+		return nil, err
 	}
 	if err := r.selectStacks(ctx); err != nil {
 		return nil, err
@@ -128,7 +157,7 @@ func (r *Runner) applyDefaults() {
 		r.opts.Parallelism = r.env.Terraform.Parallelism
 	}
 	if r.opts.PlanDir == "" {
-		r.opts.PlanDir = filepath.Join(r.env.Root, DeliveryDir, "plans")
+		r.opts.PlanDir = filepath.Join(r.env.Root, DeliveryDir, "plans", r.env.Name)
 	}
 	if r.opts.Out == nil {
 		r.opts.Out = os.Stdout
@@ -158,6 +187,36 @@ func BinaryFor(flag string, env *environment.Environment) string {
 	return env.Terraform.Binary
 }
 
+// loadBundle reads Options.Bundle and refuses, before anything runs, a bundle that was altered, is for
+// another environment, or was made at another commit.
+func (r *Runner) loadBundle() error {
+	if r.opts.Bundle == "" {
+		return nil
+	}
+	b, plans, err := LoadBundle(r.opts.Bundle)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b.Environment != r.env.Name:
+		return fmt.Errorf("plan bundle %s is for environment %s, not %s: nothing applied", r.opts.Bundle, b.Environment, r.env.Name)
+	case b.Commit != r.opts.Commit:
+		return fmt.Errorf("plan bundle %s was planned at commit %q, this is commit %q: nothing applied; plan this commit and review that bundle", r.opts.Bundle, b.Commit, r.opts.Commit)
+	}
+	r.bundle, r.bundlePlans = b, plans
+	return nil
+}
+
+// gitHead is the commit checked out in dir, abbreviated to 7 characters as the Dagger module names
+// commits (so a bundle planned by one can be applied by the other), "" when it is not a git checkout.
+func gitHead(ctx context.Context, dir string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
+	if head := strings.TrimSpace(string(out)); err == nil && len(head) >= 7 {
+		return head[:7]
+	}
+	return ""
+}
+
 // Selected returns the stacks this runner acts on, in dependency order.
 func (r *Runner) Selected() []string { return append([]string(nil), r.selected...) }
 
@@ -169,6 +228,18 @@ func (r *Runner) Environment() *environment.Environment { return r.env }
 
 func (r *Runner) selectStacks(ctx context.Context) error {
 	switch {
+	case r.bundle != nil && (len(r.opts.Stacks) > 0 || r.opts.ChangedSince != ""):
+		return errors.New("a plan bundle selects its own stacks: drop --stack / --changed-since, or plan again for that selection")
+	case r.bundle != nil:
+		var ids []string
+		for _, s := range r.bundle.Stacks {
+			if !r.graph.Has(s.Stack) {
+				return fmt.Errorf("plan bundle %s holds stack %s, which does not exist at this commit: plan again", r.opts.Bundle, s.Stack)
+			}
+			ids = append(ids, s.Stack)
+		}
+		r.selected = r.graph.Sort(ids)
+		return nil
 	case len(r.opts.Stacks) > 0 && r.opts.ChangedSince != "":
 		return errors.New("--stack and --changed-since select stacks in different ways: use one of them")
 	case r.opts.ChangedSince != "":

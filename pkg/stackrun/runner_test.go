@@ -1,9 +1,10 @@
 package stackrun
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,89 +103,211 @@ func TestEachStackPrintsOneUninterruptedBlock(t *testing.T) {
 	}
 }
 
-func TestPlanSavesPlansAndApplyConsumesThem(t *testing.T) {
-	fake := newFake()
-	root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil)
-	r, _ := newRunner(t, root, fake, nil)
-	if sum := r.Plan(context.Background()); !sum.OK() {
+func planBundle(t *testing.T, root string, fake *fakeTerraform, mutate func(*Options)) (string, *Summary) {
+	t.Helper()
+	r, _ := newRunner(t, root, fake, func(o *Options) {
+		o.Commit = "c0ffee"
+		if mutate != nil {
+			mutate(o)
+		}
+	})
+	sum := r.Plan(context.Background())
+	if !sum.OK() {
 		t.Fatal(sum.Markdown())
 	}
-	dir := filepath.Join(root, DeliveryDir, "plans", "dev", "core", "app")
-	for _, f := range []string{SavedPlanBinary, SavedPlanJSON, SavedPlanMeta} {
-		st, err := os.Stat(filepath.Join(dir, f))
+	return filepath.Join(root, DeliveryDir, "plans", "dev"), sum
+}
+
+func applyBundle(t *testing.T, root, bundle string, fake *fakeTerraform, mutate func(*Options)) *Summary {
+	t.Helper()
+	r, _ := newRunner(t, root, fake, func(o *Options) {
+		o.Commit, o.Bundle = "c0ffee", bundle
+		if mutate != nil {
+			mutate(o)
+		}
+	})
+	return r.Apply(context.Background())
+}
+
+func TestPlanWritesABundleAndApplyAppliesExactlyIt(t *testing.T) {
+	fake := newFake()
+	fake.serial["core/app"] = 7
+	root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil)
+	dir, sum := planBundle(t, root, fake, nil)
+	if sum.Bundle != dir {
+		t.Fatalf("summary names bundle %q", sum.Bundle)
+	}
+	for _, f := range []string{"stacks/core/app/plan.tfplan", "stacks/core/app/plan.json", BundleManifest, BundleSummary} {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f)))
 		if err != nil || st.Mode().Perm() != 0o600 {
-			t.Fatalf("saved %s: %v %v", f, st, err)
+			t.Fatalf("bundle file %s: %v %v", f, st, err)
 		}
 	}
-	var meta SavedPlan
-	raw, _ := os.ReadFile(filepath.Join(dir, SavedPlanMeta))
-	if err := json.Unmarshal(raw, &meta); err != nil || meta.Add != 1 || meta.Fingerprint.Upstreams["core/net"] == "" || len(meta.Fingerprint.Files) != 1 {
-		t.Fatalf("meta %+v (%v)", meta, err)
+	b, plans, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	r2, _ := newRunner(t, root, fake, nil)
-	if sum := r2.Apply(context.Background()); !sum.OK() {
+	app, _ := b.Stack("core/app")
+	if b.Commit != "c0ffee" || b.Environment != "dev" || app.Add != 1 || app.Status != BundlePlanned ||
+		app.State != (StateVersion{Lineage: "lineage-core-app", Serial: 7}) || app.Upstreams["core/net"].Lineage != "lineage-core-net" ||
+		app.Providers["registry.terraform.io/hashicorp/aws"] != "5.100.0" || app.TerraformVersion != "1.11.4" ||
+		app.Fingerprint.Upstreams["core/net"] == "" || len(app.Fingerprint.Files) != 1 || app.PlanSHA256 != sum256(plans["core/app"]) {
+		t.Fatalf("bundle entry %+v", app)
+	}
+	before := len(fake.commands("core/app"))
+	if sum := applyBundle(t, root, dir, fake, nil); !sum.OK() {
 		t.Fatal(sum.Markdown())
 	}
-	if got := strings.Join(fake.commands("core/app"), ","); got != "init,plan,show,init,apply" {
-		t.Fatalf("apply of a saved plan must not plan again, got %s", got)
+	if got := strings.Join(fake.commands("core/app")[before:], ","); got != "init,apply" {
+		t.Fatalf("applying a bundle must never plan again, got %s", got)
 	}
-	if got := strings.Join(fake.commands("core/net"), ","); !strings.Contains(got, "output") {
-		t.Fatalf("apply of a saved plan must read the upstream's current outputs, got %s", got)
+	if !bytes.Equal(fake.applied["core/app"], plans["core/app"]) {
+		t.Fatal("apply was not given the bundle's plan file")
 	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Fatalf("an applied plan must be removed, stat: %v", err)
+	for _, c := range fake.calls {
+		if c.Args[0] == "plan" && !strings.Contains(strings.Join(c.Args, " "), "-lock=false") {
+			t.Fatalf("a plan took the state lock: %v", c.Args)
+		}
 	}
 }
 
-func TestApplyRefusesAStalePlan(t *testing.T) {
-	cases := map[string]func(root string, fake *fakeTerraform){
-		"stack file changed": func(root string, _ *fakeTerraform) {
+func sum256(b []byte) string { return sum(b) }
+
+func TestApplyRefusesAStalePlanNamingStackAndReason(t *testing.T) {
+	cases := map[string]struct {
+		change func(root string, fake *fakeTerraform)
+		reason string
+	}{
+		"stack file changed": {func(root string, _ *fakeTerraform) {
 			p := filepath.Join(root, "stacks", "core", "app", "main.tf")
 			b, _ := os.ReadFile(p)
 			_ = os.WriteFile(p, append(b, []byte("# edited\n")...), 0o644)
-		},
-		"tfvars changed": func(root string, _ *fakeTerraform) {
+		}, "stacks/core/app/main.tf changed"},
+		"tfvars changed": {func(root string, _ *fakeTerraform) {
 			_ = os.WriteFile(filepath.Join(root, "environments", "dev", "values.tfvars"), []byte("size = 3\n"), 0o644)
-		},
-		"upstream outputs changed": func(_ string, fake *fakeTerraform) {
+		}, "tfvars values"},
+		"upstream outputs changed outside the run": {func(_ string, fake *fakeTerraform) {
 			fake.currentOutputs = `{"id":{"sensitive":false,"type":"string","value":"two"}}`
-		},
+		}, "outputs of upstream core/net changed since the plan read them, outside this run"},
+		"state moved": {func(_ string, fake *fakeTerraform) {
+			fake.staleAtApply["core/app"] = true
+		}, "the state changed since the plan was made"},
 	}
-	for name, change := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake := newFake()
 			root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil)
-			r, _ := newRunner(t, root, fake, func(o *Options) { o.Stacks = []string{"core/app"} })
-			r.Plan(context.Background())
-			change(root, fake)
-			r2, _ := newRunner(t, root, fake, func(o *Options) { o.Stacks = []string{"core/app"} })
-			sum := r2.Apply(context.Background())
+			dir, _ := planBundle(t, root, fake, func(o *Options) { o.Stacks = []string{"core/app"} })
+			tc.change(root, fake)
+			sum := applyBundle(t, root, dir, fake, nil)
 			res, _ := sum.Result("core/app")
 			var stale *StalePlanError
-			if !errors.As(res.Err(), &stale) || res.Outcome != "stale plan" {
-				t.Fatalf("want stale plan, got %+v", res)
+			if !errors.As(res.Err(), &stale) || res.Outcome != "stale plan" || !strings.Contains(res.Error, "core/app") || !strings.Contains(res.Error, tc.reason) {
+				t.Fatalf("want a stale plan naming core/app and %q, got %+v", tc.reason, res)
 			}
-			for _, c := range fake.commands("core/app") {
-				if c == "apply" {
-					t.Fatal("a stale plan was applied")
-				}
+			if _, applied := fake.applied["core/app"]; applied {
+				t.Fatal("a stale plan was applied")
 			}
 		})
 	}
 }
 
-func TestHeldLockIsANamedFailure(t *testing.T) {
+func TestTamperedOrForeignBundleIsRefusedBeforeAnythingRuns(t *testing.T) {
+	fake := newFake()
+	root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil)
+	dir, _ := planBundle(t, root, fake, nil)
+	calls := len(fake.calls)
+	_, err := New(context.Background(), Options{Root: root, Environment: "dev", Executor: fake, Commit: "beef", Bundle: dir})
+	if err == nil || !strings.Contains(err.Error(), `planned at commit "c0ffee", this is commit "beef"`) {
+		t.Fatalf("another commit: %v", err)
+	}
+	p := filepath.Join(dir, "stacks", "core", "app", "plan.tfplan")
+	raw, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, append(raw, 0), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(context.Background(), Options{Root: root, Environment: "dev", Executor: fake, Commit: "c0ffee", Bundle: dir})
+	var tampered *TamperedBundleError
+	if !errors.As(err, &tampered) || tampered.Stack != "core/app" || !strings.Contains(err.Error(), "stacks/core/app/plan.tfplan") {
+		t.Fatalf("tampered plan: %v", err)
+	}
+	if len(fake.calls) != calls {
+		t.Fatal("terraform ran for a refused bundle")
+	}
+}
+
+// TestUpstreamOutputChangeReplansDependents: a dependent planned against outputs its upstream changes in
+// the same bundle is planned again after the upstream's apply; that re-plan is applied outside
+// production and never applied to production.
+func TestUpstreamOutputChangeReplansDependents(t *testing.T) {
+	for _, production := range []bool{false, true} {
+		t.Run(fmt.Sprintf("production=%v", production), func(t *testing.T) {
+			fake := newFake()
+			fake.outputChanges["core/net"] = true
+			fake.afterApply["core/net"] = `{"id":{"sensitive":false,"type":"string","value":"two"}}`
+			extra := map[string]string{}
+			if production {
+				extra["environments/dev/delivery.yaml"] = deliveryYAML + "production: true\n"
+			}
+			root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, extra)
+			dir, planSum := planBundle(t, root, fake, nil)
+			if app, _ := planSum.Result("core/app"); !strings.Contains(app.Note, "core/net") {
+				t.Fatalf("the plan should say core/app will be planned again: %+v", app)
+			}
+			sum := applyBundle(t, root, dir, fake, func(o *Options) { o.Approve = true })
+			app, _ := sum.Result("core/app")
+			_, applied := fake.applied["core/app"]
+			if production {
+				if app.Status != StatusPending || applied || !strings.Contains(app.Note, "never applied to production unreviewed") {
+					t.Fatalf("production re-plan: applied=%v %+v", applied, app)
+				}
+				return
+			}
+			if app.Outcome != "re-planned, applied" || !applied || !strings.Contains(app.Note, "upstream core/net changed the outputs") {
+				t.Fatalf("re-plan: %+v", app)
+			}
+		})
+	}
+}
+
+func TestProductionAppliesOnlyAnApprovedBundle(t *testing.T) {
+	fake := newFake()
+	root := fixtureRepo(t, map[string][]string{"core/net": nil}, map[string]string{"environments/dev/delivery.yaml": deliveryYAML + "production: true\n"})
+	r, _ := newRunner(t, root, fake, nil)
+	if sum := r.Apply(context.Background()); sum.OK() || !strings.Contains(sum.Error, "applies only a reviewed plan bundle") {
+		t.Fatalf("apply without a bundle: %+v", sum)
+	}
+	dir, _ := planBundle(t, root, fake, nil)
+	if sum := applyBundle(t, root, dir, fake, nil); sum.OK() || !strings.Contains(sum.Error, "--approve") {
+		t.Fatalf("bundle without approval: %+v", sum)
+	}
+	if len(fake.applied) != 0 {
+		t.Fatal("something was applied without approval")
+	}
+	if sum := applyBundle(t, root, dir, fake, func(o *Options) { o.Approve = true }); !sum.OK() || len(fake.applied) != 1 {
+		t.Fatalf("approved bundle: %s", sum.Markdown())
+	}
+}
+
+func TestHeldLockIsANamedFailureWithHolderAgeAndFix(t *testing.T) {
 	fake := newFake()
 	fake.lockedStack = "core/net"
-	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil), fake, nil)
-	sum := r.Plan(context.Background())
+	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil), fake, func(o *Options) { o.LockTimeout = 2 * time.Second })
+	sum := r.Apply(context.Background())
 	res, _ := sum.Result("core/net")
 	var lock *LockHeldError
-	if !errors.As(res.Err(), &lock) || lock.ID != "1234-abcd" || lock.Who != "alice@laptop" || res.Outcome != "state locked" {
-		t.Fatalf("got %+v", res)
+	if !errors.As(res.Err(), &lock) || lock.ID != "1234-abcd" || lock.Who != "alice@laptop" || res.Outcome != "state locked" || lock.Age < 24*time.Hour {
+		t.Fatalf("got %+v (%+v)", res, lock)
 	}
-	if !strings.Contains(res.Error, "force-unlock 1234-abcd") || !strings.Contains(res.Error, "dev/core/net/terraform.tfstate") {
-		t.Fatalf("message should say what to do: %s", res.Error)
+	for _, want := range []string{"go run ./cmd/stacks force-unlock --env dev --stack core/net --lock-id 1234-abcd", "dev/core/net/terraform.tfstate", "alice@laptop", " ago)"} {
+		if !strings.Contains(res.Error, want) {
+			t.Fatalf("message should contain %q: %s", want, res.Error)
+		}
+	}
+	for _, c := range fake.calls {
+		if c.Args[0] == "apply" && !strings.Contains(strings.Join(c.Args, " "), "-lock-timeout=2s") {
+			t.Fatalf("apply must wait for the lock: %v", c.Args)
+		}
 	}
 	if app, _ := sum.Result("core/app"); app.Status != StatusSkipped {
 		t.Fatalf("dependent of a locked stack: %+v", app)
@@ -241,17 +364,45 @@ func TestStackSelectionAcceptsPathsAndKeepsOrder(t *testing.T) {
 	}
 }
 
-func TestDriftFlagsStacksWithChanges(t *testing.T) {
+func TestDriftTellsOutsideChangesFromUnappliedCode(t *testing.T) {
 	fake := newFake()
-	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil}, nil), fake, nil)
+	fake.drifted["core/out"] = true
+	fake.inSync["core/out"] = true
+	fake.inSync["core/same"] = true
+	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/out": nil, "core/code": nil, "core/same": nil}, nil), fake, nil)
 	sum := r.Drift(context.Background())
-	if got := sum.Drifted(); len(got) != 1 || got[0] != "core/net" {
+	if got := sum.Drifted(); len(got) != 1 || got[0] != "core/out" {
 		t.Fatalf("drifted %v", got)
+	}
+	if got := sum.Unapplied(); len(got) != 1 || got[0] != "core/code" {
+		t.Fatalf("unapplied %v", got)
+	}
+	out, _ := sum.Result("core/out")
+	if out.Outcome != "drifted" || len(out.DriftChanges) != 1 || !strings.Contains(out.DriftChanges[0], "aws_s3_bucket.logs") {
+		t.Fatalf("outside change: %+v", out)
+	}
+	if same, _ := sum.Result("core/same"); same.Outcome != "in sync" {
+		t.Fatalf("in sync: %+v", same)
+	}
+	md := sum.Markdown()
+	if !strings.Contains(md, "changed outside Terraform: aws_s3_bucket.logs") || !strings.Contains(md, "code not applied: terraform_data.this") {
+		t.Fatalf("markdown must tell both apart:\n%s", md)
 	}
 	for _, c := range fake.calls {
 		if c.Args[0] == "plan" && !strings.Contains(strings.Join(c.Args, " "), "-lock=false") {
 			t.Fatalf("drift must not take the state lock: %v", c.Args)
 		}
+	}
+}
+
+func TestForceUnlockInitsAndUnlocks(t *testing.T) {
+	fake := newFake()
+	r, out := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil}, nil), fake, nil)
+	if err := r.ForceUnlock(context.Background(), "core/net", "1234-abcd"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fake.commands("core/net"), ","); got != "init,force-unlock" || !strings.Contains(out.String(), "unlocked core/net") {
+		t.Fatalf("commands %s, output %s", got, out)
 	}
 }
 

@@ -15,6 +15,10 @@ type Summary struct {
 	Duration    time.Duration `json:"-"`
 	Parallelism int           `json:"parallelism"`
 	Stacks      []StackResult `json:"stacks"`
+	// Bundle is the plan bundle written (plan) or applied (apply).
+	Bundle string `json:"bundle,omitempty"`
+	// Error is set when the action was refused as a whole (nothing ran) or its bundle was not written.
+	Error string `json:"error,omitempty"`
 }
 
 // Count returns how many stacks ended with the status.
@@ -28,8 +32,21 @@ func (s *Summary) Count(st Status) int {
 	return n
 }
 
-// OK reports whether no stack failed or was skipped.
-func (s *Summary) OK() bool { return s.Count(StatusFailed)+s.Count(StatusSkipped) == 0 }
+// OK reports whether nothing was refused and no stack failed or was skipped.
+func (s *Summary) OK() bool {
+	return s.Error == "" && s.Count(StatusFailed)+s.Count(StatusSkipped) == 0
+}
+
+// Unapplied lists the stacks whose drift check found code merged but not applied.
+func (s *Summary) Unapplied() []string {
+	var out []string
+	for _, r := range s.Stacks {
+		if r.Unapplied {
+			out = append(out, r.Stack)
+		}
+	}
+	return out
+}
 
 // Drifted lists the stacks whose drift check found changes.
 func (s *Summary) Drifted() []string {
@@ -61,13 +78,17 @@ func (s *Summary) JSON() ([]byte, error) {
 		Failed          int     `json:"failed"`
 		Skipped         int     `json:"skipped"`
 		Drifted         int     `json:"drifted"`
-	}{plain(*s), round2(s.Duration.Seconds()), s.Count(StatusFailed), s.Count(StatusSkipped), len(s.Drifted())}, "", "  ")
+		Unapplied       int     `json:"unapplied"`
+	}{plain(*s), round2(s.Duration.Seconds()), s.Count(StatusFailed), s.Count(StatusSkipped), len(s.Drifted()), len(s.Unapplied())}, "", "  ")
 }
 
 // Markdown renders the summary as a GitHub-flavoured table (the Actions step summary uses this).
 func (s *Summary) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### stacks %s · %s\n\n", s.Action, s.Environment)
+	if s.Error != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", mdEscape(s.Error))
+	}
 	b.WriteString("| stack | action | result | add | change | destroy | duration | details |\n")
 	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range s.Stacks {
@@ -77,8 +98,15 @@ func (s *Summary) Markdown() string {
 			details = "plan after " + r.SkippedBecause + " is applied"
 		case r.SkippedBecause != "":
 			details = "upstream " + r.SkippedBecause + " did not succeed"
-		case details == "" && r.Drifted:
-			details = strings.Join(r.Changes, ", ")
+		case details == "" && (r.Drifted || r.Unapplied):
+			var parts []string
+			if r.Drifted {
+				parts = append(parts, "changed outside Terraform: "+strings.Join(r.DriftChanges, ", "))
+			}
+			if r.Unapplied {
+				parts = append(parts, "code not applied: "+strings.Join(r.Changes, ", "))
+			}
+			details = strings.Join(parts, "; ")
 		case details == "":
 			details = r.Note
 		}
@@ -91,9 +119,12 @@ func (s *Summary) Markdown() string {
 		fmt.Fprintf(&b, ", %d pending an upstream apply", n)
 	}
 	if s.Action == ActionDrift {
-		fmt.Fprintf(&b, ", %d drifted", len(s.Drifted()))
+		fmt.Fprintf(&b, ", %d drifted (changed outside Terraform), %d with code not applied", len(s.Drifted()), len(s.Unapplied()))
 	}
 	b.WriteString(".\n")
+	if s.Bundle != "" {
+		fmt.Fprintf(&b, "Plan bundle: `%s`.\n", s.Bundle)
+	}
 	return b.String()
 }
 
@@ -106,8 +137,8 @@ func resultCell(r StackResult) string {
 	case StatusPending:
 		return "⏳ " + r.Outcome
 	}
-	if r.Drifted {
-		return "⚠️ drifted"
+	if r.Drifted || r.Unapplied {
+		return "⚠️ " + r.Outcome
 	}
 	return "✅ " + r.Outcome
 }

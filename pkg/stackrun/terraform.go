@@ -99,6 +99,6 @@ func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) e
 	return o.err
 }
 
-func (r *Runner) lockArgs() []string {
-	return []string{fmt.Sprintf("-lock-timeout=%ds", int(r.opts.LockTimeout.Seconds()))}
+func (r *Runner) lockTimeoutArg() string {
+	return fmt.Sprintf("-lock-timeout=%ds", int(r.opts.LockTimeout.Seconds()))
 }
