@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dagger/delivery/internal/dagger"
 	"dagger/delivery/render"
 	"encoding/json"
 	"fmt"
@@ -20,9 +21,15 @@ func (m *Delivery) Deploy(
 	ctx context.Context,
 	// Environment under environments/.
 	env string,
-	// Apply the Terraform stacks first.
+	// Apply the Terraform stacks first (production: only with --infra-bundle and --approve).
 	// +optional
 	infra bool,
+	// The reviewed plan bundle to apply with --infra (the directory `plan` returned).
+	// +optional
+	infraBundle *dagger.Directory,
+	// Confirm applying the reviewed bundle to a production environment.
+	// +optional
+	approve bool,
 	// text, markdown or json.
 	// +default="text"
 	format string,
@@ -45,11 +52,10 @@ func (m *Delivery) Deploy(
 	if infra {
 		err := run.Step("infra", func() (string, bool, error) {
 			var log bytes.Buffer
-			r, err := m.stackRunner(ctx, e, nil, nil, &log)
+			s, err := m.applyInfra(ctx, e, infraBundle, approve, &log)
 			if err != nil {
 				return "", false, err
 			}
-			s := r.Apply(ctx)
 			run.Stacks = render.StackChanges(s)
 			changed := 0
 			for _, st := range s.Stacks {
@@ -58,7 +64,7 @@ func (m *Delivery) Deploy(
 				}
 			}
 			if !s.OK() {
-				return fmt.Sprintf("%d stacks failed", s.Count("failed")), changed > 0, fmt.Errorf("apply failed:\n%s", s.Markdown())
+				return fmt.Sprintf("%d stacks failed", s.Count("failed")), changed > 0, fmt.Errorf("apply failed:\n%s\n%s", s.Markdown(), log.String())
 			}
 			return fmt.Sprintf("%d of %d stacks changed", changed, len(s.Stacks)), changed > 0, nil
 		})

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,26 +16,60 @@ import (
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
 
-// containerExecutor runs the stack engine's terraform invocations in containers. Invocations of one stack
-// continue from that stack's previous container, so `init` state (TF_DATA_DIR) carries over to `plan` and
-// `apply`; stacks run in parallel, each in its own chain, so their output never interleaves.
+// containerExecutor runs the stack engine's terraform invocations in containers, each through the
+// supervisor `stacks exec` (see stackrun.Supervise). Invocations of one stack continue from that
+// stack's previous container, so `init` state (TF_DATA_DIR) carries over to `plan` and `apply`; stacks
+// run in parallel, each in its own chain, so their output never interleaves.
+//
+//   - One round trip per invocation: the request goes in as a file, the exec runs, and one read of the
+//     result file returns exit code, stdout, stderr and the collected files together.
+//   - Nothing sensitive in a layer: request and result are sealed with a per-run key that enters the
+//     container only as a secret variable; the plaintext inputs and plans live on a tmpfs mounted at
+//     stackrun.PrivateDir for that one exec.
+//   - Graceful cancel: with a cancel beacon every supervisor interrupts its terraform itself when the
+//     beacon closes (the engine would SIGKILL a cancelled exec), and the first supervisor that reports it
+//     cancels the runner, which then starts nothing new.
 type containerExecutor struct {
-	base    *dagger.Container // toolbox with credentials and the source at srcRoot
-	binary  string
-	scratch string // module scratch directory for binary-safe file transfer
+	base      *dagger.Container // toolbox with credentials and the source at srcRoot
+	binary    string
+	key       []byte
+	keySecret *dagger.Secret
+	beacon    string // host:port of the cancel beacon inside containers, "" without one
+	onCancel  func() // cancels the runner
+	grace     time.Duration
 
 	mu     sync.Mutex
 	chains map[string]*dagger.Container
 	seq    int
 }
 
-func newContainerExecutor(base *dagger.Container, binary string) (*containerExecutor, error) {
-	// Inside the module's scratch working directory, so files can be loaded with CurrentModule.WorkdirFile.
-	scratch, err := os.MkdirTemp(".", "stack-files-")
+// beaconAlias is the host name of the cancel beacon in terraform containers.
+const beaconAlias = "cancel-beacon"
+
+// execDir holds the sealed requests and results in a container (ciphertext only).
+const execDir = "/delivery-exec"
+
+func newContainerExecutor(ctx context.Context, base *dagger.Container, binary string, beacon *dagger.Service, onCancel func()) (*containerExecutor, error) {
+	key, err := stackrun.NewSealKey()
 	if err != nil {
-		return nil, fmt.Errorf("scratch directory for stack files: %w", err)
+		return nil, err
 	}
-	return &containerExecutor{base: base, binary: binary, scratch: scratch, chains: map[string]*dagger.Container{}}, nil
+	e := &containerExecutor{binary: binary, key: key, onCancel: onCancel, grace: 60 * time.Second, chains: map[string]*dagger.Container{}}
+	e.keySecret = dag.SetSecret("delivery-seal-key-"+hex.EncodeToString(key[:6]), hex.EncodeToString(key))
+	if beacon != nil {
+		ports, err := beacon.Ports(ctx)
+		if err != nil || len(ports) == 0 {
+			return nil, fmt.Errorf("--cancel-beacon: the service exposes no port (%v): pass tcp://127.0.0.1:PORT (stacks guard does)", err)
+		}
+		port, err := ports[0].Port(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("--cancel-beacon: %w", err)
+		}
+		base = base.WithServiceBinding(beaconAlias, beacon)
+		e.beacon = beaconAlias + ":" + strconv.Itoa(port)
+	}
+	e.base = base.WithSecretVariable("DELIVERY_SEAL_KEY", e.keySecret)
+	return e, nil
 }
 
 // Run implements stackrun.Executor.
@@ -48,55 +83,45 @@ func (e *containerExecutor) Run(ctx context.Context, inv stackrun.Invocation) (s
 	seq := e.seq
 	e.mu.Unlock()
 
-	// Files (generated inputs, saved plans) may be binary: pass them as files, never as strings.
-	for _, rel := range sortedKeys(inv.Files) {
-		local := filepath.Join(e.scratch, fmt.Sprint(seq), filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
-			return stackrun.Result{}, fmt.Errorf("stage %s: %w", rel, err)
-		}
-		if err := os.WriteFile(local, inv.Files[rel], 0o600); err != nil {
-			return stackrun.Result{}, fmt.Errorf("stage %s: %w", rel, err)
-		}
-		f := dag.CurrentModule().WorkdirFile(filepath.ToSlash(local))
-		ctr = ctr.WithFile(path.Join(srcRoot, rel), f, dagger.ContainerWithFileOpts{Permissions: 0o600})
+	req := stackrun.ContainerRequest{Invocation: inv, Binary: e.binary, Grace: e.grace, CancelBeacon: e.beacon}
+	if dl, ok := ctx.Deadline(); ok {
+		req.Deadline = dl
 	}
-	ctr = ctr.WithWorkdir(path.Join(srcRoot, inv.Dir)).WithEnvVariable("DELIVERY_STACK", inv.Stack)
-	for _, k := range sortedKeys(inv.Env) {
-		ctr = ctr.WithEnvVariable(k, inv.Env[k])
+	sealed, err := stackrun.Seal(e.key, req)
+	if err != nil {
+		return stackrun.Result{}, err
 	}
+	reqPath, resPath := path.Join(execDir, fmt.Sprintf("%d.request", seq)), path.Join(execDir, fmt.Sprintf("%d.result", seq))
+	ctr = fresh(ctr.
+		WithNewFile(reqPath, sealed, dagger.ContainerWithNewFileOpts{Permissions: 0o600}).
+		WithMountedTemp(path.Join(srcRoot, stackrun.PrivateDir)).
+		WithEnvVariable("DELIVERY_STACK", inv.Stack)).
+		WithExec([]string{"stacks", "exec", "--workspace", srcRoot, "--request", reqPath, "--result", resPath})
 	start := time.Now()
-	ctr = fresh(ctr).WithExec(append([]string{e.binary}, inv.Args...), dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
-	code, err := ctr.ExitCode(ctx)
+	// The exec is never cancelled through ctx: the engine would SIGKILL terraform. The supervisor stops
+	// it gracefully on the beacon or the deadline instead.
+	text, err := ctr.File(resPath).Contents(context.WithoutCancel(ctx))
 	if err != nil {
 		return stackrun.Result{}, fmt.Errorf("run %s %s for %s: %w", e.binary, firstArg(inv.Args), inv.Stack, err)
 	}
-	stdout, err := ctr.Stdout(ctx)
-	if err != nil {
-		return stackrun.Result{}, fmt.Errorf("read output of %s: %w", inv.Stack, err)
+	var res stackrun.ContainerResult
+	if err := stackrun.Unseal(e.key, text, &res); err != nil {
+		return stackrun.Result{}, fmt.Errorf("read the result of %s %s for %s: %w", e.binary, firstArg(inv.Args), inv.Stack, err)
 	}
-	stderr, err := ctr.Stderr(ctx)
-	if err != nil {
-		return stackrun.Result{}, fmt.Errorf("read errors of %s: %w", inv.Stack, err)
-	}
-	res := stackrun.Result{ExitCode: code, Stdout: []byte(stdout), Stderr: []byte(stderr), Duration: time.Since(start)}
-	for _, rel := range inv.Collect {
-		local := filepath.Join(e.scratch, fmt.Sprint(seq), "collect", filepath.FromSlash(rel))
-		if _, err := ctr.File(path.Join(srcRoot, rel)).Export(ctx, local); err != nil {
-			continue // a missing file is left out, as the interface says
-		}
-		data, err := os.ReadFile(local)
-		if err != nil {
-			return stackrun.Result{}, fmt.Errorf("collect %s: %w", rel, err)
-		}
-		if res.Files == nil {
-			res.Files = map[string][]byte{}
-		}
-		res.Files[rel] = data
-	}
+	res.Duration = time.Since(start)
 	e.mu.Lock()
 	e.chains[inv.Dir] = ctr
 	e.mu.Unlock()
-	return res, nil
+	switch {
+	case res.Interrupted != "":
+		if res.Interrupted == stackrun.InterruptCancelled && e.onCancel != nil {
+			e.onCancel()
+		}
+		return res.Result, &stackrun.InterruptedError{Stack: inv.Stack, Command: e.binary + " " + firstArg(inv.Args), Reason: res.Interrupted}
+	case res.Error != "":
+		return res.Result, errors.New(res.Error)
+	}
+	return res.Result, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -46,6 +46,8 @@ type Delivery struct {
 	// +private
 	RegistryService *dagger.Service
 	// +private
+	CancelBeacon *dagger.Service
+	// +private
 	GoImage string
 	// +private
 	ToolsImage string
@@ -94,6 +96,10 @@ func New(
 	// Host service for the plain-HTTP registry of a local environment, e.g. tcp://127.0.0.1:5000.
 	// +optional
 	registry *dagger.Service,
+	// Cancel beacon of the launcher (`stacks guard` passes it): when its connection closes, terraform is
+	// interrupted gracefully so it writes its state and releases its lock.
+	// +optional
+	cancelBeacon *dagger.Service,
 	// Go toolchain image override.
 	// +optional
 	goImage string,
@@ -117,6 +123,7 @@ func New(
 		AwsEndpoint:        awsEndpoint,
 		KubeAPI:            kubeAPI,
 		RegistryService:    registry,
+		CancelBeacon:       cancelBeacon,
 		GoImage:            goImage,
 		ToolsImage:         toolsImage,
 		TerraformImage:     terraformImage,

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"dagger/delivery/endpoints"
 	"dagger/delivery/internal/dagger"
@@ -34,14 +35,34 @@ func (m *Delivery) stackSource(ctx context.Context, env *environment.Environment
 	return m.Source.WithNewFile(p, strings.ReplaceAll(raw, env.Endpoints.AWS, endpoints.Rebase(env.Endpoints.AWS, awsAlias))), nil
 }
 
-// stackRunner prepares the stack engine for env: the engine runs here, in the module, over a copy of the
-// blueprint; terraform runs in containers through containerExecutor.
-func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment, stacks []string, changedFiles *dagger.File, out *bytes.Buffer) (*stackrun.Runner, error) {
+// stackRun is the stack engine prepared for one function call: the engine runs here, in the module,
+// over a copy of the blueprint; terraform runs in containers through containerExecutor.
+type stackRun struct {
+	runner *stackrun.Runner
+	// ctx is cancelled when a terraform supervisor reports that the run was cancelled (cancel beacon).
+	ctx    context.Context
+	cancel context.CancelFunc
+	// local is the module-side copy of the repository (the runner's root).
+	local string
+}
+
+// stackOptions are what a function passes to the engine beyond the environment.
+type stackOptions struct {
+	stacks       []string
+	changedFiles *dagger.File
+	bundle       *dagger.Directory // apply: the reviewed bundle
+	approve      bool
+	lockTimeout  time.Duration
+}
+
+// stackRunner prepares the stack engine for env.
+func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment, opts stackOptions, out *bytes.Buffer) (*stackRun, error) {
 	src, err := m.stackSource(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	local, err := os.MkdirTemp("", "blueprint-")
+	// Under the module's working directory: CurrentModule().Workdir can then return the plan bundle.
+	local, err := os.MkdirTemp(".", "blueprint-")
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +73,10 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 	if _, err := src.Filter(dagger.DirectoryFilterOpts{Include: include}).Export(ctx, local); err != nil {
 		return nil, fmt.Errorf("load the blueprint: %w", err)
 	}
-	if changedFiles != nil {
+	stacks := opts.stacks
+	if opts.changedFiles != nil {
 		var changed []string
-		raw, err := changedFiles.Contents(ctx)
+		raw, err := opts.changedFiles.Contents(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read --changed-files: %w", err)
 		}
@@ -72,11 +94,24 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		}
 		stacks = affected
 	}
-	exec, err := newContainerExecutor(m.withAWS(m.toolbox(env, src), env), env.Terraform.Binary)
+	bundleDir := ""
+	if opts.bundle != nil {
+		bundleDir = filepath.Join(local, ".delivery", "bundle-in")
+		if _, err := opts.bundle.Export(ctx, bundleDir); err != nil {
+			return nil, fmt.Errorf("read --bundle: %w", err)
+		}
+	}
+	commit, err := m.commit(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return stackrun.New(ctx, stackrun.Options{
+	runCtx, cancel := context.WithCancel(ctx)
+	exec, err := newContainerExecutor(ctx, m.withAWS(m.toolbox(env, src), env), env.Terraform.Binary, m.CancelBeacon, cancel)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	r, err := stackrun.New(ctx, stackrun.Options{
 		Root:        local,
 		Environment: env.Name,
 		Stacks:      stacks,
@@ -84,7 +119,17 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		Binary:      env.Terraform.Binary,
 		Out:         out,
 		Progress:    os.Stderr,
+		PlanDir:     filepath.Join(local, ".delivery", "bundle-out"),
+		Bundle:      bundleDir,
+		Approve:     opts.approve,
+		Commit:      commit,
+		LockTimeout: opts.lockTimeout,
 	})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &stackRun{runner: r, ctx: runCtx, cancel: cancel, local: local}, nil
 }
 
 // errNoStacksAffected means the path guard selected nothing: the change touches no stack.
@@ -143,9 +188,14 @@ func (m *Delivery) Lint(
 	return report.String(), nil
 }
 
-// Plan the environment's stacks in dependency order (parallel by waves), printing each stack's
-// output as one block and a summary. With --changed-files only the stacks the change touches, plus their
-// dependents, are planned.
+// Plan the environment's stacks in dependency order and return the plan bundle: per stack that changes,
+// its plan file and `show -json`, a manifest binding each plan to this commit, its inputs, the states it
+// read and the tool versions, summary.md (what a reviewer reads), report.json (the CI report: `go run
+// ./cmd/gha publish`) and plan.log. Export it (`export --path out/plan`) and hand it to `apply --bundle`.
+// With --changed-files only the stacks the change touches, plus their dependents, are planned. Plans
+// never take the state lock. The bundle holds plan files, which can contain secret values: keep it where
+// the state is kept (a private CI artifact with a short retention).
+// +cache="never"
 func (m *Delivery) Plan(
 	ctx context.Context,
 	// Environment under environments/.
@@ -156,32 +206,78 @@ func (m *Delivery) Plan(
 	// File listing changed paths, one per line (git diff --name-only): the path guard.
 	// +optional
 	changedFiles *dagger.File,
-	// text, markdown or json.
-	// +default="text"
-	format string,
-) (string, error) {
-	return m.stackAction(ctx, env, stack, changedFiles, format, stackrun.ActionPlan)
+) (*dagger.Directory, error) {
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	var log bytes.Buffer
+	run, err := m.stackRunner(ctx, e, stackOptions{stacks: stack, changedFiles: changedFiles}, &log)
+	if errors.Is(err, errNoStacksAffected) {
+		report, rerr := render.NoStacks(render.FormatJSON, err.Error())
+		return dag.Directory().WithNewFile("report.json", report).WithNewFile(stackrun.BundleSummary, err.Error()+"\n"), rerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer run.cancel()
+	s := run.runner.Plan(run.ctx)
+	s.Bundle = ""
+	report, err := render.Stacks(render.FormatJSON, s, log.String(), 0)
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(run.local, ".delivery", "bundle-out")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return nil, err
+	}
+	for name, body := range map[string]string{"report.json": report, "plan.log": log.String()} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, stackrun.BundleSummary)); err != nil {
+		_ = os.WriteFile(filepath.Join(out, stackrun.BundleSummary), []byte(s.Markdown()), 0o600)
+	}
+	return dag.CurrentModule().Workdir(filepath.ToSlash(out)), nil
 }
 
-// Plan and apply the environment's stacks in dependency order; a failed stack stops its
-// dependents, independent branches finish.
+// Apply the environment's stacks in dependency order; a failed stack stops its dependents, independent
+// branches finish. With --bundle it applies exactly that reviewed plan bundle (from `plan`) and never
+// plans again: an altered bundle, one from another commit, or a stack whose inputs or state moved is
+// refused with the reason. Without a bundle it plans and applies each stack (not for production).
+// Production needs --bundle and --approve.
 // +cache="never"
 func (m *Delivery) Apply(
 	ctx context.Context,
 	// Environment under environments/.
 	env string,
-	// Only these stacks.
+	// Only these stacks (without --bundle).
 	// +optional
 	stack []string,
+	// The plan bundle to apply (the directory `plan` returned).
+	// +optional
+	bundle *dagger.Directory,
+	// Confirm applying the reviewed bundle to a production environment.
+	// +optional
+	approve bool,
+	// How long to wait for a held state lock before reporting its holder (Go duration).
+	// +default="5m"
+	lockTimeout string,
 	// text, markdown or json.
 	// +default="text"
 	format string,
 ) (string, error) {
-	return m.stackAction(ctx, env, stack, nil, format, stackrun.ActionApply)
+	timeout, err := time.ParseDuration(lockTimeout)
+	if err != nil {
+		return "", fmt.Errorf("--lock-timeout %q: %w", lockTimeout, err)
+	}
+	return m.stackAction(ctx, env, stackOptions{stacks: stack, bundle: bundle, approve: approve, lockTimeout: timeout}, format, stackrun.ActionApply)
 }
 
-// Plan every stack with -detailed-exitcode and reports the ones whose real infrastructure
-// differs from the code. Text and markdown fail when anything drifted; json reports exit code 2.
+// Tell apart, per stack, changes made outside Terraform (a refresh-only plan) and code merged but not
+// applied (a plan against the state as last applied). Text and markdown fail when either is found;
+// json reports exit code 2.
 // +cache="never"
 func (m *Delivery) Drift(
 	ctx context.Context,
@@ -191,10 +287,59 @@ func (m *Delivery) Drift(
 	// +default="text"
 	format string,
 ) (string, error) {
-	return m.stackAction(ctx, env, nil, nil, format, stackrun.ActionDrift)
+	return m.stackAction(ctx, env, stackOptions{}, format, stackrun.ActionDrift)
 }
 
-func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string, changedFiles *dagger.File, format string, action stackrun.Action) (string, error) {
+// Remove a state lock left by a run that was killed: the held-lock message names the stack and the lock
+// ID. Only when nothing else is applying that stack.
+// +cache="never"
+func (m *Delivery) ForceUnlock(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// The stack whose lock to remove.
+	stack string,
+	// The lock ID the held-lock message printed.
+	lockID string,
+) (string, error) {
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	var log bytes.Buffer
+	run, err := m.stackRunner(ctx, e, stackOptions{stacks: []string{stack}}, &log)
+	if err != nil {
+		return "", err
+	}
+	defer run.cancel()
+	if err := run.runner.ForceUnlock(run.ctx, stack, lockID); err != nil {
+		return "", err
+	}
+	return log.String(), nil
+}
+
+// applyInfra is deploy --infra: the same apply as Apply (a reviewed bundle and an approval for
+// production, plan-and-apply elsewhere).
+func (m *Delivery) applyInfra(ctx context.Context, e *environment.Environment, bundle *dagger.Directory, approve bool, log *bytes.Buffer) (*stackrun.Summary, error) {
+	run, err := m.stackRunner(ctx, e, stackOptions{bundle: bundle, approve: approve, lockTimeout: 5 * time.Minute}, log)
+	if err != nil {
+		return nil, err
+	}
+	defer run.cancel()
+	s := run.runner.Apply(run.ctx)
+	if n := s.Count(stackrun.StatusPending); n > 0 && s.OK() {
+		var ids []string
+		for _, st := range s.Stacks {
+			if st.Status == stackrun.StatusPending {
+				ids = append(ids, st.Stack)
+			}
+		}
+		return s, fmt.Errorf("%d stacks need a new reviewed plan (%s): an upstream changed the outputs they read; plan, review and apply again before deploying\n%s", n, strings.Join(ids, ", "), s.Markdown())
+	}
+	return s, nil
+}
+
+func (m *Delivery) stackAction(ctx context.Context, env string, opts stackOptions, format string, action stackrun.Action) (string, error) {
 	if err := render.Format(format).Check(); err != nil {
 		return "", err
 	}
@@ -203,24 +348,24 @@ func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string,
 		return "", err
 	}
 	var log bytes.Buffer
-	r, err := m.stackRunner(ctx, e, stacks, changedFiles, &log)
+	run, err := m.stackRunner(ctx, e, opts, &log)
 	if errors.Is(err, errNoStacksAffected) {
 		return render.NoStacks(render.Format(format), err.Error())
 	}
 	if err != nil {
 		return "", err
 	}
+	defer run.cancel()
 	var s *stackrun.Summary
 	switch action {
 	case stackrun.ActionApply:
-		s = r.Apply(ctx)
-	case stackrun.ActionDrift:
-		s = r.Drift(ctx)
+		s = run.runner.Apply(run.ctx)
 	default:
-		s = r.Plan(ctx)
+		s = run.runner.Drift(run.ctx)
 	}
+	s.Bundle = ""
 	exit := 0
-	if action == stackrun.ActionDrift && len(s.Drifted()) > 0 {
+	if action == stackrun.ActionDrift && len(s.Drifted())+len(s.Unapplied()) > 0 {
 		exit = 2
 	}
 	out, err := render.Stacks(render.Format(format), s, log.String(), exit)
@@ -232,7 +377,7 @@ func (m *Delivery) stackAction(ctx context.Context, env string, stacks []string,
 			return "", fmt.Errorf("%s %s failed:\n%s", action, env, out)
 		}
 		if exit == 2 {
-			return "", fmt.Errorf("drift in %s: %s\n%s", env, strings.Join(s.Drifted(), ", "), out)
+			return "", fmt.Errorf("%s: changed outside Terraform: %v; code not applied: %v\n%s", env, s.Drifted(), s.Unapplied(), out)
 		}
 	}
 	return out, nil

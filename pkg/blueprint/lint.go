@@ -30,6 +30,7 @@ const (
 	RuleRemoteStateKey     = "remote-state-key"
 	RuleRemoteStateConfig  = "remote-state-config"
 	RuleRemoteStateBackend = "remote-state-backend"
+	RuleStackLockFile      = "stack-lock-file"
 )
 
 // RequiredTags are the tag keys every environment's tags must carry.

@@ -1,6 +1,19 @@
 package blueprint
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// LockFileName is terraform's dependency lock file in a stack directory.
+const LockFileName = ".terraform.lock.hcl"
+
+// HasLockFile reports whether the stack directory holds a dependency lock file.
+func (b *Blueprint) HasLockFile(st *Stack) bool {
+	_, err := os.Stat(filepath.Join(b.Root, filepath.FromSlash(st.Dir), LockFileName))
+	return err == nil
+}
 
 func lintStack(bp *Blueprint, st *Stack) Findings {
 	fs := append(Findings{}, st.Syntax...)
@@ -20,6 +33,11 @@ func lintStack(bp *Blueprint, st *Stack) Findings {
 		}
 	}
 	fs = append(fs, lintProviderTags(st)...)
+	if bp.NeedsProviders(st) && !bp.HasLockFile(st) {
+		fs = append(fs, Finding{File: st.Dir + "/" + LockFileName, Rule: RuleStackLockFile, Severity: Warning,
+			Message: fmt.Sprintf("stack %s uses providers but has no dependency lock file, so every init may pick other provider versions", st.ID),
+			Hint:    "run `terraform -chdir=" + st.Dir + " providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_arm64` and commit " + LockFileName + " (the engine then inits with -lockfile=readonly)"})
+	}
 	return fs
 }
 

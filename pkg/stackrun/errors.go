@@ -1,6 +1,7 @@
 package stackrun
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -81,6 +82,17 @@ func (e *StalePlanError) Error() string {
 		e.Stack, strings.Join(e.Reasons, "; "))
 }
 
+// InterruptedError means terraform was interrupted (one SIGINT, then a grace period) because the run was
+// cancelled or the stack timeout was reached; terraform wrote its state and released its lock if it
+// finished within the grace period (else the next run reports the lock it left).
+type InterruptedError struct {
+	Stack, Command, Reason string
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("%s %s interrupted because %s: terraform stopped after writing its state; run again to finish", e.Command, e.Stack, e.Reason)
+}
+
 // TerraformError is any other non-zero exit; Summary is terraform's first error line.
 type TerraformError struct {
 	Stack, Command string
@@ -150,6 +162,8 @@ func outcomeOf(err error) string {
 		return "stale plan"
 	case errors.As(err, &missing):
 		return "upstream missing"
+	case errors.As(err, new(*InterruptedError)), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "interrupted"
 	}
 	return "failed"
 }

@@ -463,3 +463,21 @@ func TestChangedSinceSelectsChangedStacksAndDependents(t *testing.T) {
 		t.Fatalf("selection reason %q", res.Selected)
 	}
 }
+
+func TestInitKeepsACommittedLockFile(t *testing.T) {
+	fake := newFake()
+	root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": nil}, map[string]string{
+		"stacks/core/net/.terraform.lock.hcl": "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.100.0\"\n}\n",
+	})
+	r, _ := newRunner(t, root, fake, nil)
+	r.Plan(context.Background())
+	for _, c := range fake.calls {
+		if c.Args[0] != "init" {
+			continue
+		}
+		readonly := strings.Contains(strings.Join(c.Args, " "), "-lockfile=readonly")
+		if readonly != (c.Stack == "core/net") {
+			t.Errorf("init of %s: %v", c.Stack, c.Args)
+		}
+	}
+}

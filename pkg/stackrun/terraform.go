@@ -81,6 +81,10 @@ func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) e
 		var initLog bytes.Buffer
 		inv := r.invocation(id, "init", "-input=false", "-no-color", "-reconfigure",
 			"-backend-config="+p.fromDir(p.backend), "-backend-config=key="+p.key)
+		if r.bp.HasLockFile(r.bp.Stacks[id]) {
+			// The committed lock file decides the provider versions; init must not change it.
+			inv.Args = append(inv.Args, "-lockfile=readonly")
+		}
 		if r.bp.NeedsProviders(r.bp.Stacks[id]) {
 			// terraform does not promise that concurrent inits can share one plugin cache: inits that
 			// install providers run one at a time (provider-free inits, plans and applies stay parallel).

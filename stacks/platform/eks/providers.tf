@@ -7,17 +7,18 @@ provider "aws" {
   }
 }
 
-# Helm talks to the cluster this stack creates, authenticating with the applier's AWS identity
-# (the cluster creator has admin through its bootstrap access entry).
+# Helm talks to the cluster this stack creates, authenticating with the applier's AWS identity (the
+# cluster creator has admin through its bootstrap access entry). The token comes from the AWS provider
+# (a presigned sts:GetCallerIdentity, as `aws eks get-token` makes), so no aws CLI is needed where
+# terraform runs.
+data "aws_eks_cluster_auth" "this" {
+  name = module.cluster.cluster_name
+}
+
 provider "helm" {
   kubernetes {
     host                   = module.cluster.cluster_endpoint
     cluster_ca_certificate = base64decode(module.cluster.cluster_certificate_authority_data)
-
-    exec {
-      api_version = "client.authentication.k8s.io/v1beta1"
-      command     = "aws"
-      args        = ["eks", "get-token", "--cluster-name", module.cluster.cluster_name, "--region", var.region]
-    }
+    token                  = data.aws_eks_cluster_auth.this.token
   }
 }

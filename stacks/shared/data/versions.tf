@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.10, < 2.0"
 
   # Completed by -backend-config=environments/<env>/backend.hcl; the engine sets key=<env>/<stack>/terraform.tfstate.
   backend "s3" {}
@@ -7,7 +7,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = "~> 5.0"
     }
   }
 }

@@ -7,14 +7,14 @@ provider "aws" {
   }
 }
 
-# The app's namespace lives in the cluster of stacks/platform/eks.
+# The app's namespace lives in the cluster of stacks/platform/eks. The token comes from the AWS provider
+# (a presigned sts:GetCallerIdentity), so no aws CLI is needed where terraform runs.
+data "aws_eks_cluster_auth" "this" {
+  name = data.terraform_remote_state.eks.outputs.cluster_name
+}
+
 provider "kubernetes" {
   host                   = data.terraform_remote_state.eks.outputs.cluster_endpoint
   cluster_ca_certificate = base64decode(data.terraform_remote_state.eks.outputs.cluster_certificate_authority_data)
-
-  exec {
-    api_version = "client.authentication.k8s.io/v1beta1"
-    command     = "aws"
-    args        = ["eks", "get-token", "--cluster-name", data.terraform_remote_state.eks.outputs.cluster_name, "--region", var.region]
-  }
+  token                  = data.aws_eks_cluster_auth.this.token
 }
