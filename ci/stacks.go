@@ -150,15 +150,43 @@ func affectedStacks(root string, env *environment.Environment, changed []string)
 	return ids, nil
 }
 
-// Check the blueprint without touching any cloud: conventions and module wiring (cmd/stacks lint),
-// terraform fmt, and the Helm chart (rendered and linted with the Helm SDK).
+// Check the blueprint without touching any cloud: conventions, module wiring, the remote-state graph
+// (every cycle, missing stack and off-scheme key in one run) and the security checks (cmd/stacks lint),
+// terraform fmt, and the Helm chart (rendered and linted with the Helm SDK). With --blueprint only that
+// tree is linted (cmd/stacks lint --root).
 // +check
 func (m *Delivery) Lint(
 	ctx context.Context,
 	// Environment under environments/ (its stacks root and chart are checked).
 	// +default="staging"
 	env string,
+	// A blueprint tree in the repository (modules/, stacks/) to lint instead of the environment's.
+	// +optional
+	blueprint string,
 ) (string, error) {
+	if blueprint != "" {
+		rel := path.Clean(blueprint)
+		if path.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
+			return "", fmt.Errorf("--blueprint %q: pass a path inside the repository", blueprint)
+		}
+		e, err := m.offlineEnvironment(ctx, env)
+		if err != nil {
+			return "", err
+		}
+		ctr := m.toolbox(e, m.Source).WithExec([]string{"stacks", "lint", "--root", path.Join(srcRoot, rel)}, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+		code, err := ctr.ExitCode(ctx)
+		if err != nil {
+			return "", fmt.Errorf("lint %s: %v", rel, err)
+		}
+		out, err := ctr.Stdout(ctx)
+		if err != nil {
+			return "", fmt.Errorf("lint %s: %v", rel, err)
+		}
+		if code != 0 {
+			return "", fmt.Errorf("lint %s found errors:\n%s", rel, out)
+		}
+		return out, nil
+	}
 	e, err := m.offlineEnvironment(ctx, env)
 	if err != nil {
 		return "", err

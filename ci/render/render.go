@@ -47,13 +47,16 @@ func Stacks(format Format, s *stackrun.Summary, log string, exitCode int) (strin
 		return s.Markdown(), nil
 	case FormatJSON:
 		rep := ghactions.Report{Markdown: s.Markdown(), ExitCode: exitCode, Outputs: map[string]string{}}
-		var changed, drifted []string
+		var changed, drifted, unapplied []string
 		for _, r := range s.Stacks {
 			if r.HasChanges() {
 				changed = append(changed, r.Stack)
 			}
 			if r.Drifted {
 				drifted = append(drifted, r.Stack)
+			}
+			if r.Unapplied {
+				unapplied = append(unapplied, r.Stack)
 			}
 			if r.Status == stackrun.StatusFailed {
 				rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: r.Stack, Message: r.Error})
@@ -62,6 +65,11 @@ func Stacks(format Format, s *stackrun.Summary, log string, exitCode int) (strin
 		}
 		rep.Outputs["changed_stacks"] = strings.Join(changed, ",")
 		rep.Outputs["drifted_stacks"] = strings.Join(drifted, ",")
+		rep.Outputs["unapplied_stacks"] = strings.Join(unapplied, ",")
+		if s.Error != "" {
+			rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: string(s.Action) + " " + s.Environment, Message: s.Error})
+			rep.ExitCode = 1
+		}
 		b, err := json.MarshalIndent(rep, "", "  ")
 		return string(b), err
 	default:

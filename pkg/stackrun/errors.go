@@ -39,7 +39,7 @@ func (e *LockHeldError) Error() string {
 	msg += ". If that run is still going, wait for it and retry (or pass a longer --lock-timeout)"
 	if e.ID != "" {
 		msg += fmt.Sprintf(". If it was killed, its lock stays until removed: check nothing else is applying %s, then run `%s`"+
-			" (or, with terraform initialised in %s: `%s force-unlock -force %s`), and apply again", e.Stack, e.UnlockCommand(), "the stack directory", e.Binary, e.ID)
+			" (through Dagger: `dagger call force-unlock --env %s --stack %s --lock-id %s`) and apply again", e.Stack, e.UnlockCommand(), e.Env, e.Stack, e.ID)
 	}
 	return msg
 }
