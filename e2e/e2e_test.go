@@ -28,7 +28,7 @@ import (
 )
 
 // repoRoot is the repository this test runs from.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	abs, err := filepath.Abs("..")
 	if err != nil {
@@ -46,7 +46,7 @@ func requireDagger(t *testing.T, sb *sandboxtest.Sandbox) {
 }
 
 // daggerLocal runs scripts/dagger-local.sh in dir and returns stdout+stderr and the error.
-func daggerLocal(t *testing.T, sb *sandboxtest.Sandbox, dir string, args ...string) (string, error) {
+func daggerLocal(t testing.TB, sb *sandboxtest.Sandbox, dir string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
@@ -286,7 +286,7 @@ func TestBrokenChartFailsBeforeTheCluster(t *testing.T) {
 
 // cloneRepo copies the tracked files (with uncommitted changes) to a temp dir, lets edit change them,
 // and commits the result in the copy's own git repository (so it has its own commit SHA).
-func cloneRepo(t *testing.T, root string, edit func(dir string)) string {
+func cloneRepo(t testing.TB, root string, edit func(dir string)) string {
 	t.Helper()
 	dir := t.TempDir()
 	run := func(d string, name string, args ...string) {

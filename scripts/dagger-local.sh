@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs `dagger call <function> --env local ...` against the local sandbox: passes the sandbox's host
+# Runs `dagger call <function> --env local ...` (or --env $DELIVERY_ENV, another sandbox environment) against the local sandbox: passes the sandbox's host
 # services (AWS APIs, Kubernetes API, registry) and its kubeconfig to the module. Any dagger call
 # arguments can follow, e.g.
 #   scripts/dagger-local.sh deploy
@@ -21,4 +21,4 @@ exec "$guard" guard -- "$SANDBOX_DAGGER" call \
   --kube-api "tcp://127.0.0.1:6443" \
   --registry "tcp://${SANDBOX_REGISTRY}" \
   --kubeconfig "file://${KUBECONFIG}" \
-  "$fn" --env local "$@"
+  "$fn" --env "${DELIVERY_ENV:-local}" "$@"
