@@ -33,6 +33,7 @@ func execCommand(args []string) error {
 	if err != nil || len(key) != 32 {
 		return fmt.Errorf("%s must hold the run's 32-byte seal key in hex", SealKeyEnv)
 	}
+	os.Unsetenv(SealKeyEnv) // terraform and its providers never see it
 	raw, err := os.ReadFile(request)
 	if err != nil {
 		return fmt.Errorf("read the request: %w", err)
