@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -177,5 +178,59 @@ func TestLintRunsTheSecurityChecks(t *testing.T) {
 	out, err := capture(t, "lint", "--root", root)
 	if exitCode(err) != 1 || !strings.Contains(out, `[security-iam] data.aws_iam_policy_document.admin: statement allows Action "*"`) {
 		t.Fatalf("exit %d, output:\n%s", exitCode(err), out)
+	}
+}
+
+// TestExecRunsASealedRequest: the container executor's supervisor opens a sealed request, runs the
+// command with the private files written, and returns everything in one sealed result.
+func TestExecRunsASealedRequest(t *testing.T) {
+	ws := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(ws, "stacks", "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key, err := stackrun.NewSealKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := stackrun.PrivateDir + "/dev/a/inputs.tfvars.json"
+	out := stackrun.PrivateDir + "/dev/a/plan.tfplan"
+	req := stackrun.ContainerRequest{Binary: "sh", Invocation: stackrun.Invocation{Stack: "a", Dir: "stacks/a",
+		Args:  []string{"-c", `cat ../../` + in + `; cp ../../` + in + ` ../../` + out + `; echo "key=$` + SealKeyEnv + `" >&2; exit 2`},
+		Files: map[string][]byte{in: []byte(`{"token":"s3cr3t"}`)}, Collect: []string{out}}}
+	sealed, err := stackrun.Seal(key, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqFile, resFile := filepath.Join(t.TempDir(), "req"), filepath.Join(t.TempDir(), "res")
+	if err := os.WriteFile(reqFile, []byte(sealed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(SealKeyEnv, hex.EncodeToString(key))
+	if err := execCommand([]string{"--workspace", ws, "--request", reqFile, "--result", resFile}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(resFile)
+	if strings.Contains(string(raw), "s3cr3t") {
+		t.Fatal("the result file holds plaintext")
+	}
+	var res stackrun.ContainerResult
+	if err := stackrun.Unseal(key, string(raw), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 2 || string(res.Stdout) != `{"token":"s3cr3t"}` || string(res.Files[out]) != `{"token":"s3cr3t"}` || strings.TrimSpace(string(res.Stderr)) != "key=" {
+		t.Fatalf("result %+v stdout %q stderr %q", res, res.Stdout, res.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(ws, filepath.FromSlash(in))); !os.IsNotExist(err) {
+		t.Fatalf("the private input stayed on disk: %v", err)
+	}
+}
+
+func TestGuardPassesTheBeaconAfterCall(t *testing.T) {
+	got, err := withBeacon([]string{"dagger", "call", "--commit", "abc", "apply", "--env", "local"}, "tcp://127.0.0.1:9")
+	if err != nil || strings.Join(got, " ") != "dagger call --cancel-beacon tcp://127.0.0.1:9 --commit abc apply --env local" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if _, err := withBeacon([]string{"dagger", "run", "x"}, "tcp://x"); err == nil {
+		t.Fatal("a command without call must be refused")
 	}
 }
