@@ -70,7 +70,10 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 	if root := path.Clean(env.Terraform.StacksRoot); root != "." {
 		include = append(include, root+"/")
 	}
-	if _, err := src.Filter(dagger.DirectoryFilterOpts{Include: include}).Export(ctx, local); err != nil {
+	// Terraform needs the blueprint and the environments only: a smaller layer, and a change elsewhere in
+	// the repository does not invalidate the stack containers.
+	src = src.Filter(dagger.DirectoryFilterOpts{Include: include})
+	if _, err := src.Export(ctx, local); err != nil {
 		return nil, fmt.Errorf("load the blueprint: %w", err)
 	}
 	stacks := opts.stacks
