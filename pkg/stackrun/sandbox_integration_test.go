@@ -43,8 +43,8 @@ func TestIntegrationLocalEnvironmentOnTheSandbox(t *testing.T) {
 	r, out = newRunner()
 	drift := r.Drift(ctx)
 	mustSucceed(t, drift, out)
-	if d := drift.Drifted(); len(d) > 0 {
-		t.Fatalf("stacks drifted right after apply: %v\n%s", d, out)
+	if d, u := drift.Drifted(), drift.Unapplied(); len(d)+len(u) > 0 {
+		t.Fatalf("right after apply: changed outside Terraform %v, code not applied %v\n%s", d, u, out)
 	}
 	r, out = newRunner()
 	outs := r.Outputs(ctx)
