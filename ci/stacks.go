@@ -115,24 +115,34 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		return nil, err
 	}
 	r, err := stackrun.New(ctx, stackrun.Options{
-		Root:        local,
-		Environment: env.Name,
-		Stacks:      stacks,
-		Executor:    exec,
-		Binary:      env.Terraform.Binary,
-		Out:         out,
-		Progress:    os.Stderr,
-		PlanDir:     filepath.Join(local, ".delivery", "bundle-out"),
-		Bundle:      bundleDir,
-		Approve:     opts.approve,
-		Commit:      commit,
-		LockTimeout: opts.lockTimeout,
+		Root:         local,
+		Environment:  env.Name,
+		Stacks:       stacks,
+		Executor:     exec,
+		Binary:       env.Terraform.Binary,
+		Out:          out,
+		Progress:     os.Stderr,
+		PlanDir:      filepath.Join(local, ".delivery", "bundle-out"),
+		Bundle:       bundleDir,
+		Approve:      opts.approve,
+		Commit:       commit,
+		LockTimeout:  opts.lockTimeout,
+		AccountGuard: m.stackAccountGuard(env),
 	})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	return &stackRun{runner: r, ctx: runCtx, cancel: cancel, local: local}, nil
+}
+
+// stackAccountGuard is the seam for the account guard of the Terraform path: pkg/awsconfig's
+// GuardAccount (sts:GetCallerIdentity must return the environment's account_id, run with the same
+// credentials terraform gets) plugs in here once it exists, and stackrun then refuses the whole action
+// before any terraform command. Until then the guard is the providers' allowed_account_ids inside
+// terraform.
+func (m *Delivery) stackAccountGuard(env *environment.Environment) func(ctx context.Context) error {
+	return nil
 }
 
 // errNoStacksAffected means the path guard selected nothing: the change touches no stack.

@@ -58,6 +58,11 @@ type Options struct {
 	StackTimeout time.Duration
 	// ProgressEvery is the interval of "still running" lines (default 30s).
 	ProgressEvery time.Duration
+	// AccountGuard, when set, runs once before any terraform command of an action and refuses the whole
+	// action when it fails: the seam where the caller checks that its credentials belong to the
+	// environment's account (sts:GetCallerIdentity against account_id; pkg/awsconfig's guard). The
+	// providers' allowed_account_ids is the second line of defence inside terraform.
+	AccountGuard func(ctx context.Context) error
 }
 
 // Runner runs one action over the selected stacks of one environment.

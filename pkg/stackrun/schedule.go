@@ -24,6 +24,12 @@ type finished struct {
 // branches continue. Each stack's output is printed as one block when it finishes.
 func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summary {
 	sum := &Summary{Environment: r.env.Name, Action: action, Started: time.Now(), Parallelism: r.opts.Parallelism}
+	if r.opts.AccountGuard != nil {
+		if err := r.opts.AccountGuard(ctx); err != nil {
+			sum.Error = fmt.Sprintf("%s %s refused before any terraform command: %v", action, r.env.Name, err)
+			return sum
+		}
+	}
 	selected := map[string]bool{}
 	for _, id := range r.selected {
 		selected[id] = true
