@@ -111,13 +111,16 @@ func waitForLock(t *testing.T, sb *sandboxtest.Sandbox, bucket string, done <-ch
 	t.Fatal("shared/s3's apply never took its state lock")
 }
 
-// startDagger starts scripts/dagger-local.sh (which execs `stacks guard`) and returns the process,
-// its output and a channel with its end.
-func startDagger(t *testing.T, sb *sandboxtest.Sandbox, dir string, args ...string) (*exec.Cmd, *lockedBuffer, <-chan error) {
+// startDagger starts scripts/dagger-local.sh (which execs `stacks guard`, or with guarded=false the
+// dagger CLI itself) and returns the process, its output and a channel with its end.
+func startDagger(t *testing.T, sb *sandboxtest.Sandbox, dir string, guarded bool, args ...string) (*exec.Cmd, *lockedBuffer, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(dir, "scripts", "dagger-local.sh"), append(args, "--progress=plain")...)
 	cmd.Dir = dir
 	cmd.Env = sb.Environ()
+	if !guarded {
+		cmd.Env = append(cmd.Env, "DELIVERY_NO_GUARD=1")
+	}
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -126,20 +129,6 @@ func startDagger(t *testing.T, sb *sandboxtest.Sandbox, dir string, args ...stri
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	return cmd, out, done
-}
-
-// daggerChild is the dagger CLI the guard started.
-func daggerChild(t *testing.T, guard int) int {
-	t.Helper()
-	raw, err := exec.Command("pgrep", "-P", fmt.Sprint(guard)).Output()
-	if err != nil {
-		t.Fatalf("no child of the guard (pid %d): %v", guard, err)
-	}
-	var pid int
-	if _, err := fmt.Sscan(strings.TrimSpace(string(raw)), &pid); err != nil {
-		t.Fatalf("pgrep: %q", raw)
-	}
-	return pid
 }
 
 func TestInfraLintThroughDagger(t *testing.T) {
@@ -180,6 +169,10 @@ func TestInfraBundlePlanReviewApply(t *testing.T) {
 	sb := sandboxtest.Env(t)
 	requireDagger(t, sb)
 	bucket := stateBucket(t, repoRoot(t))
+	// Start from the repository's own state of the sandbox (a fresh sandbox has no stack state yet).
+	if out, err := daggerLocal(t, sb, repoRoot(t), "apply"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, tail(out, 40))
+	}
 	owner := "e2e-" + time.Now().Format("150405")
 	dir := withOwner(t, owner, nil)
 
@@ -266,7 +259,8 @@ func TestInfraBundlePlanReviewApply(t *testing.T) {
 }
 
 // TestInfraKilledApplyLeavesALockThatIsReportedAndRecovered: kill -9 of the dagger CLI in the middle of
-// an apply; the next run names the held lock with holder, age and the exact fix; after that fix the
+// an apply (started bare, without the guard, so nothing can stop terraform gracefully: the engine
+// SIGKILLs it); the next run names the held lock with holder, age and the exact fix; after that fix the
 // stack converges.
 func TestInfraKilledApplyLeavesALockThatIsReportedAndRecovered(t *testing.T) {
 	sb := sandboxtest.Env(t)
@@ -274,17 +268,16 @@ func TestInfraKilledApplyLeavesALockThatIsReportedAndRecovered(t *testing.T) {
 	bucket := stateBucket(t, repoRoot(t))
 	dir := withOwner(t, "e2e-kill-"+time.Now().Format("150405"), slowStack)
 
-	cmd, out, done := startDagger(t, sb, dir, "apply", "--stack", "shared/s3")
+	cmd, out, done := startDagger(t, sb, dir, false, "apply", "--stack", "shared/s3")
 	waitForLock(t, sb, bucket, done)
 	time.Sleep(3 * time.Second) // well inside the 40 s apply
-	dagger := daggerChild(t, cmd.Process.Pid)
-	if err := syscall.Kill(dagger, syscall.SIGKILL); err != nil {
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("the guard did not end after dagger was killed\n%s", tail(out.String(), 20))
+		t.Fatalf("dagger did not end after kill -9\n%s", tail(out.String(), 20))
 	}
 	time.Sleep(5 * time.Second) // the engine tears the session down
 	if _, ok := s3Object(t, sb, bucket, slowLockKey); !ok {
@@ -329,7 +322,7 @@ func TestInfraCancelledApplyLeavesNoLock(t *testing.T) {
 	bucket := stateBucket(t, repoRoot(t))
 	dir := withOwner(t, "e2e-sigint-"+time.Now().Format("150405"), slowStack)
 
-	cmd, out, done := startDagger(t, sb, dir, "apply", "--stack", "shared/s3")
+	cmd, out, done := startDagger(t, sb, dir, true, "apply", "--stack", "shared/s3")
 	waitForLock(t, sb, bucket, done)
 	time.Sleep(3 * time.Second)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {

@@ -12,13 +12,18 @@ export DAGGER_NO_NAG=1
 : "${SANDBOX_DAGGER:?the sandbox env has no SANDBOX_DAGGER: run go run ./cmd/sandbox up --with-dagger}"
 fn="${1:?usage: scripts/dagger-local.sh <function> [args...]}"; shift
 aws="${AWS_ENDPOINT_URL#http://}"
+args=(call
+  --aws-endpoint "tcp://${aws}"
+  --kube-api "tcp://127.0.0.1:6443"
+  --registry "tcp://${SANDBOX_REGISTRY}"
+  --kubeconfig "file://${KUBECONFIG}"
+  "$fn" --env "${DELIVERY_ENV:-local}" "$@")
 # The call runs under `stacks guard`: Ctrl-C (or SIGTERM) closes its cancel beacon, every terraform in the
 # run is interrupted gracefully (state written, lock released), and only then does dagger stop.
+# DELIVERY_NO_GUARD=1 runs dagger bare (a cancel then kills terraform: the e2e test of a killed run).
+if [ -n "${DELIVERY_NO_GUARD:-}" ]; then
+  exec "$SANDBOX_DAGGER" "${args[@]}"
+fi
 guard="$(mktemp -d)/stacks"
 go build -o "$guard" ./cmd/stacks
-exec "$guard" guard -- "$SANDBOX_DAGGER" call \
-  --aws-endpoint "tcp://${aws}" \
-  --kube-api "tcp://127.0.0.1:6443" \
-  --registry "tcp://${SANDBOX_REGISTRY}" \
-  --kubeconfig "file://${KUBECONFIG}" \
-  "$fn" --env "${DELIVERY_ENV:-local}" "$@"
+exec "$guard" guard -- "$SANDBOX_DAGGER" "${args[@]}"
