@@ -74,7 +74,7 @@ resource "terraform_data" "slow" {
   input = var.tags["Owner"]
 
   provisioner "local-exec" {
-    command = "sleep 40"
+    command = "sleep 20"
   }
 }
 `}
@@ -270,7 +270,7 @@ func TestInfraKilledApplyLeavesALockThatIsReportedAndRecovered(t *testing.T) {
 
 	cmd, out, done := startDagger(t, sb, dir, false, "apply", "--stack", "shared/s3")
 	waitForLock(t, sb, bucket, done)
-	time.Sleep(3 * time.Second) // well inside the 40 s apply
+	time.Sleep(3 * time.Second) // well inside the 20 s apply
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
