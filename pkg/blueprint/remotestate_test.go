@@ -63,7 +63,7 @@ func TestReadRemoteStateReadsEveryForm(t *testing.T) {
 	}
 	cases := map[string]struct {
 		config, stack, env string
-		rules             []string
+		rules              []string
 	}{
 		"merge convention":      {`merge(var.remote_state, { key = "${var.environment}/shared/vpc/terraform.tfstate" })`, "shared/vpc", "", nil},
 		"literal key":           {`{ bucket = "b", region = "r", key = "staging/shared/vpc/terraform.tfstate" }`, "shared/vpc", "staging", []string{RuleRemoteStateConfig, RuleRemoteStateKey}},

@@ -28,6 +28,11 @@ type Invocation struct {
 	Files map[string][]byte `json:"files,omitempty"`
 	// Collect lists files to read back after terraform exits (missing ones are left out of Result.Files).
 	Collect []string `json:"collect,omitempty"`
+	// Then (optional) runs right after this command, in the same place and with this command's files
+	// still there, when this one exits with one of ThenOn's codes; its result is Result.Then. Executors
+	// run the two as one unit (one container exec), e.g. `plan -out` then `show -json` of that plan.
+	Then   *Invocation `json:"then,omitempty"`
+	ThenOn []int       `json:"then_on,omitempty"`
 }
 
 // Result is what an invocation produced. A non-zero exit is not an error: it is in ExitCode.
@@ -37,6 +42,8 @@ type Result struct {
 	Stderr   []byte            `json:"stderr"`
 	Files    map[string][]byte `json:"files,omitempty"`
 	Duration time.Duration     `json:"duration"`
+	// Then is the result of Invocation.Then when it ran.
+	Then *Result `json:"then,omitempty"`
 }
 
 // Executor runs invocations. Run returns an error only when terraform could not be run at all (binary

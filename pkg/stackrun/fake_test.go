@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,15 @@ func fakePlanFile(stack string, serial int) []byte {
 }
 
 func (f *fakeTerraform) Run(ctx context.Context, inv Invocation) (Result, error) {
+	res, err := f.run(ctx, inv)
+	if err == nil && inv.Then != nil && slices.Contains(inv.ThenOn, res.ExitCode) {
+		then, terr := f.run(ctx, *inv.Then)
+		res.Then, err = &then, terr
+	}
+	return res, err
+}
+
+func (f *fakeTerraform) run(ctx context.Context, inv Invocation) (Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, inv)
 	f.running++

@@ -82,7 +82,11 @@ func TestIntegrationBundleAppliesExactlyWhatItShowed(t *testing.T) {
 	mustSucceed(t, r.Apply(ctx), out)
 	setSeed(t, root, "n5")
 	bundle := t.TempDir()
-	r, out = itRunner(t, root, func(o *Options) { o.Stacks = []string{"core/net", "core/left"}; o.PlanDir = bundle; o.Commit = "it-commit" })
+	r, out = itRunner(t, root, func(o *Options) {
+		o.Stacks = []string{"core/net", "core/left"}
+		o.PlanDir = bundle
+		o.Commit = "it-commit"
+	})
 	mustSucceed(t, r.Plan(ctx), out)
 	b, _, err := LoadBundle(bundle)
 	if err != nil {
@@ -198,7 +202,10 @@ func TestIntegrationHeldLockIsACleanNamedFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	setSeed(t, root, "n7") // a change, so the apply needs the lock (plans never take it)
-	r, out = itRunner(t, root, func(o *Options) { o.Stacks = []string{"core/net", "core/left", "misc/lone"}; o.LockTimeout = 2 * time.Second })
+	r, out = itRunner(t, root, func(o *Options) {
+		o.Stacks = []string{"core/net", "core/left", "misc/lone"}
+		o.LockTimeout = 2 * time.Second
+	})
 	sum := r.Apply(ctx)
 	res, _ := sum.Result("core/net")
 	var lock *LockHeldError

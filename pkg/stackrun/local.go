@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -45,6 +46,18 @@ func NewLocalExecutor(workspace, binary string) (*LocalExecutor, error) {
 
 // Run implements Executor.
 func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error) {
+	defer e.removePrivate(inv)
+	res, err := e.run(ctx, inv)
+	if err != nil || inv.Then == nil || !slices.Contains(inv.ThenOn, res.ExitCode) {
+		return res, err
+	}
+	defer e.removePrivate(*inv.Then)
+	then, err := e.run(ctx, *inv.Then)
+	res.Then = &then
+	return res, err
+}
+
+func (e *LocalExecutor) run(ctx context.Context, inv Invocation) (Result, error) {
 	dir, err := e.inside(inv.Dir)
 	if err != nil {
 		return Result{}, err
@@ -61,7 +74,6 @@ func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error)
 			return Result{}, fmt.Errorf("write %s: %w", rel, err)
 		}
 	}
-	defer e.removePrivate(inv)
 	cmd := exec.CommandContext(ctx, e.Binary, inv.Args...)
 	cmd.Dir = dir
 	cmd.Env = e.environ(inv.Env)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -65,6 +66,9 @@ func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, mod
 	inv := r.invocation(id, args...)
 	inv.Files = map[string][]byte{inputs: r.inputs[id]}
 	inv.Collect = []string{planPath}
+	// `show -json` of the plan in the same executor run, only when the plan changes anything.
+	show := r.invocation(id, "show", "-json", "-no-color", p.fromDir(planPath))
+	inv.Then, inv.ThenOn = &show, []int{2}
 	res, err := r.run(ctx, log, inv, 2)
 	if err != nil {
 		return nil, err
@@ -79,13 +83,14 @@ func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, mod
 	if res.ExitCode == 0 {
 		return fp, nil // no changes: nothing to show, nothing to apply
 	}
-	show := r.invocation(id, "show", "-json", "-no-color", p.fromDir(planPath))
-	show.Files = map[string][]byte{planPath: fp.binary}
-	sres, err := r.runQuiet(ctx, log, show)
-	if err != nil {
+	if res.Then == nil {
+		return nil, fmt.Errorf("plan %s: the executor did not run `show -json` after the plan", id)
+	}
+	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(show.Args, " "))
+	if err := r.finished(log, show, *res.Then, false); err != nil {
 		return nil, err
 	}
-	fp.json = sres.Stdout
+	fp.json = res.Then.Stdout
 	if err := json.Unmarshal(fp.json, fp.parsed); err != nil {
 		return nil, fmt.Errorf("read plan JSON of %s (is the binary terraform/tofu ≥ 1.0?): %w", id, err)
 	}

@@ -485,7 +485,9 @@ func TestInitKeepsACommittedLockFile(t *testing.T) {
 func TestAccountGuardRefusesBeforeAnyTerraformCommand(t *testing.T) {
 	fake := newFake()
 	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil}, nil), fake, func(o *Options) {
-		o.AccountGuard = func(context.Context) error { return errors.New("credentials are for account 111111111111, environment dev is 123456789012") }
+		o.AccountGuard = func(context.Context) error {
+			return errors.New("credentials are for account 111111111111, environment dev is 123456789012")
+		}
 	})
 	sum := r.Apply(context.Background())
 	if sum.OK() || !strings.Contains(sum.Error, "111111111111") || len(fake.calls) != 0 {

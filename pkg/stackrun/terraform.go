@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -42,22 +43,24 @@ func (r *Runner) runQuiet(ctx context.Context, log *bytes.Buffer, inv Invocation
 func (r *Runner) runLogged(ctx context.Context, log *bytes.Buffer, inv Invocation, logStdout bool, okCodes ...int) (Result, error) {
 	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(inv.Args, " "))
 	res, err := r.exec.Run(ctx, inv)
+	if err != nil {
+		log.Write(res.Stderr)
+		return res, err
+	}
+	return res, r.finished(log, inv, res, logStdout, okCodes...)
+}
+
+// finished logs a result and turns a non-zero exit (other than okCodes) into an error that names the
+// cause when terraform's message is a known one (lock held, upstream missing, ...).
+func (r *Runner) finished(log *bytes.Buffer, inv Invocation, res Result, logStdout bool, okCodes ...int) error {
 	if logStdout {
 		log.Write(res.Stdout)
 	}
 	log.Write(res.Stderr)
-	if err != nil {
-		return res, err
+	if res.ExitCode == 0 || slices.Contains(okCodes, res.ExitCode) {
+		return nil
 	}
-	if res.ExitCode == 0 {
-		return res, nil
-	}
-	for _, c := range okCodes {
-		if res.ExitCode == c {
-			return res, nil
-		}
-	}
-	return res, r.classify(inv, res)
+	return r.classify(inv, res)
 }
 
 func (r *Runner) binaryName() string {
