@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"path"
 	"sort"
 	"strconv"
@@ -57,19 +58,32 @@ func newContainerExecutor(ctx context.Context, base *dagger.Container, binary st
 	e := &containerExecutor{binary: binary, key: key, onCancel: onCancel, grace: 60 * time.Second, chains: map[string]*dagger.Container{}}
 	e.keySecret = dag.SetSecret("delivery-seal-key-"+hex.EncodeToString(key[:6]), hex.EncodeToString(key))
 	if beacon != nil {
-		ports, err := beacon.Ports(ctx)
-		if err != nil || len(ports) == 0 {
-			return nil, fmt.Errorf("--cancel-beacon: the service exposes no port (%v): pass tcp://127.0.0.1:PORT (stacks guard does)", err)
-		}
-		port, err := ports[0].Port(ctx)
+		port, err := servicePort(ctx, beacon)
 		if err != nil {
-			return nil, fmt.Errorf("--cancel-beacon: %w", err)
+			return nil, fmt.Errorf("--cancel-beacon: %w (pass tcp://127.0.0.1:PORT; stacks guard does)", err)
 		}
 		base = base.WithServiceBinding(beaconAlias, beacon)
-		e.beacon = beaconAlias + ":" + strconv.Itoa(port)
+		e.beacon = net.JoinHostPort(beaconAlias, strconv.Itoa(port))
 	}
 	e.base = base.WithSecretVariable("DELIVERY_SEAL_KEY", e.keySecret)
 	return e, nil
+}
+
+// servicePort is the (first) port a host service forwards, which a container bound to it reaches on the
+// same number.
+func servicePort(ctx context.Context, svc *dagger.Service) (int, error) {
+	if ports, err := svc.Ports(ctx); err == nil && len(ports) > 0 {
+		return ports[0].Port(ctx)
+	}
+	ep, err := svc.Endpoint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	_, port, err := net.SplitHostPort(ep)
+	if err != nil {
+		return 0, fmt.Errorf("endpoint %q: %w", ep, err)
+	}
+	return strconv.Atoi(port)
 }
 
 // Run implements stackrun.Executor.
