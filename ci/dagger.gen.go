@@ -270,6 +270,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stack", err))
 				}
 			}
+			var bundle *dagger.Directory
+			if inputArgs["bundle"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bundle"]), &bundle)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bundle", err))
+				}
+			}
+			var approve bool
+			if inputArgs["approve"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["approve"]), &approve)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg approve", err))
+				}
+			}
+			var lockTimeout string
+			if inputArgs["lockTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["lockTimeout"]), &lockTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockTimeout", err))
+				}
+			}
 			var format string
 			if inputArgs["format"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
@@ -277,7 +298,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Delivery).Apply(&parent, ctx, env, stack, format)
+			return (*Delivery).Apply(&parent, ctx, env, stack, bundle, approve, lockTimeout, format)
 		case "Build":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -312,6 +333,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg infra", err))
 				}
 			}
+			var infraBundle *dagger.Directory
+			if inputArgs["infraBundle"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["infraBundle"]), &infraBundle)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg infraBundle", err))
+				}
+			}
+			var approve bool
+			if inputArgs["approve"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["approve"]), &approve)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg approve", err))
+				}
+			}
 			var format string
 			if inputArgs["format"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
@@ -319,7 +354,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Delivery).Deploy(&parent, ctx, env, infra, format)
+			return (*Delivery).Deploy(&parent, ctx, env, infra, infraBundle, approve, format)
 		case "DeployEcs":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -390,6 +425,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Delivery).Environments(&parent, ctx)
+		case "ForceUnlock":
+			var parent Delivery
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var stack string
+			if inputArgs["stack"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stack"]), &stack)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stack", err))
+				}
+			}
+			var lockId string
+			if inputArgs["lockID"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["lockID"]), &lockId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockID", err))
+				}
+			}
+			return (*Delivery).ForceUnlock(&parent, ctx, env, stack, lockId)
 		case "Lint":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -403,7 +466,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
 				}
 			}
-			return (*Delivery).Lint(&parent, ctx, env)
+			var blueprint string
+			if inputArgs["blueprint"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["blueprint"]), &blueprint)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg blueprint", err))
+				}
+			}
+			return (*Delivery).Lint(&parent, ctx, env, blueprint)
 		case "Plan":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -431,14 +501,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg changedFiles", err))
 				}
 			}
-			var format string
-			if inputArgs["format"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
-				}
-			}
-			return (*Delivery).Plan(&parent, ctx, env, stack, changedFiles, format)
+			return (*Delivery).Plan(&parent, ctx, env, stack, changedFiles)
 		case "Publish":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -599,6 +662,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
 				}
 			}
+			var cancelBeacon *dagger.Service
+			if inputArgs["cancelBeacon"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cancelBeacon"]), &cancelBeacon)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cancelBeacon", err))
+				}
+			}
 			var goImage string
 			if inputArgs["goImage"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["goImage"]), &goImage)
@@ -620,7 +690,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
 				}
 			}
-			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsProfile, region, kubeconfig, awsEndpoint, kubeApi, registry, goImage, toolsImage, terraformImage), nil
+			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsProfile, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

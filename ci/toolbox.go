@@ -32,7 +32,7 @@ func goBuilder(env *environment.Environment) *dagger.Container {
 // engines builds the project's CLIs (cmd/stacks, cmd/release) from the source. Only the Go module's
 // files are inputs, so app, chart or Terraform changes never rebuild them.
 func (m *Delivery) engines(env *environment.Environment) *dagger.Directory {
-	src := m.Source.Filter(dagger.DirectoryFilterOpts{Include: []string{"go.mod", "go.sum", "cmd/", "pkg/", "internal/blueprintcheck/"}})
+	src := m.Source.Filter(dagger.DirectoryFilterOpts{Include: []string{"go.mod", "go.sum", "cmd/", "pkg/", "internal/blueprintcheck/", "internal/iampolicy/"}})
 	return goBuilder(env).
 		WithDirectory("/build", src).
 		WithWorkdir("/build").
