@@ -9,9 +9,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
-
-	"github.com/platformteam/delivery/internal/iampolicy"
 )
+
+// DeclaredEntry is an access entry as the Terraform declares it (iampolicy.AccessEntry has this shape:
+// one policy association per entry).
+type DeclaredEntry struct {
+	Name             string
+	PrincipalARN     string
+	Policy           string // access policy name, e.g. AmazonEKSEditPolicy
+	Scope            string // cluster or namespace
+	Namespaces       []string
+	KubernetesGroups []string
+}
 
 // AccessEntryAPI is the part of the EKS API seeding uses (the twin's, through the AWS front).
 type AccessEntryAPI interface {
@@ -24,15 +33,15 @@ type AccessEntryAPI interface {
 
 // CreatorAccessEntry is the entry EKS gives the principal that created a cluster
 // (bootstrapClusterCreatorAdminPermissions, which modules/eks-cluster turns on): cluster admin.
-func CreatorAccessEntry(creatorARN string) iampolicy.AccessEntry {
-	return iampolicy.AccessEntry{Name: "cluster-creator", PrincipalARN: creatorARN, Policy: "AmazonEKSClusterAdminPolicy", Scope: ScopeCluster}
+func CreatorAccessEntry(creatorARN string) DeclaredEntry {
+	return DeclaredEntry{Name: "cluster-creator", PrincipalARN: creatorARN, Policy: "AmazonEKSClusterAdminPolicy", Scope: ScopeCluster}
 }
 
 // SeedAccessEntries makes the cluster's access entries what the Terraform declares (iampolicy
 // renders them from the same template the iam stack loads): it creates missing entries, puts back
 // changed Kubernetes groups and associates each entry's policy with its scope. Entries it does not
 // know are left alone. It returns a line per change.
-func SeedAccessEntries(ctx context.Context, api AccessEntryAPI, partition, cluster string, entries []iampolicy.AccessEntry) ([]string, error) {
+func SeedAccessEntries(ctx context.Context, api AccessEntryAPI, partition, cluster string, entries []DeclaredEntry) ([]string, error) {
 	var changes []string
 	for _, e := range entries {
 		policy, ok := policyByARN(AccessPolicy{Name: e.Policy}.ARN(partition))

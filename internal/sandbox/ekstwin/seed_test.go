@@ -27,7 +27,10 @@ func TestSeedAccessEntriesFromTheTerraformDeclaration(t *testing.T) {
 	entries, _ := OpenAccessEntries("")
 	api := apiClient(t, entries, stagingAdminKey)
 	creator := CreatorAccessEntry("arn:aws:iam::222222222222:role/sandbox-admin")
-	all := append([]iampolicy.AccessEntry{creator}, ids.AccessEntries...)
+	all := []DeclaredEntry{creator}
+	for _, e := range ids.AccessEntries {
+		all = append(all, DeclaredEntry(e))
+	}
 
 	changes, err := SeedAccessEntries(context.Background(), api, "aws", ids.EKSCluster, all)
 	if err != nil {
@@ -68,7 +71,11 @@ func TestSeedAccessEntriesFromTheTerraformDeclaration(t *testing.T) {
 
 	// A changed declaration (another namespace) is put back on the next seed.
 	deploy.Namespaces = []string{"demo", "extra"}
-	changes, err = SeedAccessEntries(context.Background(), api, "aws", ids.EKSCluster, []iampolicy.AccessEntry{deploy})
+	changes, err = SeedAccessEntries(context.Background(), api, "aws", ids.EKSCluster, []DeclaredEntry(nil))
+	if err != nil || len(changes) != 0 {
+		t.Errorf("seeding nothing: %v %v", changes, err)
+	}
+	changes, err = SeedAccessEntries(context.Background(), api, "aws", ids.EKSCluster, []DeclaredEntry{DeclaredEntry(deploy)})
 	if err != nil || len(changes) != 1 || !strings.Contains(changes[0], "[demo extra]") {
 		t.Errorf("reseed with another namespace: %v %v", changes, err)
 	}
