@@ -58,7 +58,7 @@ func fakePlanFile(stack string, serial int) []byte {
 	for name, body := range map[string]string{
 		"tfplan":              "PLAN " + stack,
 		"tfstate":             fmt.Sprintf(`{"version":4,"terraform_version":"1.11.4","serial":%d,"lineage":"lineage-%s"}`, serial, strings.ReplaceAll(stack, "/", "-")),
-		".terraform.lock.hcl": "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.100.0\"\n  constraints = \"~> 5.0\"\n}\n",
+		".terraform.lock.hcl": "provider \"hashicorp/aws\" {\n  version = \"5.100.0\"\n  constraints = \"~> 5.0\"\n}\n",
 	} {
 		w, _ := zw.Create(name)
 		_, _ = w.Write([]byte(body))

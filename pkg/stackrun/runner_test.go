@@ -150,7 +150,7 @@ func TestPlanWritesABundleAndApplyAppliesExactlyIt(t *testing.T) {
 	app, _ := b.Stack("core/app")
 	if b.Commit != "c0ffee" || b.Environment != "dev" || app.Add != 1 || app.Status != BundlePlanned ||
 		app.State != (StateVersion{Lineage: "lineage-core-app", Serial: 7}) || app.Upstreams["core/net"].Lineage != "lineage-core-net" ||
-		app.Providers["registry.terraform.io/hashicorp/aws"] != "5.100.0" || app.TerraformVersion != "1.11.4" ||
+		app.Providers["hashicorp/aws"] != "5.100.0" || app.TerraformVersion != "1.11.4" ||
 		app.Fingerprint.Upstreams["core/net"] == "" || len(app.Fingerprint.Files) != 1 || app.PlanSHA256 != sum256(plans["core/app"]) {
 		t.Fatalf("bundle entry %+v", app)
 	}
@@ -467,7 +467,7 @@ func TestChangedSinceSelectsChangedStacksAndDependents(t *testing.T) {
 func TestInitKeepsACommittedLockFile(t *testing.T) {
 	fake := newFake()
 	root := fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": nil}, map[string]string{
-		"stacks/core/net/.terraform.lock.hcl": "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.100.0\"\n}\n",
+		"stacks/core/net/.terraform.lock.hcl": "provider \"hashicorp/aws\" {\n  version = \"5.100.0\"\n}\n",
 	})
 	r, _ := newRunner(t, root, fake, nil)
 	r.Plan(context.Background())
