@@ -69,6 +69,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 		AwsEndpoint        *dagger.Service
 		KubeAPI            *dagger.Service
 		RegistryService    *dagger.Service
+		CancelBeacon       *dagger.Service
 		GoImage            string
 		ToolsImage         string
 		TerraformImage     string
@@ -85,6 +86,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 	concrete.AwsEndpoint = r.AwsEndpoint
 	concrete.KubeAPI = r.KubeAPI
 	concrete.RegistryService = r.RegistryService
+	concrete.CancelBeacon = r.CancelBeacon
 	concrete.GoImage = r.GoImage
 	concrete.ToolsImage = r.ToolsImage
 	concrete.TerraformImage = r.TerraformImage
@@ -105,6 +107,7 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 		AwsEndpoint        *dagger.Service
 		KubeAPI            *dagger.Service
 		RegistryService    *dagger.Service
+		CancelBeacon       *dagger.Service
 		GoImage            string
 		ToolsImage         string
 		TerraformImage     string
@@ -125,6 +128,7 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	r.AwsEndpoint = concrete.AwsEndpoint
 	r.KubeAPI = concrete.KubeAPI
 	r.RegistryService = concrete.RegistryService
+	r.CancelBeacon = concrete.CancelBeacon
 	r.GoImage = concrete.GoImage
 	r.ToolsImage = concrete.ToolsImage
 	r.TerraformImage = concrete.TerraformImage
