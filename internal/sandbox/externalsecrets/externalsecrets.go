@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -25,9 +24,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 )
-
-//go:embed crds.yaml
-var crdsYAML []byte
 
 // Group and version of the operator's resources.
 const (
@@ -47,7 +43,7 @@ const crdHashLabel = "sandbox.delivery/crd-hash"
 // CRDs returns the CustomResourceDefinitions the stand-in serves.
 func CRDs() ([]*unstructured.Unstructured, error) {
 	var out []*unstructured.Unstructured
-	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(crdsYAML), 4096)
+	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(crdsYAML)), 4096)
 	for {
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {

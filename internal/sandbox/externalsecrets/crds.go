@@ -1,8 +1,11 @@
-# The External Secrets Operator's resources as the sandbox serves them: the kinds and versions the
-# app chart and stacks/platform/eks use (external-secrets.io/v1 ExternalSecret and ClusterSecretStore),
-# with an open schema (the real CRDs validate every field; the sandbox's controller reports what it
-# cannot use in the resource's status instead).
-apiVersion: apiextensions.k8s.io/v1
+package externalsecrets
+
+// crdsYAML are the CustomResourceDefinitions of the operator's resources as the sandbox serves them:
+// the kinds and versions the app chart and stacks/platform/eks use (external-secrets.io/v1
+// ExternalSecret and ClusterSecretStore), with an open schema (the real CRDs validate every field; the
+// sandbox's controller reports what it cannot use in the resource's status instead). They are Go source,
+// not an embedded file, so kube-twin's build key (a hash of its Go sources) covers them.
+const crdsYAML = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: externalsecrets.external-secrets.io
@@ -80,3 +83,4 @@ spec:
           status:
             type: object
             x-kubernetes-preserve-unknown-fields: true
+`
