@@ -116,7 +116,7 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	if out, code := run("ecs", "diff"); code != 0 || !strings.Contains(out, "containerDefinitions[app].image") {
 		t.Fatalf("ecs diff: %d %s", code, out)
 	}
-	// The sandbox plays the rollout out (moto behind pkg/ecsrollout): the deploy completes (exit 0)...
+	// The sandbox plays the rollout out (moto behind internal/fake/ecs/rollout): the deploy completes (exit 0)...
 	out, code := run("ecs", "deploy")
 	var ecsRes struct{ Outcome, Failure string }
 	json.Unmarshal([]byte(out), &ecsRes)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	ecsscenario "github.com/platformteam/delivery/internal/fake/ecs/scenario"
 	"github.com/platformteam/delivery/pkg/artifact"
-	"github.com/platformteam/delivery/pkg/ecsdeploy/ecsscenario"
 )
 
 const taskDef = `{"family": "demo-app", "containerDefinitions": [{"name": "app", "image": "127.0.0.1:5000/demo-app@sha256:1111111111111111111111111111111111111111111111111111111111111111"}]}`

@@ -13,14 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/platformteam/delivery/internal/fake/ecs/scenario"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
-	"github.com/platformteam/delivery/pkg/ecsdeploy/ecsscenario"
 )
 
 // rolloutWithQuietGap is a rollout whose tasks are all running after 2 s, then nothing visible changes
 // for gap until ECS marks it COMPLETED (old tasks draining behind a load balancer look like that).
-func rolloutWithQuietGap(gap time.Duration) ecsscenario.Script {
-	return ecsscenario.Script{
+func rolloutWithQuietGap(gap time.Duration) scenario.Script {
+	return scenario.Script{
 		{After: 0, Pending: 2, Rollout: "IN_PROGRESS"},
 		{After: time.Second, Running: 1, Pending: 1, Rollout: "IN_PROGRESS"},
 		{After: 2 * time.Second, Running: 2, Rollout: "IN_PROGRESS"},
@@ -41,11 +41,11 @@ func BenchmarkRolloutDetection(b *testing.B) {
 	var rows []row
 	for i := 0; i < b.N; i++ {
 		for _, gap := range gaps {
-			srv := ecsscenario.New(nil)
+			srv := scenario.New(nil)
 			if _, err := srv.Seed("demo", "demo-app", 2, seedTaskDefinition); err != nil {
 				b.Fatal(err)
 			}
-			client := ecs.NewFromConfig(aws.Config{Region: ecsscenario.Region, BaseEndpoint: aws.String(srv.URL),
+			client := ecs.NewFromConfig(aws.Config{Region: scenario.Region, BaseEndpoint: aws.String(srv.URL),
 				Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 			ctx := context.Background()
 

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/platformteam/delivery/internal/fake/ecs/scenario"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
-	"github.com/platformteam/delivery/pkg/ecsdeploy/ecsscenario"
 )
 
 const (
@@ -38,8 +38,8 @@ const seedTaskDefinition = `{
 }`
 
 type rig struct {
-	server   *ecsscenario.Server
-	clock    *ecsscenario.FakeClock
+	server   *scenario.Server
+	clock    *scenario.FakeClock
 	deployer *ecsdeploy.Deployer
 	out      *strings.Builder
 	previous string
@@ -47,8 +47,8 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	clock := ecsscenario.NewFakeClock()
-	srv := ecsscenario.New(clock)
+	clock := scenario.NewFakeClock()
+	srv := scenario.New(clock)
 	t.Cleanup(srv.Close)
 	prev, err := srv.Seed("demo", "demo-app", 2, seedTaskDefinition)
 	if err != nil {
@@ -56,7 +56,7 @@ func newRig(t *testing.T) *rig {
 	}
 	out := &strings.Builder{}
 	client := ecs.NewFromConfig(aws.Config{
-		Region: ecsscenario.Region, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Region: scenario.Region, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
 	return &rig{server: srv, clock: clock, out: out, previous: prev,
@@ -69,7 +69,7 @@ func (r *rig) request() ecsdeploy.Request {
 
 func TestDeployWaitsForNewDeploymentToComplete(t *testing.T) {
 	r := newRig(t)
-	r.server.Queue(ecsscenario.Completes(2, 3*time.Second))
+	r.server.Queue(scenario.Completes(2, 3*time.Second))
 	res, err := r.deployer.Deploy(context.Background(), r.request())
 	if err != nil {
 		t.Fatalf("deploy: %v\n%s", err, r.out)
@@ -111,7 +111,7 @@ func TestDeployWaitsForNewDeploymentToComplete(t *testing.T) {
 
 func TestDeployCircuitBreakerRollbackIsAFailureAndRestores(t *testing.T) {
 	r := newRig(t)
-	r.server.Queue(ecsscenario.BreakerTrips(2, 30*time.Second))
+	r.server.Queue(scenario.BreakerTrips(2, 30*time.Second))
 	res, err := r.deployer.Deploy(context.Background(), r.request())
 	var failed *ecsdeploy.FailedError
 	if !errors.As(err, &failed) || !failed.RolledBack {
@@ -133,7 +133,7 @@ func TestDeployCircuitBreakerRollbackIsAFailureAndRestores(t *testing.T) {
 
 func TestDeployNoRollbackLeavesServiceAsECSLeftIt(t *testing.T) {
 	r := newRig(t)
-	r.server.Queue(ecsscenario.BreakerTrips(2, 20*time.Second))
+	r.server.Queue(scenario.BreakerTrips(2, 20*time.Second))
 	req := r.request()
 	req.NoRollback = true
 	res, err := r.deployer.Deploy(context.Background(), req)
@@ -151,7 +151,7 @@ func TestDeployNoRollbackLeavesServiceAsECSLeftIt(t *testing.T) {
 
 func TestDeployTimeoutRestoresPrevious(t *testing.T) {
 	r := newRig(t)
-	r.server.Queue(ecsscenario.Stuck(2))
+	r.server.Queue(scenario.Stuck(2))
 	req := r.request()
 	req.Timeout = 40 * time.Second
 	res, err := r.deployer.Deploy(context.Background(), req)
@@ -247,7 +247,7 @@ func TestRollbackToPreviousAndNamedRevision(t *testing.T) {
 
 // cancellingClock cancels the deploy's context after a few polls, as a cancelled CI job would.
 type cancellingClock struct {
-	*ecsscenario.FakeClock
+	*scenario.FakeClock
 	cancel func()
 	sleeps int
 }
@@ -262,7 +262,7 @@ func (c *cancellingClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func TestDeployInterruptedStillRestores(t *testing.T) {
 	r := newRig(t)
-	r.server.Queue(ecsscenario.Stuck(2))
+	r.server.Queue(scenario.Stuck(2))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r.deployer.Clock = &cancellingClock{FakeClock: r.clock, cancel: cancel}

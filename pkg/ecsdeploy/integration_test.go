@@ -53,7 +53,7 @@ func motoService(t *testing.T, client *ecs.Client) (cluster, family, firstARN st
 	return cluster, family, firstARN
 }
 
-// The sandbox's AWS endpoint is moto behind the ECS rollout simulator (pkg/ecsrollout): moto stores what
+// The sandbox's AWS endpoint is moto behind the ECS rollout simulator (internal/fake/ecs/rollout): moto stores what
 // the deploy registers and updates, the simulator plays the rollout out as ECS reports it. This proves
 // register (fields kept), update, the wait for the new revision to be PRIMARY + COMPLETED, and verify.
 func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {

@@ -15,10 +15,10 @@ import (
 // the seeded service wants exactly this many tasks, so it reads as steady.
 const MotoRunningTasks = 2
 
-// MotoURL is the AWS endpoint URL clients use (the ECS rollout simulator, which forwards to moto).
+// MotoURL is the AWS endpoint URL clients use (aws-front, which forwards to moto).
 func MotoURL() string { return fmt.Sprintf("http://%s:%d", Host, MotoPort) }
 
-// motoBackendURL is moto itself, behind the simulator.
+// motoBackendURL is moto itself, behind aws-front.
 func motoBackendURL() string { return fmt.Sprintf("http://%s:%d", Host, MotoBackendPort) }
 
 func motoService(python, version string) service {
@@ -40,11 +40,12 @@ func motoService(python, version string) service {
 	}
 }
 
-// ecsRolloutService is the AWS endpoint clients use: pkg/ecsrollout in front of moto, playing out ECS
-// deployments (moto keeps reporting the old deployment forever), forwarding everything else unchanged.
-func ecsRolloutService(binary string) service {
+// awsFrontService is the AWS endpoint clients use: internal/sandbox/awsfront in front of moto, handing
+// what moto does not model as AWS does to its stand-ins (ECS deployments that play out), forwarding
+// everything else unchanged.
+func awsFrontService(binary string) service {
 	return service{
-		name: "ecs-rollout", version: "project", ports: []int{MotoPort},
+		name: "aws-front", version: "project", ports: []int{MotoPort},
 		readyTimeout: 30 * time.Second, stopGrace: 10 * time.Second,
 		command: func() (*exec.Cmd, error) {
 			return exec.Command(binary, "--listen", fmt.Sprintf("%s:%d", Host, MotoPort), "--backend", motoBackendURL()), nil
@@ -53,6 +54,12 @@ func ecsRolloutService(binary string) service {
 			return httpProbe(ctx, plainHTTP, MotoURL()+"/moto-api/", nil, http.StatusOK, "")
 		},
 	}
+}
+
+// retiredServices are processes earlier versions of the sandbox started under names it no longer
+// uses: up and down stop them, so a sandbox started by an older checkout does not hold their ports.
+func retiredServices() []service {
+	return []service{{name: "ecs-rollout", stopGrace: 10 * time.Second}} // now aws-front
 }
 
 // installedMotoVersion reads moto's version from the package metadata (fast: moto is not imported),

@@ -131,7 +131,12 @@ func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env 
 	if err := writeKubeconfigs(l, pki); err != nil {
 		return err
 	}
-	services := []service{motoService(t.python, t.motoVersion), ecsRolloutService(t.built["ecs-rollout"]), registryService(l, t.registry), etcdService(l, t.built["etcd"])}
+	for _, svc := range retiredServices() {
+		if err := svc.stop(l, out); err != nil {
+			return err
+		}
+	}
+	services := []service{motoService(t.python, t.motoVersion), awsFrontService(t.built["aws-front"]), registryService(l, t.registry), etcdService(l, t.built["etcd"])}
 	services = append(services, kubeServices(l, t.built["kubernetes"], pki)...)
 	for _, svc := range services {
 		if _, err := svc.ensureRunning(ctx, l, out); err != nil {
@@ -223,7 +228,7 @@ func allServices(l Layout, region string) []service {
 	for _, t := range sandboxTools(l) {
 		tools[t.name] = t.path(l)
 	}
-	services := []service{motoService("python3", installedMotoVersion()), ecsRolloutService(tools["ecs-rollout"]), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
+	services := []service{motoService("python3", installedMotoVersion()), awsFrontService(tools["aws-front"]), registryService(l, "docker-registry"), etcdService(l, tools["etcd"])}
 	services = append(services, kubeServices(l, tools["kubernetes"], pki)...)
 	return append(services, kwokService(l, tools["kwok"], nodesReadyCheck(l, region)))
 }
@@ -245,7 +250,7 @@ func Down(ctx context.Context, opts Options, purge bool) error {
 	if err := daggerengine.Down(ctx, opts.daggerOptions()); err != nil {
 		errs = append(errs, fmt.Errorf("dagger engine: %w", err))
 	}
-	services := allServices(l, "")
+	services := append(retiredServices(), allServices(l, "")...)
 	for i := len(services) - 1; i >= 0; i-- {
 		if err := services[i].stop(l, out); err != nil {
 			errs = append(errs, err)

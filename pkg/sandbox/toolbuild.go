@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,10 +45,10 @@ func sandboxTools(l Layout) []goTool {
 			ldflags: "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=" + strings.TrimPrefix(KwokVersion, "v"),
 		},
 		{
-			// The project's own simulator: keyed by a hash of its sources, so an edit rebuilds it.
-			name: "ecs-rollout", version: projectSourceVersion(l.RepoRoot, "pkg/ecsrollout", "cmd/ecs-rollout"), binary: "ecs-rollout",
-			timeout: 10 * time.Minute, why: "the ECS rollout simulator in front of moto", expect: "seconds",
-			moduleDir: l.RepoRoot, target: "./cmd/ecs-rollout",
+			// The project's own AWS endpoint: keyed by a hash of its sources, so an edit rebuilds it.
+			name: "aws-front", version: projectSourceVersion(l.RepoRoot, awsFrontSources...), binary: "aws-front",
+			timeout: 10 * time.Minute, why: "the AWS endpoint in front of moto", expect: "seconds",
+			moduleDir: l.RepoRoot, target: "./" + awsFrontMain,
 		},
 		{
 			name: "kubernetes", version: KubernetesVersion, binary: "kube", timeout: 60 * time.Minute,
@@ -174,23 +175,38 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// projectSourceVersion names a build of the project's own code by the content of its source dirs
-// ("src-<hash>"), so the cached binary is rebuilt exactly when the code changes.
+// awsFrontMain is the AWS endpoint's command, and awsFrontSources every directory of the module it is
+// built from (a test checks that against `go list -deps`).
+const awsFrontMain = "internal/sandbox/cmd/aws-front"
+
+var awsFrontSources = []string{awsFrontMain, "internal/sandbox/awsfront", "internal/fake/ecs"}
+
+// projectSourceVersion names a build of the project's own code by the content of its source dirs and
+// the directories below them ("src-<hash>"), so the cached binary is rebuilt exactly when the code changes.
 func projectSourceVersion(root string, dirs ...string) string {
 	h := sha256.New()
 	for _, d := range dirs {
-		entries, err := os.ReadDir(filepath.Join(root, d))
-		if err != nil {
-			fmt.Fprintf(h, "missing %s\n", d)
-			continue
-		}
-		for _, e := range entries {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-				continue
+		err := filepath.WalkDir(filepath.Join(root, d), func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
 			}
-			data, _ := os.ReadFile(filepath.Join(root, d, e.Name()))
-			fmt.Fprintf(h, "%s/%s %d\n", d, e.Name(), len(data))
+			if e.IsDir() && e.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
 			h.Write(data)
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintf(h, "unreadable %s: %v\n", d, err)
 		}
 	}
 	return "src-" + hex.EncodeToString(h.Sum(nil))[:12]

@@ -19,7 +19,7 @@ const (
 // Loopback addresses of the sandbox's services (the sandbox contract in docs/CONVENTIONS.md).
 const (
 	Host              = "127.0.0.1"
-	MotoPort          = 4566 // the AWS endpoint clients use: the ECS rollout simulator in front of moto
+	MotoPort          = 4566 // the AWS endpoint clients use: aws-front, in front of moto
 	MotoBackendPort   = 4567 // moto itself
 	RegistryPort      = 5000
 	EtcdClientPort    = 2379

@@ -1,4 +1,4 @@
-// Package ecsrollout plays out ECS service deployments in front of an ECS API stand-in (moto) that
+// Package rollout plays out ECS service deployments in front of an ECS API stand-in (moto) that
 // cannot: moto accepts UpdateService but keeps reporting the old deployment as PRIMARY forever, so no
 // deploy against it could ever be seen to complete.
 //
@@ -9,7 +9,7 @@
 // failed deployment instead: rolloutState FAILED, the deployment circuit breaker rolls the service back
 // to the previous task definition (through the backend, so the stored state agrees), and ECS-like
 // events say so. It is the ECS counterpart of kwok's stages in the sandbox's Kubernetes cluster.
-package ecsrollout
+package rollout
 
 import (
 	"bytes"
@@ -23,12 +23,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/platformteam/delivery/internal/fake/ecs"
 )
 
 // FailMarker in a container image makes the simulated deployment fail (as kwok's stages do for pods).
 const FailMarker = "pull-fail"
-
-const targetPrefix = "AmazonEC2ContainerServiceV20141113."
 
 // Simulator is the proxy. Create it with New.
 type Simulator struct {
@@ -47,12 +47,12 @@ type Simulator struct {
 
 type rollout struct {
 	oldTD, newTD string
-	desired      int64
+	desired      int32
 	started      time.Time
 	fail         bool
 	id, oldID    string
 	rolledBack   bool
-	events       []map[string]any
+	events       []ecs.Event
 }
 
 // New returns a simulator forwarding to backend (e.g. http://127.0.0.1:4567).
@@ -73,14 +73,17 @@ func (s *Simulator) now() time.Time {
 	return time.Now()
 }
 
+// Reset forgets every rollout; call it when the backend is reset (moto's /moto-api/reset) and forgets
+// its services.
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	s.rollouts = map[string]*rollout{}
+	s.mu.Unlock()
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/moto-api/reset" { // the backend forgets everything: so do we
-		s.mu.Lock()
-		s.rollouts = map[string]*rollout{}
-		s.mu.Unlock()
-	}
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	op, ok := ecs.Operation(r.Header)
 	switch {
 	case !ok:
 		s.proxy.ServeHTTP(w, r)
@@ -152,28 +155,28 @@ func (s *Simulator) forward(r *http.Request, body []byte) (int, http.Header, []b
 	return res.StatusCode, res.Header, out, err
 }
 
-// call makes an ECS JSON request of the simulator's own (the circuit breaker's rollback).
-func (s *Simulator) call(r *http.Request, op string, in any) (map[string]any, error) {
+// call makes an ECS JSON request of the simulator's own (the circuit breaker's rollback) and decodes
+// the answer into out (when not nil).
+func (s *Simulator) call(r *http.Request, op string, in, out any) error {
 	body, _ := json.Marshal(in)
 	req := r.Clone(r.Context())
 	req.Header = r.Header.Clone()
-	req.Header.Set("X-Amz-Target", targetPrefix+op)
+	ecs.SetOperation(req.Header, op)
 	status, _, resp, err := s.forward(req, body)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if status != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d: %s", op, status, resp)
+		return fmt.Errorf("%s: HTTP %d: %s", op, status, resp)
 	}
-	var out map[string]any
-	return out, json.Unmarshal(resp, &out)
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(resp, out)
 }
 
 func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
-	var in struct {
-		TaskDefinition     string `json:"taskDefinition"`
-		ForceNewDeployment bool   `json:"forceNewDeployment"`
-	}
+	var in ecs.UpdateServiceRequest
 	var out struct {
 		Service map[string]any `json:"service"`
 	}
@@ -196,7 +199,7 @@ func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
 		}
 	}
 	s.seq++
-	ro := &rollout{oldTD: oldTD, newTD: newTD, desired: num(svc["desiredCount"]), started: s.now(),
+	ro := &rollout{oldTD: oldTD, newTD: newTD, desired: int32(num(svc["desiredCount"])), started: s.now(),
 		id: fmt.Sprintf("ecs-svc/%019d", s.seq), oldID: fmt.Sprintf("ecs-svc/%019d", 1_000_000+s.seq)}
 	s.mu.Unlock()
 	ro.fail = s.imageFails(r, newTD)
@@ -207,17 +210,13 @@ func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
 
 // imageFails reports whether any container image of the task definition carries FailMarker.
 func (s *Simulator) imageFails(r *http.Request, td string) bool {
-	out, err := s.call(r, "DescribeTaskDefinition", map[string]string{"taskDefinition": td})
-	if err != nil {
+	var out ecs.DescribeTaskDefinitionResponse
+	if err := s.call(r, "DescribeTaskDefinition", ecs.DescribeTaskDefinitionRequest{TaskDefinition: td}, &out); err != nil {
 		return false
 	}
-	def, _ := out["taskDefinition"].(map[string]any)
-	cds, _ := def["containerDefinitions"].([]any)
-	for _, c := range cds {
-		if cd, ok := c.(map[string]any); ok {
-			if img, _ := cd["image"].(string); strings.Contains(img, FailMarker) {
-				return true
-			}
+	for _, cd := range out.TaskDefinition.ContainerDefinitions {
+		if strings.Contains(cd.Image, FailMarker) {
+			return true
 		}
 	}
 	return false
@@ -259,46 +258,49 @@ func (s *Simulator) rewriteDescribe(r *http.Request, resp []byte) []byte {
 func (s *Simulator) play(r *http.Request, svc map[string]any, ro *rollout) {
 	elapsed := s.now().Sub(ro.started)
 	desired := ro.desired
-	if d := num(svc["desiredCount"]); d > 0 {
+	if d := int32(num(svc["desiredCount"])); d > 0 {
 		desired = d
 	}
-	dep := func(id, td, status, state, reason string, running, pending, failed int64) map[string]any {
-		return map[string]any{"id": id, "status": status, "taskDefinition": td, "desiredCount": desired,
-			"runningCount": running, "pendingCount": pending, "failedTasks": failed, "launchType": "FARGATE",
-			"rolloutState": state, "rolloutStateReason": reason,
-			"createdAt": float64(ro.started.Unix()), "updatedAt": float64(s.now().Unix())}
+	// Whole seconds, as moto reports its own timestamps.
+	created, updated := ecs.Epoch(ro.started.Truncate(time.Second)), ecs.Epoch(s.now().Truncate(time.Second))
+	dep := func(id, td, status, state, reason string, running, pending, failed int32) ecs.Deployment {
+		return ecs.Deployment{ID: id, Status: status, TaskDefinition: td, DesiredCount: desired,
+			RunningCount: running, PendingCount: pending, FailedTasks: failed, LaunchType: "FARGATE",
+			RolloutState: state, RolloutStateReason: reason, CreatedAt: created, UpdatedAt: updated}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case elapsed < s.RolloutTime:
-		svc["deployments"] = []any{
+		svc["deployments"] = []ecs.Deployment{
 			dep(ro.id, ro.newTD, "PRIMARY", "IN_PROGRESS", "ECS deployment "+ro.id+" in progress.", 0, desired, 0),
 			dep(ro.oldID, ro.oldTD, "ACTIVE", "COMPLETED", "ECS deployment "+ro.oldID+" completed.", desired, 0, 0),
 		}
 		svc["taskDefinition"] = ro.newTD
 		svc["runningCount"], svc["pendingCount"] = desired, desired
 	case !ro.fail:
-		svc["deployments"] = []any{dep(ro.id, ro.newTD, "PRIMARY", "COMPLETED", "ECS deployment "+ro.id+" completed.", desired, 0, 0)}
+		svc["deployments"] = []ecs.Deployment{dep(ro.id, ro.newTD, "PRIMARY", "COMPLETED", "ECS deployment "+ro.id+" completed.", desired, 0, 0)}
 		svc["taskDefinition"] = ro.newTD
-		svc["runningCount"], svc["pendingCount"] = desired, int64(0)
+		svc["runningCount"], svc["pendingCount"] = desired, int32(0)
 		s.event(ro, fmt.Sprintf("(service %v) has reached a steady state.", svc["serviceName"]))
 	default:
 		if !ro.rolledBack {
 			// The circuit breaker: ECS points the service back at the last good revision.
-			_, err := s.call(r, "UpdateService", map[string]any{"cluster": svc["clusterArn"], "service": svc["serviceArn"], "taskDefinition": ro.oldTD})
+			cluster, _ := svc["clusterArn"].(string)
+			service, _ := svc["serviceArn"].(string)
+			err := s.call(r, "UpdateService", ecs.UpdateServiceRequest{Cluster: cluster, Service: service, TaskDefinition: ro.oldTD}, nil)
 			if err == nil {
 				ro.rolledBack = true
 				s.event(ro, fmt.Sprintf("(service %v) (deployment %s) deployment failed: tasks failed to start.", svc["serviceName"], ro.id))
 				s.event(ro, fmt.Sprintf("(service %v) rolling back to deployment %s.", svc["serviceName"], ro.oldID))
 			}
 		}
-		svc["deployments"] = []any{
+		svc["deployments"] = []ecs.Deployment{
 			dep(ro.oldID, ro.oldTD, "PRIMARY", "COMPLETED", "ECS deployment "+ro.oldID+" completed.", desired, 0, 0),
 			dep(ro.id, ro.newTD, "ACTIVE", "FAILED", "ECS deployment circuit breaker: tasks failed to start.", 0, 0, desired),
 		}
 		svc["taskDefinition"] = ro.oldTD
-		svc["runningCount"], svc["pendingCount"] = desired, int64(0)
+		svc["runningCount"], svc["pendingCount"] = desired, int32(0)
 	}
 	events := make([]any, 0, len(ro.events))
 	for i := len(ro.events) - 1; i >= 0; i-- { // newest first, as ECS lists them
@@ -313,12 +315,12 @@ func (s *Simulator) play(r *http.Request, svc map[string]any, ro *rollout) {
 // event records a service event once (s.mu held).
 func (s *Simulator) event(ro *rollout, msg string) {
 	for _, e := range ro.events {
-		if e["message"] == msg {
+		if e.Message == msg {
 			return
 		}
 	}
-	ro.events = append(ro.events, map[string]any{"id": fmt.Sprintf("sim-%d-%d", ro.started.UnixNano(), len(ro.events)),
-		"createdAt": float64(s.now().Unix()), "message": msg})
+	ro.events = append(ro.events, ecs.Event{ID: fmt.Sprintf("sim-%d-%d", ro.started.UnixNano(), len(ro.events)),
+		CreatedAt: ecs.Epoch(s.now().Truncate(time.Second)), Message: msg})
 }
 
 // primaryTD is the task definition of the PRIMARY deployment in a service answer.

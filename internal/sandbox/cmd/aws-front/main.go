@@ -1,7 +1,8 @@
-// Command ecs-rollout serves the sandbox's ECS API: a proxy in front of moto that plays out service
-// deployments the way ECS reports them (see package ecsrollout).
+// Command aws-front serves the sandbox's AWS endpoint: moto behind the stand-ins of package awsfront
+// (today the ECS rollout simulator, which plays service deployments out the way ECS reports them).
+// The sandbox builds and starts it; nobody runs it by hand.
 //
-//	ecs-rollout --listen 127.0.0.1:4566 --backend http://127.0.0.1:4567 [--rollout-time 2s]
+//	aws-front --listen 127.0.0.1:4566 --backend http://127.0.0.1:4567 [--rollout-time 2s]
 package main
 
 import (
@@ -16,12 +17,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/platformteam/delivery/pkg/ecsrollout"
+	"github.com/platformteam/delivery/internal/sandbox/awsfront"
 )
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "ecs-rollout:", err)
+		fmt.Fprintln(os.Stderr, "aws-front:", err)
 		os.Exit(1)
 	}
 }
@@ -29,18 +30,17 @@ func main() {
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:4566", "address to serve on")
 	backend := flag.String("backend", "http://127.0.0.1:4567", "the AWS API stand-in (moto) to forward to")
-	rollout := flag.Duration("rollout-time", 2*time.Second, "how long a deployment stays IN_PROGRESS")
+	rolloutTime := flag.Duration("rollout-time", 2*time.Second, "how long an ECS deployment stays IN_PROGRESS")
 	flag.Parse()
-	sim, err := ecsrollout.New(*backend)
+	front, err := awsfront.New(awsfront.Config{Backend: *backend, RolloutTime: *rolloutTime})
 	if err != nil {
 		return err
 	}
-	sim.RolloutTime = *rollout
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another process using the port?)", *listen, err)
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -49,7 +49,7 @@ func run() error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	fmt.Fprintf(os.Stderr, "ecs-rollout: serving %s, forwarding to %s\n", ln.Addr(), *backend)
+	fmt.Fprintf(os.Stderr, "aws-front: serving %s, forwarding to %s\n", ln.Addr(), *backend)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

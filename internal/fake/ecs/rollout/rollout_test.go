@@ -1,4 +1,4 @@
-package ecsrollout
+package rollout
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/platformteam/delivery/internal/fake/ecs"
 )
 
 // fakeECS is a tiny stand-in for moto's ECS JSON API: it stores the service's task definition and, like
@@ -24,7 +26,7 @@ type fakeECS struct {
 }
 
 func (f *fakeECS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	op, _ := ecs.Operation(r.Header)
 	body, _ := io.ReadAll(r.Body)
 	var in map[string]any
 	_ = json.Unmarshal(body, &in)
@@ -79,8 +81,8 @@ func ecsCall(t *testing.T, url, op string, in any) map[string]any {
 	t.Helper()
 	b, _ := json.Marshal(in)
 	req, _ := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(b))
-	req.Header.Set("X-Amz-Target", targetPrefix+op)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	ecs.SetOperation(req.Header, op)
+	req.Header.Set("Content-Type", ecs.ContentType)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,9 @@
-// Package ecsscenario is a scenario server for tests and benchmarks: an HTTP server that speaks the ECS
+// Package scenario is a scenario server for tests and benchmarks: an HTTP server that speaks the ECS
 // JSON protocol for the calls a deploy makes and plays scripted rollouts — IN_PROGRESS → COMPLETED,
 // circuit-breaker FAILED with ECS's own rollback, or never completing. moto cannot model rollout states
 // (its deployments never progress after UpdateService), so these cases, and only these, run here;
 // every call moto supports is tested against moto.
-package ecsscenario
+package scenario
 
 import (
 	"context"
@@ -13,12 +13,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strings"
 	"sync"
 	"time"
-)
 
-const targetPrefix = "AmazonEC2ContainerServiceV20141113."
+	"github.com/platformteam/delivery/internal/fake/ecs"
+)
 
 // Region and Account are used in the ARNs the server makes up.
 const (
@@ -216,7 +215,7 @@ func (s *Server) register(td map[string]any) (string, error) {
 	}
 	delete(td, "tags")
 	rev := len(s.families[family]) + 1
-	arn := fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", Region, Account, family, rev)
+	arn := ecs.TaskDefinitionARN(Region, Account, family, rev)
 	td["taskDefinitionArn"], td["revision"], td["status"] = arn, rev, "ACTIVE"
 	td["compatibilities"] = []string{"EC2", "FARGATE"}
 	td["registeredAt"] = float64(s.clock.Now().Unix())
@@ -225,13 +224,12 @@ func (s *Server) register(td map[string]any) (string, error) {
 }
 
 func (s *Server) lookup(ref string) map[string]any {
-	short := ref[strings.LastIndex(ref, "/")+1:]
-	family, rev, ok := strings.Cut(short, ":")
+	family, rev := ecs.ParseTaskDefinition(ref)
 	revs := s.families[family]
 	if len(revs) == 0 {
 		return nil
 	}
-	if !ok {
+	if rev == 0 {
 		for i := len(revs) - 1; i >= 0; i-- {
 			if revs[i]["status"] == "ACTIVE" {
 				return revs[i]
@@ -239,11 +237,10 @@ func (s *Server) lookup(ref string) map[string]any {
 		}
 		return nil
 	}
-	var n int
-	if _, err := fmt.Sscanf(rev, "%d", &n); err != nil || n < 1 || n > len(revs) {
+	if rev < 1 || rev > len(revs) {
 		return nil
 	}
-	return revs[n-1]
+	return revs[rev-1]
 }
 
 // advance plays the service's script up to now.
@@ -287,60 +284,74 @@ func (s *Server) advance(svc *service) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	op, _ := ecs.Operation(r.Header)
 	body, _ := io.ReadAll(r.Body)
-	var in map[string]any
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
-			writeErr(w, "SerializationException", err.Error())
-			return
+	// decode reads the body as the operation's request; an empty body is an empty request.
+	decode := func(v any) bool {
+		if len(body) == 0 {
+			return true
 		}
+		if err := json.Unmarshal(body, v); err != nil {
+			ecs.WriteError(w, "SerializationException", err.Error())
+			return false
+		}
+		return true
+	}
+	var generic map[string]any
+	if !decode(&generic) {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[op]++
-	str := func(k string) string { v, _ := in[k].(string); return v }
-	cluster := str("cluster")
-	if cluster == "" {
-		cluster = "default"
-	}
-	cluster = cluster[strings.LastIndex(cluster, "/")+1:]
 
 	switch op {
 	case "DescribeServices":
-		var services, failures []any
-		names, _ := in["services"].([]any)
-		for _, n := range names {
-			name, _ := n.(string)
-			name = name[strings.LastIndex(name, "/")+1:]
-			svc := s.services[cluster+"/"+name]
+		var in ecs.DescribeServicesRequest
+		if !decode(&in) {
+			return
+		}
+		out := ecs.DescribeServicesResponse{Services: []ecs.Service{}, Failures: []ecs.Failure{}}
+		for _, n := range in.Services {
+			name := ecs.ShortName(n)
+			svc := s.services[clusterName(in.Cluster)+"/"+name]
 			if svc == nil {
-				failures = append(failures, map[string]any{"arn": name, "reason": "MISSING"})
+				out.Failures = append(out.Failures, ecs.Failure{Arn: name, Reason: "MISSING"})
 				continue
 			}
 			s.advance(svc)
-			services = append(services, s.render(svc))
+			out.Services = append(out.Services, s.render(svc))
 		}
-		writeJSON(w, map[string]any{"services": orEmpty(services), "failures": orEmpty(failures)})
+		ecs.WriteJSON(w, out)
 	case "DescribeTaskDefinition":
-		td := s.lookup(str("taskDefinition"))
+		var in ecs.DescribeTaskDefinitionRequest
+		if !decode(&in) {
+			return
+		}
+		td := s.lookup(in.TaskDefinition)
 		if td == nil {
-			writeErr(w, "ClientException", "Unable to describe task definition.")
+			ecs.WriteError(w, "ClientException", "Unable to describe task definition.")
 			return
 		}
-		writeJSON(w, map[string]any{"taskDefinition": td, "tags": []any{}})
+		ecs.WriteJSON(w, map[string]any{"taskDefinition": td, "tags": []any{}})
 	case "RegisterTaskDefinition":
-		arn, err := s.register(in)
+		if generic == nil {
+			generic = map[string]any{}
+		}
+		arn, err := s.register(generic)
 		if err != nil {
-			writeErr(w, "ClientException", err.Error())
+			ecs.WriteError(w, "ClientException", err.Error())
 			return
 		}
-		writeJSON(w, map[string]any{"taskDefinition": s.lookup(arn)})
+		ecs.WriteJSON(w, map[string]any{"taskDefinition": s.lookup(arn)})
 	case "ListTaskDefinitions":
-		var arns []string
-		prefix := str("familyPrefix")
+		var in ecs.ListTaskDefinitionsRequest
+		if !decode(&in) {
+			return
+		}
+		arns := []string{}
 		for family, revs := range s.families {
-			if prefix != "" && family != prefix {
+			if in.FamilyPrefix != "" && family != in.FamilyPrefix {
 				continue
 			}
 			for _, td := range revs {
@@ -350,22 +361,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sort.Slice(arns, func(i, j int) bool { return revision(arns[i]) < revision(arns[j]) })
-		if str("sort") == "DESC" {
+		if in.Sort == "DESC" {
 			for i, j := 0, len(arns)-1; i < j; i, j = i+1, j-1 {
 				arns[i], arns[j] = arns[j], arns[i]
 			}
 		}
-		writeJSON(w, map[string]any{"taskDefinitionArns": orEmpty(anySlice(arns))})
+		ecs.WriteJSON(w, map[string]any{"taskDefinitionArns": arns})
 	case "UpdateService":
-		name := str("service")
-		svc := s.services[cluster+"/"+name[strings.LastIndex(name, "/")+1:]]
-		if svc == nil {
-			writeErr(w, "ServiceNotFoundException", "Service not found.")
+		var in ecs.UpdateServiceRequest
+		if !decode(&in) {
 			return
 		}
-		td := s.lookup(str("taskDefinition"))
+		svc := s.services[clusterName(in.Cluster)+"/"+ecs.ShortName(in.Service)]
+		if svc == nil {
+			ecs.WriteError(w, "ServiceNotFoundException", "Service not found.")
+			return
+		}
+		td := s.lookup(in.TaskDefinition)
 		if td == nil {
-			writeErr(w, "ClientException", "TaskDefinition not found.")
+			ecs.WriteError(w, "ClientException", "TaskDefinition not found.")
 			return
 		}
 		s.advance(svc)
@@ -384,69 +398,43 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		svc.script, svc.applied, svc.started = script, 0, now
 		delete(s.reached, svc.name)
 		s.advance(svc)
-		writeJSON(w, map[string]any{"service": s.render(svc)})
+		ecs.WriteJSON(w, ecs.ServiceResponse{Service: s.render(svc)})
 	default:
-		writeErr(w, "UnknownOperationException", "the ECS scenario server does not model "+op+": test it against moto")
+		ecs.WriteError(w, "UnknownOperationException", "the ECS scenario server does not model "+op+": test it against moto")
 	}
 }
 
-func (s *Server) render(svc *service) map[string]any {
-	var deps, evs []any
-	var running, pending int32
+// clusterName is the cluster a request names ("default" when it names none).
+func clusterName(ref string) string {
+	if ref == "" {
+		return "default"
+	}
+	return ecs.ShortName(ref)
+}
+
+func (s *Server) render(svc *service) ecs.Service {
+	out := ecs.Service{
+		ServiceName: svc.name, Status: "ACTIVE", TaskDefinition: svc.taskDef, DesiredCount: svc.desired, LaunchType: "FARGATE",
+		ServiceArn:  ecs.ServiceARN(Region, Account, svc.cluster, svc.name),
+		ClusterArn:  ecs.ClusterARN(Region, Account, svc.cluster),
+		Deployments: []ecs.Deployment{}, Events: []ecs.Event{},
+	}
 	for _, d := range svc.deployments {
-		running += d.Running
-		pending += d.Pending
-		m := map[string]any{"id": d.ID, "status": d.Status, "taskDefinition": d.TaskDef, "desiredCount": d.Desired,
-			"runningCount": d.Running, "pendingCount": d.Pending, "failedTasks": d.Failed, "rolloutState": d.Rollout,
-			"createdAt": epoch(d.Created), "updatedAt": epoch(s.clock.Now()), "launchType": "FARGATE"}
-		if d.Reason != "" {
-			m["rolloutStateReason"] = d.Reason
-		}
-		deps = append(deps, m)
+		out.RunningCount += d.Running
+		out.PendingCount += d.Pending
+		out.Deployments = append(out.Deployments, ecs.Deployment{ID: d.ID, Status: d.Status, TaskDefinition: d.TaskDef,
+			DesiredCount: d.Desired, RunningCount: d.Running, PendingCount: d.Pending, FailedTasks: d.Failed,
+			RolloutState: d.Rollout, RolloutStateReason: d.Reason, LaunchType: "FARGATE",
+			CreatedAt: ecs.Epoch(d.Created), UpdatedAt: ecs.Epoch(s.clock.Now())})
 	}
 	for i := len(svc.events) - 1; i >= 0; i-- { // newest first, as ECS returns them
 		e := svc.events[i]
-		evs = append(evs, map[string]any{"id": e.ID, "createdAt": epoch(e.Created), "message": e.Message})
-	}
-	return map[string]any{
-		"serviceName": svc.name, "status": "ACTIVE", "taskDefinition": svc.taskDef, "desiredCount": svc.desired,
-		"runningCount": running, "pendingCount": pending, "launchType": "FARGATE",
-		"serviceArn":  fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, svc.cluster, svc.name),
-		"clusterArn":  fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, svc.cluster),
-		"deployments": orEmpty(deps), "events": orEmpty(evs),
-	}
-}
-
-func revision(arn string) int {
-	var n int
-	fmt.Sscanf(arn[strings.LastIndex(arn, ":")+1:], "%d", &n)
-	return n
-}
-
-func epoch(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
-
-func anySlice(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
+		out.Events = append(out.Events, ecs.Event{ID: e.ID, CreatedAt: ecs.Epoch(e.Created), Message: e.Message})
 	}
 	return out
 }
 
-func orEmpty(v []any) []any {
-	if v == nil {
-		return []any{}
-	}
-	return v
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, code, msg string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.WriteHeader(http.StatusBadRequest)
-	json.NewEncoder(w).Encode(map[string]any{"__type": code, "message": msg})
+func revision(arn string) int {
+	_, n := ecs.ParseTaskDefinition(arn)
+	return n
 }
