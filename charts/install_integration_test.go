@@ -29,7 +29,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 )
 
 // buildAppImage compiles app/ statically (as the Dockerfile does) and pushes a one-layer image with the

@@ -21,10 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/platformteam/delivery/internal/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
-	"github.com/platformteam/delivery/pkg/sandbox"
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
 )
 
 // repoRoot is the repository this test runs from.

@@ -34,6 +34,6 @@ if [ "${SKIP_E2E:-}" != "1" ] && [ -d e2e ]; then
   go test -count=1 -tags e2e -timeout 45m -v ./e2e/...
 fi
 step "sandbox lifecycle (stops and restarts the shared sandbox: runs alone, last)"
-go test -count=1 -tags 'integration sandbox_lifecycle' -run Lifecycle ./pkg/sandbox/
+go test -count=1 -tags 'integration sandbox_lifecycle' -run Lifecycle ./internal/sandbox/
 
 step "all tests passed"

@@ -21,10 +21,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/platformteam/delivery/internal/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/artifact"
-	"github.com/platformteam/delivery/pkg/sandbox"
-	"github.com/platformteam/delivery/pkg/sandbox/kwokstages"
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
 )
 
 // cli runs the built release binary with the sandbox's environment and returns stdout and the exit code.

@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/platformteam/delivery/pkg/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox"
 )
 
 const usage = `usage: go run ./cmd/sandbox <command> [flags]

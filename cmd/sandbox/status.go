@@ -3,15 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 
-	"github.com/platformteam/delivery/pkg/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox"
 )
 
 func printStatus(w io.Writer, r sandbox.Report) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPONENT\tVERSION\tADDRESS\tSTATE\tDETAIL")
-	rows := append(append([]sandbox.ComponentStatus{}, r.Components...), r.Terraform, r.Dagger)
+	rows := append(slices.Clone(r.Components), r.Terraform, r.Dagger)
 	for _, c := range rows {
 		state := "down"
 		if c.Up {

@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/platformteam/delivery/pkg/sandbox/daggerengine"
+	"github.com/platformteam/delivery/internal/sandbox/daggerengine"
 )
 
 func read(t *testing.T, rel string) string {
@@ -33,9 +33,9 @@ func TestDaggerVersionIsPinnedOnce(t *testing.T) {
 		t.Fatalf("dagger.json engineVersion %q is not a release version", pin)
 	}
 	places := map[string]string{
-		"pkg/sandbox/daggerengine.Version (the sandbox's engine and CLI)": daggerengine.Version,
-		"tools/dagger/go.mod (the engine build)":                           find(t, "tools/dagger/go.mod", `github\.com/dagger/dagger (v\S+)`),
-		"ci/toolbox.go daggerVersion":                                      find(t, "ci/toolbox.go", `const daggerVersion = "(v[^"]+)"`),
+		"internal/sandbox/daggerengine.Version (the sandbox's engine and CLI)": daggerengine.Version,
+		"tools/dagger/go.mod (the engine build)":                               find(t, "tools/dagger/go.mod", `github\.com/dagger/dagger (v\S+)`),
+		"ci/toolbox.go daggerVersion":                                          find(t, "ci/toolbox.go", `const daggerVersion = "(v[^"]+)"`),
 	}
 	for where, v := range places {
 		if v != pin {

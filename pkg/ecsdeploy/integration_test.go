@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/platformteam/delivery/internal/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
-	"github.com/platformteam/delivery/pkg/sandbox"
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/verify"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 
-	"github.com/platformteam/delivery/pkg/sandbox/kwokstages"
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 )
 
 // BenchmarkHelmBadImageRollback measures, on the sandbox cluster, the time from starting an upgrade to

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 )
 
 // The sandbox registry is Debian's docker-registry: its Docker-Content-Digest must equal the digest of

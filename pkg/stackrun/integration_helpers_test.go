@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/platformteam/delivery/pkg/stackrun/internal/motoserver"
+	motoserver "github.com/platformteam/delivery/internal/sandbox/moto"
 )
 
 // moto is one private moto server for the whole test binary (see TestMain); each test gets its own bucket.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 )
 
 // The local environment as a developer runs it: the repository's environments/local against the

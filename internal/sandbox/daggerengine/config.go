@@ -1,0 +1,57 @@
+package daggerengine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/platformteam/delivery/internal/atomicfile"
+)
+
+// engineTOML is the engine's buildkit configuration: the sandbox registry is plain HTTP, so that
+// From("<registry>/...") and Publish("<registry>/...") work without TLS.
+func engineTOML(registry string) string {
+	var b strings.Builder
+	b.WriteString("# Written by internal/sandbox/daggerengine on every start; edits are overwritten.\n")
+	b.WriteString("debug = false\n")
+	if registry != "" {
+		fmt.Fprintf(&b, "\n[registry.%s]\n  http = true\n  insecure = true\n", strconv.Quote(registry))
+	}
+	return b.String()
+}
+
+// engineJSON is the engine's own configuration (/etc/dagger/engine.json inside its namespace).
+const engineJSON = `{"logLevel": "info"}` + "\n"
+
+func (l paths) etcDaggerDir() string { return filepath.Join(l.stateDir, "etc-dagger") }
+
+// engineFiles are the files an engine is started with: its configuration (see process), so a running
+// engine whose files differ from the wanted ones is restarted.
+type engineFiles map[string][]byte
+
+func wantedFiles(l paths, script []byte) engineFiles {
+	return engineFiles{
+		l.configFile(): []byte(engineTOML(l.registry)),
+		filepath.Join(l.etcDaggerDir(), "engine.json"): []byte(engineJSON),
+		l.startScript(): script,
+	}
+}
+
+// write stores the files atomically: a running engine's shell keeps reading the script it started with.
+func (f engineFiles) write() error {
+	for path, content := range f {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(path, ".sh") {
+			mode = 0o755
+		}
+		if err := atomicfile.Write(path, content, mode); err != nil {
+			return fmt.Errorf("write engine file %s: %w", path, err)
+		}
+	}
+	return nil
+}
