@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformteam/delivery/pkg/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 )
 
 // TestInfraLintThroughDagger: `dagger call lint` as a user runs it (scripts/dagger-local.sh, under
