@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test test-unit test-cosign sandbox-up sandbox-down sandbox-status lint dagger-cli
+.PHONY: demo test test-unit test-cosign sandbox-up sandbox-down sandbox-status lint lint-workflows dagger-cli
 
 ## demo: bring up the local sandbox (installing what is missing) and deploy to it with Dagger
 demo:
@@ -36,6 +36,10 @@ sandbox-status:
 ## lint: blueprint conventions and wiring, for any tree: go run ./cmd/stacks lint --root <dir>
 lint:
 	go run ./cmd/stacks lint
+
+## lint-workflows: actionlint (built once into the tool cache) with shellcheck on .github/workflows
+lint-workflows:
+	./scripts/lint-workflows.sh
 
 ## dagger-cli: the pinned Dagger CLI (dagger.json engineVersion) built from tools/dagger into .cache/bin/
 DAGGER_VERSION := $(shell sed -n 's/.*"engineVersion": *"\(v[^"]*\)".*/\1/p' dagger.json)

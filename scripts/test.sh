@@ -20,6 +20,9 @@ for mod in app ci; do
   fi
 done
 
+step "workflow lint: actionlint + shellcheck (the project's own workflow rules are unit tests in internal/workflows)"
+./scripts/lint-workflows.sh
+
 step "sandbox up"
 go run ./cmd/sandbox up --with-dagger
 if [ "${KEEP_SANDBOX:-}" != "1" ]; then
