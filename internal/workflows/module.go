@@ -219,13 +219,22 @@ var callBoolFlags = map[string]bool{"--json": true, "-j": true, "-q": true, "--q
 // ParseCall checks args (the words after `dagger call`) against the module: every function exists on
 // the object the previous one returned, every flag exists and gets a value unless it is boolean, and
 // every required flag is given.
-func (m *Module) ParseCall(args []string) (Call, error) {
+func (m *Module) ParseCall(args []string) (Call, error) { return m.parseCall(args, true) }
+
+// ParsePartialCall checks an elided call (a documentation example with `...` or [optional] parts):
+// the functions and flags it names must exist; required flags are not enforced.
+func (m *Module) ParsePartialCall(args []string) (Call, error) { return m.parseCall(args, false) }
+
+func (m *Module) parseCall(args []string, complete bool) (Call, error) {
 	call := Call{ModuleFlags: map[string]string{}}
 	fn := m.Constructor
 	fn.Name = "(the module's constructor)"
 	flags := call.ModuleFlags
 	objType := m.Root
 	finish := func() error {
+		if !complete {
+			return nil
+		}
 		for _, f := range fn.Flags {
 			if _, ok := flags[f.Name]; f.Required && !ok {
 				return fmt.Errorf("%s needs --%s", fn.Name, f.Name)

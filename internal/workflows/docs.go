@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// DocCall is a `dagger call` written in the documentation.
+type DocCall struct {
+	File string // relative to the repository root
+	Line int
+	Text string // as written, after `dagger call`
+	Args []string
+	// Partial calls elide something (`...`, [optional] parts, <placeholders> for flags): only the
+	// names they use are checked, not that every required flag is given.
+	Partial bool
+}
+
+// DocFiles are the documents whose commands users follow: README.md, docs/*.md, docs/runbooks/*.md.
+func DocFiles(root string) ([]string, error) {
+	var files []string
+	for _, pattern := range []string{"README.md", "docs/*.md", "docs/runbooks/*.md"} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range m {
+			rel, _ := filepath.Rel(root, f)
+			files = append(files, filepath.ToSlash(rel))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+var (
+	inlineCode = regexp.MustCompile("`([^`]*)`")
+	exportVar  = regexp.MustCompile(`^export ([A-Z_][A-Z0-9_]*)="([^"]*)"$`)
+)
+
+// DocCalls finds the `dagger call` commands of the documents: in fenced code blocks (lines joined at a
+// trailing backslash, comments dropped) and in inline code spans (which may wrap). Variables the
+// documents export in a code block (export DAGGER_AWS="...") are expanded in every document.
+func DocCalls(root string) ([]DocCall, error) {
+	files, err := DocFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	texts := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return nil, err
+		}
+		texts[f] = string(data)
+		for _, line := range strings.Split(string(data), "\n") {
+			if m := exportVar.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+				vars[m[1]] = m[2]
+			}
+		}
+	}
+	var out []DocCall
+	for _, f := range files {
+		lines := strings.Split(texts[f], "\n")
+		inFence := false
+		for i := 0; i < len(lines); i++ {
+			line := lines[i]
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				inFence = !inFence
+				continue
+			}
+			if inFence {
+				start := i
+				for strings.HasSuffix(line, "\\") && i+1 < len(lines) {
+					i++
+					line = strings.TrimSuffix(line, "\\") + " " + lines[i]
+				}
+				if c, ok := docCall(f, start+1, stripComment(line), vars); ok {
+					out = append(out, c)
+				}
+				continue
+			}
+			// Inline code may wrap onto the next line: join the paragraph's next line when a span is open.
+			joined, end := line, i
+			for strings.Count(joined, "`")%2 == 1 && end+1 < len(lines) && strings.TrimSpace(lines[end+1]) != "" {
+				end++
+				joined += " " + lines[end]
+			}
+			for _, m := range inlineCode.FindAllStringSubmatch(joined, -1) {
+				for _, part := range strings.Split(m[1], "dagger call")[1:] {
+					if c, ok := docCall(f, i+1, "dagger call"+part, vars); ok {
+						out = append(out, c)
+					}
+				}
+			}
+			i = end
+		}
+	}
+	return out, nil
+}
+
+// stripComment drops a shell comment (a # that starts a word).
+func stripComment(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return line[:i]
+		}
+	}
+	return line
+}
+
+func docCall(file string, line int, text string, vars map[string]string) (DocCall, bool) {
+	k := strings.Index(text, "dagger call")
+	if k < 0 {
+		return DocCall{}, false
+	}
+	rest := strings.TrimSpace(text[k+len("dagger call"):])
+	c := DocCall{File: file, Line: line, Text: rest}
+	for _, w := range strings.Fields(rest) {
+		if v, ok := vars[strings.TrimPrefix(w, "$")]; ok && strings.HasPrefix(w, "$") {
+			c.Args = append(c.Args, strings.Fields(v)...)
+			continue
+		}
+		switch {
+		case w == "..." || w == "…" || strings.HasPrefix(w, "<") && !strings.Contains(w, ">"):
+			c.Partial = true // an elision, or a <placeholder with spaces> standing for flags
+			continue
+		case strings.HasPrefix(w, "[") || strings.HasSuffix(w, "]"):
+			c.Partial = true
+			w = strings.Trim(w, "[]")
+		}
+		if strings.HasSuffix(w, ">") && !strings.Contains(w, "<") {
+			continue // the end of a <placeholder with spaces>
+		}
+		if w == "" || w == "|" || w == "&&" || w == ";" {
+			break
+		}
+		c.Args = append(c.Args, w)
+	}
+	return c, len(c.Args) > 0
+}
+
+// CheckDocCalls parses every documented `dagger call` against the module.
+func CheckDocCalls(calls []DocCall, m *Module) []Finding {
+	var out []Finding
+	for _, c := range calls {
+		parse := m.ParseCall
+		if c.Partial {
+			parse = m.ParsePartialCall
+		}
+		if _, err := parse(c.Args); err != nil {
+			out = append(out, Finding{Where: fmt.Sprintf("%s:%d", c.File, c.Line), Message: fmt.Sprintf("dagger call %s: %v", c.Text, err)})
+		}
+	}
+	return out
+}
