@@ -159,3 +159,113 @@ func CheckDocCalls(calls []DocCall, m *Module) []Finding {
 	}
 	return out
 }
+
+// DocCommand is a documented `go run ./cmd/<cli> ...` command.
+type DocCommand struct {
+	File string
+	Line int
+	CLI  string   // the directory under cmd/
+	Args []string // the words after the program, up to the end of the command
+}
+
+var goRunCmd = regexp.MustCompile(`go run \./cmd/([a-z0-9-]+)((?: +[^ |;&#` + "`" + `]+)*)`)
+
+// DocCommands finds the `go run ./cmd/<cli>` commands of the documents, in fenced code blocks and
+// inline code spans, with their words up to a shell operator or comment.
+func DocCommands(root string) ([]DocCommand, error) {
+	files, err := DocFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []DocCommand
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return nil, err
+		}
+		lines := strings.Split(string(data), "\n")
+		inFence := false
+		for i := 0; i < len(lines); i++ {
+			line := lines[i]
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				inFence = !inFence
+				continue
+			}
+			var texts []string
+			if inFence {
+				for strings.HasSuffix(line, "\\") && i+1 < len(lines) {
+					i++
+					line = strings.TrimSuffix(line, "\\") + " " + lines[i]
+				}
+				texts = []string{stripComment(line)}
+			} else {
+				for _, m := range inlineCode.FindAllStringSubmatch(line, -1) {
+					texts = append(texts, m[1])
+				}
+			}
+			for _, t := range texts {
+				for _, m := range goRunCmd.FindAllStringSubmatch(t, -1) {
+					args := strings.Fields(m[2])
+					if len(args) > 0 && strings.HasPrefix(args[0], "<") {
+						continue // a synopsis (`release <command> ...`), not a command
+					}
+					out = append(out, DocCommand{File: f, Line: i + 1, CLI: m[1], Args: args})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Subcommands are the command's leading words (before the first flag, placeholder or `--`).
+func (c DocCommand) Subcommands() []string {
+	var out []string
+	for _, a := range c.Args {
+		if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "<>[]$\"'./=…") {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// Flags are the flag names the command uses (without dashes or values), up to a `--` that hands the
+// rest to another program.
+func (c DocCommand) Flags() []string {
+	var out []string
+	for _, a := range c.Args {
+		if a == "--" {
+			break
+		}
+		a = strings.Trim(a, "[]")
+		if strings.HasPrefix(a, "-") && len(a) > 1 && a != "-" {
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// CheckDocCommand compares a documented command with its CLI's help output (the output of
+// `<cli> <subcommands> -h`): the subcommands must be known and every flag must be listed.
+func CheckDocCommand(c DocCommand, help string) []Finding {
+	where := fmt.Sprintf("%s:%d", c.File, c.Line)
+	var out []Finding
+	cmd := "go run ./cmd/" + c.CLI + " " + strings.Join(c.Args, " ")
+	if strings.Contains(help, "unknown command") {
+		return []Finding{{Where: where, Message: fmt.Sprintf("%s: %s", cmd, firstLine(help))}}
+	}
+	for _, s := range c.Subcommands() {
+		if !regexp.MustCompile(`(^|[\s"])` + regexp.QuoteMeta(s) + `($|[\s":])`).MatchString(help) {
+			out = append(out, Finding{Where: where, Message: fmt.Sprintf("%s: the help of %s does not know %q", cmd, c.CLI, s)})
+		}
+	}
+	for _, f := range c.Flags() {
+		if !regexp.MustCompile(`(^|[\s\[])--?` + regexp.QuoteMeta(f) + `($|[\s=\]])`).MatchString(help) {
+			out = append(out, Finding{Where: where, Message: fmt.Sprintf("%s: %s %s has no flag --%s", cmd, c.CLI, strings.Join(c.Subcommands(), " "), f)})
+		}
+	}
+	return out
+}

@@ -1,11 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every `dagger call` in README.md, docs/ and docs/runbooks/ names functions and flags the module has,
@@ -65,5 +68,67 @@ func writeFile(t *testing.T, dir, rel, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Every documented `go run ./cmd/<cli> ...` names subcommands and flags its CLI's help lists. The CLIs
+// are linked once by `go run` (cached in the Go build cache: seconds after the first run).
+func TestDocumentedCommandsMatchTheCLIsHelp(t *testing.T) {
+	cmds, err := DocCommands(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmds) < 30 {
+		t.Fatalf("only %d go run ./cmd/... commands found in the docs: the extraction is broken", len(cmds))
+	}
+	clis := map[string]bool{}
+	for _, c := range cmds {
+		clis[c.CLI] = true
+	}
+	// `go run` keeps the executables it links in the Go build cache; -exec copies each one out, so a
+	// warm run only checks staleness once per CLI.
+	bin := t.TempDir()
+	for cli := range clis {
+		if _, err := os.Stat(filepath.Join(repoRoot, "cmd", cli)); err != nil {
+			t.Errorf("the docs run ./cmd/%s, which does not exist", cli)
+			delete(clis, cli)
+			continue
+		}
+		build := exec.Command("go", "run", "-exec", "cp -t "+bin, "./cmd/"+cli)
+		build.Dir = repoRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build ./cmd/%s: %v\n%s", cli, err, out)
+		}
+	}
+	help := map[string]string{}
+	for _, c := range cmds {
+		if !clis[c.CLI] {
+			continue
+		}
+		key := c.CLI + " " + strings.Join(c.Subcommands(), " ")
+		if _, ok := help[key]; !ok {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			cmd := exec.CommandContext(ctx, filepath.Join(bin, c.CLI), append(c.Subcommands(), "-h")...)
+			cmd.Dir = t.TempDir()
+			out, _ := cmd.CombinedOutput() // -h exits 0 or 2 depending on the CLI: the text is what counts
+			cancel()
+			help[key] = string(out)
+		}
+		for _, f := range CheckDocCommand(c, help[key]) {
+			t.Errorf("%s", f)
+		}
+	}
+}
+
+func TestCheckDocCommand(t *testing.T) {
+	help := "usage: stacks apply --env ENV [--root DIR]\n\nflags:\n  -approve\n    \tconfirm\n  -env string\n"
+	c := DocCommand{File: "x.md", Line: 3, CLI: "stacks", Args: []string{"apply", "--env", "<env>", "--approve", "--bogus=1", "--", "dagger", "call", "--x"}}
+	fs := CheckDocCommand(c, help)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "stacks apply has no flag --bogus") {
+		t.Errorf("findings %v", fs)
+	}
+	fs = CheckDocCommand(DocCommand{File: "x.md", Line: 4, CLI: "stacks", Args: []string{"aply"}}, "stacks: unknown command \"aply\"\nusage: ...")
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, `unknown command "aply"`) {
+		t.Errorf("findings %v", fs)
 	}
 }
