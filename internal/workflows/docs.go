@@ -15,8 +15,9 @@ type DocCall struct {
 	Line int
 	Text string // as written, after `dagger call`
 	Args []string
-	// Partial calls elide something (`...`, [optional] parts, <placeholders> for flags): only the
-	// names they use are checked, not that every required flag is given.
+	// Partial calls elide something (`...`, [optional] parts, <placeholders> for flags) or, inline
+	// without any flag, name a function in prose: only the names they use are checked, not that every
+	// required flag is given.
 	Partial bool
 }
 
@@ -94,6 +95,8 @@ func DocCalls(root string) ([]DocCall, error) {
 			for _, m := range inlineCode.FindAllStringSubmatch(joined, -1) {
 				for _, part := range strings.Split(m[1], "dagger call")[1:] {
 					if c, ok := docCall(f, i+1, "dagger call"+part, vars); ok {
+						// Inline `dagger call <function>` without flags names the function in prose.
+						c.Partial = c.Partial || !hasFlag(c.Args)
 						out = append(out, c)
 					}
 				}
@@ -102,6 +105,15 @@ func DocCalls(root string) ([]DocCall, error) {
 		}
 	}
 	return out, nil
+}
+
+func hasFlag(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return true
+		}
+	}
+	return false
 }
 
 // stripComment drops a shell comment (a # that starts a word).
@@ -136,6 +148,14 @@ func docCall(file string, line int, text string, vars map[string]string) (DocCal
 		}
 		if strings.HasSuffix(w, ">") && !strings.Contains(w, "<") {
 			continue // the end of a <placeholder with spaces>
+		}
+		if strings.HasPrefix(w, "<") && (len(c.Args) == 0 || !strings.HasPrefix(c.Args[len(c.Args)-1], "-")) {
+			c.Partial = true // a <placeholder> where a function goes: check what comes before it
+			break
+		}
+		if w == "--help" || w == "-h" {
+			c.Partial = true // help needs no required flag
+			continue
 		}
 		if w == "" || w == "|" || w == "&&" || w == ";" {
 			break

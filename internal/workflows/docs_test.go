@@ -30,7 +30,7 @@ func TestDocumentedDaggerCallsExist(t *testing.T) {
 func TestDocCallsExtraction(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "docs/runbooks/README.md", "```sh\nexport DAGGER_AWS=\"--aws-profile p\"\n```\n")
-	writeFile(t, dir, "README.md", "Run `dagger call deploy\n--env staging` or `dagger call ... apply [--approve]`.\n\n"+
+	writeFile(t, dir, "README.md", "Run `dagger call deploy\n--env staging` or `dagger call ... apply [--approve]`; `dagger call verify` checks.\n\n"+
 		"```sh\ndagger call $DAGGER_AWS verify \\\n  --env <env>   # a comment --bogus\n# dagger call nothing\n```\n")
 	calls, err := DocCalls(dir)
 	if err != nil {
@@ -43,6 +43,7 @@ func TestDocCallsExtraction(t *testing.T) {
 	want := []string{
 		"README.md:1 deploy --env staging",
 		"README.md:1 apply --approve (partial)",
+		"README.md:1 verify (partial)",
 		"README.md:5 --aws-profile p verify --env <env>",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -110,8 +110,12 @@ func TestDeriveRealWorkflows(t *testing.T) {
 	if _, ok := c.Chain[0].Flags["approve"]; !ok {
 		t.Errorf("deploy/production apply lacks --approve: %+v", c)
 	}
-	if len(prod.Downloads) != 1 || prod.Downloads[0].Name != "plan-production-"+ExampleSHA {
-		t.Errorf("deploy/production downloads %+v", prod.Downloads)
+	bundle := false
+	for _, d := range prod.Downloads {
+		bundle = bundle || d.Name == "plan-production-"+ExampleSHA && d.Path == "out/plan"
+	}
+	if !bundle {
+		t.Errorf("deploy/production does not download the reviewed plan bundle: %+v", prod.Downloads)
 	}
 
 	sched := Derive(r.Workflows, eventNamed(t, r, "schedule"))
