@@ -43,6 +43,9 @@ func (r *Runner) Plan(ctx context.Context) *Summary {
 		}
 		b.Stacks = append(b.Stacks, ps.entry)
 	}
+	if sum.Error != "" {
+		return sum // refused before any stack ran (the account guard): that reason, not a stack's
+	}
 	if !sum.OK() {
 		sum.Error = "no plan bundle written: a stack failed or was skipped, so the bundle would not cover the selection"
 		return sum

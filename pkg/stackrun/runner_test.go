@@ -483,14 +483,24 @@ func TestInitKeepsACommittedLockFile(t *testing.T) {
 }
 
 func TestAccountGuardRefusesBeforeAnyTerraformCommand(t *testing.T) {
-	fake := newFake()
-	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil}, nil), fake, func(o *Options) {
-		o.AccountGuard = func(context.Context) error {
-			return errors.New("credentials are for account 111111111111, environment dev is 123456789012")
-		}
-	})
-	sum := r.Apply(context.Background())
-	if sum.OK() || !strings.Contains(sum.Error, "111111111111") || len(fake.calls) != 0 {
-		t.Fatalf("summary %+v, %d terraform calls", sum, len(fake.calls))
+	for name, act := range map[string]func(*Runner) *Summary{
+		"plan":   func(r *Runner) *Summary { return r.Plan(context.Background()) },
+		"apply":  func(r *Runner) *Summary { return r.Apply(context.Background()) },
+		"drift":  func(r *Runner) *Summary { return r.Drift(context.Background()) },
+		"output": func(r *Runner) *Summary { return r.Outputs(context.Background()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := newFake()
+			r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil}, nil), fake, func(o *Options) {
+				o.AccountGuard = func(context.Context) error {
+					return errors.New("credentials are for account 111111111111, environment dev is 123456789012")
+				}
+			})
+			// The refusal is the summary's error, not hidden behind another (plan: "no plan bundle written").
+			sum := act(r)
+			if sum.OK() || !strings.Contains(sum.Error, "refused before any terraform command") || !strings.Contains(sum.Error, "111111111111") || len(fake.calls) != 0 {
+				t.Fatalf("summary %+v, %d terraform calls", sum, len(fake.calls))
+			}
+		})
 	}
 }
