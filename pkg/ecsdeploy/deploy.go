@@ -211,10 +211,8 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 		fmt.Fprintf(w.out, "deployed %s to %s in %.1fs: task definition %s → %s\n", req.Image, req.Service, res.Seconds, shortARN(previous), shortARN(next))
 		return res, nil
 	}
-	if !IsRolloutError(err) {
-		finish()
-		return res, err
-	}
+	// Whatever ended the wait (a rollback, a timeout, cancellation, a service that cannot be read),
+	// the new revision is not known to run: restore the previous one.
 	res.Failure, res.Reason = failureKind(err), err.Error()
 	if req.NoRollback {
 		if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil {

@@ -20,7 +20,12 @@ const (
 	FailureReplaced       = "replaced"        // another deployment took over the service
 	FailureTimeout        = "timeout"         // not completed before the deadline
 	FailureInterrupted    = "interrupted"     // the deploy was cancelled (Ctrl-C, CI job cancelled) while waiting
+	FailureUnobservable   = "unobservable"    // the service could no longer be read (deleted, drained, its cluster gone)
 )
+
+// CallTimeout bounds each ECS API call of a wait: a call that hangs is retried like any transient error
+// instead of holding the deploy.
+const CallTimeout = 30 * time.Second
 
 // RolloutError says why the rollout of a task definition did not complete.
 type RolloutError struct {
@@ -59,14 +64,43 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 	lastPrint := start
 	interval := time.Duration(0)
 	sawOurs := false
+	failures := 0 // consecutive failed DescribeServices calls
+	var lastErr error
 	for {
 		polls++
-		svc, err := describeService(ctx, w.api, cluster, service)
+		callCtx, cancel := context.WithTimeout(ctx, CallTimeout)
+		svc, err := describeService(callCtx, w.api, cluster, service)
+		cancel()
 		if ctx.Err() != nil {
 			return polls, &RolloutError{Kind: FailureInterrupted, TaskDefinition: taskDefinition, Reason: "cancelled while waiting: " + ctx.Err().Error()}
 		}
+		var gone *serviceStateError
+		if errors.As(err, &gone) {
+			return polls, &RolloutError{Kind: FailureUnobservable, TaskDefinition: taskDefinition, Reason: err.Error()}
+		}
 		if err != nil {
-			return polls, err
+			// Throttling, a 5xx, a reset connection, a call timeout: the rollout goes on without us
+			// looking, so keep polling until the deadline.
+			failures++
+			lastErr = err
+			now := w.clock.Now()
+			fmt.Fprintf(w.out, "  [%s] reading the service failed (%d in a row), retrying: %v\n", now.Sub(start).Round(time.Second), failures, err)
+			if !now.Before(deadline) {
+				return polls, &RolloutError{Kind: FailureTimeout, TaskDefinition: taskDefinition,
+					Reason: fmt.Sprintf("not completed within %s (last state: %s; last error: %v)", timeout, orDash(lastState), lastErr)}
+			}
+			interval = w.polling.next(interval, false)
+			if left := deadline.Sub(now); interval > left {
+				interval = left
+			}
+			if err := w.clock.Sleep(ctx, interval); err != nil {
+				return polls, &RolloutError{Kind: FailureInterrupted, TaskDefinition: taskDefinition, Reason: "cancelled while waiting: " + err.Error()}
+			}
+			continue
+		}
+		if failures > 0 {
+			fmt.Fprintf(w.out, "  [%s] reading the service works again after %d failed call(s)\n", w.clock.Now().Sub(start).Round(time.Second), failures)
+			failures = 0
 		}
 		printEvents(w.out, svc.Events, start, w.seen)
 
@@ -151,25 +185,31 @@ func assess(svc *types.Service, taskDefinition string, sawOurs *bool) (string, b
 	return state, done, nil
 }
 
+// serviceStateError is an answer that waiting will not change: no such cluster or service, or a
+// service that is not ACTIVE. Every other DescribeServices error may be transient.
+type serviceStateError struct{ msg string }
+
+func (e *serviceStateError) Error() string { return e.msg }
+
 func describeService(ctx context.Context, api API, cluster, service string) (*types.Service, error) {
 	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{service}})
 	var nf *types.ClusterNotFoundException
 	if errors.As(err, &nf) {
-		return nil, fmt.Errorf("ECS cluster %s not found (check ecs.cluster in delivery.yaml and the region)", cluster)
+		return nil, &serviceStateError{fmt.Sprintf("ECS cluster %s not found (check ecs.cluster in delivery.yaml and the region)", cluster)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
 	}
 	for _, f := range out.Failures {
-		return nil, fmt.Errorf("service %s in cluster %s: %s (check ecs.cluster and ecs.service in delivery.yaml)",
-			service, cluster, strings.ToLower(aws.ToString(f.Reason)))
+		return nil, &serviceStateError{fmt.Sprintf("service %s in cluster %s: %s (check ecs.cluster and ecs.service in delivery.yaml)",
+			service, cluster, strings.ToLower(aws.ToString(f.Reason)))}
 	}
 	if len(out.Services) == 0 {
-		return nil, fmt.Errorf("service %s not found in cluster %s (check ecs.cluster and ecs.service in delivery.yaml)", service, cluster)
+		return nil, &serviceStateError{fmt.Sprintf("service %s not found in cluster %s (check ecs.cluster and ecs.service in delivery.yaml)", service, cluster)}
 	}
 	svc := &out.Services[0]
 	if s := aws.ToString(svc.Status); s != "" && s != "ACTIVE" {
-		return nil, fmt.Errorf("service %s in cluster %s is %s, not ACTIVE: recreate it with its stack before deploying", service, cluster, s)
+		return nil, &serviceStateError{fmt.Sprintf("service %s in cluster %s is %s, not ACTIVE: recreate it with its stack before deploying", service, cluster, s)}
 	}
 	return svc, nil
 }

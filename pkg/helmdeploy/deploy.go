@@ -202,8 +202,11 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	var rel *release.Release
 	_, histErr := cfg.Releases.History(req.Release)
 	// Helm's own context handling would let its wait goroutine record a second outcome after an
-	// atomic rollback, so the deploy is bounded by the timeout and the fail-fast wait instead.
-	helmCtx := context.WithoutCancel(ctx)
+	// atomic rollback, so a cancelled deploy still runs its wait and rollback (each bounded by the
+	// timeout, every API request by the access's request timeout). Helm's context only carries a
+	// backstop deadline, past anything a healthy run takes, so no action can hang forever.
+	helmCtx, cancelHelm := context.WithTimeout(context.WithoutCancel(ctx), HelmBudget(req.Timeout))
+	defer cancelHelm()
 	if errors.Is(histErr, driver.ErrReleaseNotFound) {
 		res.Action = "install"
 		in := action.NewInstall(cfg)
@@ -240,6 +243,11 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	fmt.Fprintf(d.out(), "release %s: revision %d → %d (%s) in %.1fs\n", req.Release, res.OldRevision, res.NewRevision, res.Image, res.Seconds)
 	return res, nil
 }
+
+// HelmBudget is the backstop deadline of one Helm install or upgrade with a wait of timeout: the
+// pre-upgrade hooks, the wait, the post-upgrade hooks and the atomic rollback's wait may each take up
+// to the timeout, plus a minute for the API calls between them.
+func HelmBudget(timeout time.Duration) time.Duration { return 4*timeout + time.Minute }
 
 // restored reports whether the failed deploy left the release as it was before: a failed install was
 // uninstalled, or a failed upgrade was followed by a deployed rollback revision.

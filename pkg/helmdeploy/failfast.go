@@ -19,11 +19,19 @@ import (
 )
 
 // FailFast decides when a rollout can never succeed, so the wait stops at once instead of running out
-// its timeout (Helm's atomic rollback then starts immediately).
+// its timeout (Helm's atomic rollback then starts immediately). Only states that cannot recover stop
+// the wait: a transient state (one ErrImagePull from a registry hiccup, a Secret the external-secrets
+// operator has not synced yet) gets Grace to heal first.
 type FailFast struct {
 	// MaxRestarts is how many restarts a container in CrashLoopBackOff gets before the rollout is
 	// abandoned (default 2).
 	MaxRestarts int32
+	// Grace is how long a container may stay, without interruption, in a state that can heal
+	// (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) before the rollout is abandoned
+	// (default 20s: longer than the kubelet's first 10 s pull back-off, so one failed pull followed by
+	// a good one never rolls back, and short enough that a pod that can never start is rolled back
+	// within 30 s).
+	Grace time.Duration
 	// Interval is how often the new pods and the resources are checked (default 1s).
 	Interval time.Duration
 }
@@ -32,27 +40,42 @@ func (f FailFast) withDefaults() FailFast {
 	if f.MaxRestarts <= 0 {
 		f.MaxRestarts = 2
 	}
+	if f.Grace <= 0 {
+		f.Grace = DefaultGrace
+	}
 	if f.Interval <= 0 {
 		f.Interval = time.Second
 	}
 	return f
 }
 
-// Image pull failures never heal by waiting within a deploy's timeout.
-var fatalWaitingReasons = map[string]bool{
-	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "ErrImageNeverPull": true,
+// DefaultGrace is FailFast.Grace when unset.
+const DefaultGrace = 20 * time.Second
+
+// fatalWaitingReasons never heal by waiting: the pod spec itself is wrong.
+var fatalWaitingReasons = map[string]bool{"InvalidImageName": true, "ErrImageNeverPull": true}
+
+// healingWaitingReasons may heal (a registry 5xx, a Secret being synced); each maps to its class, so a
+// container cycling ErrImagePull → ImagePullBackOff → ErrImagePull counts as one continuous failure.
+var healingWaitingReasons = map[string]string{
+	"ErrImagePull": "pull", "ImagePullBackOff": "pull", "CreateContainerConfigError": "config",
 }
 
 // PodFailure says which pod made the rollout hopeless.
 type PodFailure struct {
 	Pod, Container, Reason, Message string
 	Restarts                        int32
+	// For is how long the container had been failing when it was judged (0: at once).
+	For time.Duration
 }
 
 func (p *PodFailure) Error() string {
 	msg := fmt.Sprintf("pod %s container %s is %s", p.Pod, p.Container, p.Reason)
 	if p.Restarts > 0 {
 		msg += fmt.Sprintf(" after %d restart(s)", p.Restarts)
+	}
+	if p.For > 0 {
+		msg += fmt.Sprintf(" for %s", p.For.Round(time.Second))
 	}
 	if p.Message != "" {
 		msg += ": " + p.Message
@@ -72,6 +95,18 @@ type failFastClient struct {
 	clientset kubernetes.Interface
 	policy    FailFast
 	out       io.Writer
+	// now is the clock of the grace periods (time.Now when nil).
+	now func() time.Time
+	// failingSince is when each pod container (namespace/pod/container/class) was first seen in a
+	// healing state; an entry is dropped as soon as the container leaves that state.
+	failingSince map[string]time.Time
+}
+
+func (c *failFastClient) clock() time.Time {
+	if c.now == nil {
+		return time.Now()
+	}
+	return c.now()
 }
 
 func (c *failFastClient) Wait(resources kube.ResourceList, timeout time.Duration) error {
@@ -88,6 +123,7 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	checker := kube.NewReadyChecker(c.clientset, func(string, ...any) {}, kube.PausedAsReady(true), kube.CheckJobs(jobs))
+	c.failingSince = map[string]time.Time{}
 	start := time.Now()
 	last, lastPrint := "", start
 	for {
@@ -143,6 +179,17 @@ func kindOf(info *resource.Info) string {
 // and returns the first that can never become ready. Pods being replaced are ignored, and a workload
 // is not judged until its controller has observed the new spec.
 func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.ResourceList) *PodFailure {
+	if c.failingSince == nil {
+		c.failingSince = map[string]time.Time{}
+	}
+	seen := map[string]bool{}
+	defer func() {
+		for key := range c.failingSince {
+			if !seen[key] {
+				delete(c.failingSince, key) // healed, replaced or gone: a later failure starts afresh
+			}
+		}
+	}()
 	for _, info := range resources {
 		var selector *metav1.LabelSelector
 		var current func(*corev1.Pod) bool
@@ -150,7 +197,7 @@ func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.Resourc
 		case *corev1.Pod:
 			pod, err := c.clientset.CoreV1().Pods(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
 			if err == nil {
-				if f := c.podFailure(pod); f != nil {
+				if f := c.podFailure(pod, seen); f != nil {
 					return f
 				}
 			}
@@ -199,7 +246,7 @@ func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.Resourc
 			if pod.DeletionTimestamp != nil || !current(pod) {
 				continue
 			}
-			if f := c.podFailure(pod); f != nil {
+			if f := c.podFailure(pod, seen); f != nil {
 				return f
 			}
 		}
@@ -207,15 +254,40 @@ func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.Resourc
 	return nil
 }
 
-func (c *failFastClient) podFailure(pod *corev1.Pod) *PodFailure {
+// podFailure judges one pod: a container in a state that cannot recover fails it at once, one in a
+// state that may heal only once it has stayed there for the grace period. seen collects the keys of
+// the containers found in a healing state (nil: no bookkeeping).
+func (c *failFastClient) podFailure(pod *corev1.Pod, seen map[string]bool) *PodFailure {
+	if c.failingSince == nil {
+		c.failingSince = map[string]time.Time{}
+	}
+	now := c.clock()
 	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 	for _, s := range statuses {
 		if s.State.Waiting == nil {
 			continue
 		}
 		reason := s.State.Waiting.Reason
+		failure := &PodFailure{Pod: pod.Name, Container: s.Name, Reason: reason, Message: s.State.Waiting.Message, Restarts: s.RestartCount}
 		if fatalWaitingReasons[reason] || (reason == "CrashLoopBackOff" && s.RestartCount > c.policy.MaxRestarts) {
-			return &PodFailure{Pod: pod.Name, Container: s.Name, Reason: reason, Message: s.State.Waiting.Message, Restarts: s.RestartCount}
+			return failure
+		}
+		class, heals := healingWaitingReasons[reason]
+		if !heals {
+			continue
+		}
+		key := pod.Namespace + "/" + pod.Name + "/" + string(pod.UID) + "/" + s.Name + "/" + class
+		if seen != nil {
+			seen[key] = true
+		}
+		since, ok := c.failingSince[key]
+		if !ok {
+			c.failingSince[key] = now
+			continue
+		}
+		if failing := now.Sub(since); failing >= c.policy.Grace {
+			failure.For = failing
+			return failure
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v3/pkg/kube"
 	appsv1 "k8s.io/api/apps/v1"
@@ -51,9 +52,16 @@ func TestHopelessPodJudgesOnlyTheNewReplicaSet(t *testing.T) {
 	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(dep, "demo")}); f != nil {
 		t.Fatalf("old pod judged: %v", f)
 	}
-	// The new ReplicaSet's pod cannot pull: hopeless.
+	// The new ReplicaSet's pod cannot pull: not hopeless at first sight, hopeless once the pull has
+	// failed for the grace period.
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
 	cs = fake.NewSimpleClientset(dep, oldRS, newRS, waitingPod("new-pod", "rs2", nil, "ErrImagePull"))
 	c.clientset = cs
+	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(dep, "demo")}); f != nil {
+		t.Fatalf("one ErrImagePull judged hopeless: %v", f)
+	}
+	now = now.Add(DefaultGrace)
 	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(dep, "demo")}); f == nil || f.Pod != "new-pod" {
 		t.Fatalf("want new-pod, got %v", f)
 	}
@@ -78,10 +86,10 @@ func TestHopelessPodStatefulSetDaemonSetAndBarePod(t *testing.T) {
 		pod  *corev1.Pod
 		want bool
 	}{
-		{"sts old revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v2"}, "ImagePullBackOff"), false},
-		{"sts update revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v3"}, "ImagePullBackOff"), true},
-		{"ds old generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "4"}, "ErrImagePull"), false},
-		{"ds current generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "5"}, "ErrImagePull"), true},
+		{"sts old revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v2"}, "InvalidImageName"), false},
+		{"sts update revision", sts, waitingPod("db-0", "sts", map[string]string{"controller-revision-hash": "db-v3"}, "InvalidImageName"), true},
+		{"ds old generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "4"}, "InvalidImageName"), false},
+		{"ds current generation", ds, waitingPod("agent-x", "ds", map[string]string{"pod-template-generation": "5"}, "InvalidImageName"), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,5 +105,69 @@ func TestHopelessPodStatefulSetDaemonSetAndBarePod(t *testing.T) {
 	c := &failFastClient{clientset: fake.NewSimpleClientset(bare), policy: FailFast{}.withDefaults()}
 	if f := c.hopelessPod(context.Background(), kube.ResourceList{infoFor(bare, "job-pod")}); f == nil || !strings.Contains(f.Error(), "InvalidImageName") {
 		t.Fatalf("bare pod: %v", f)
+	}
+}
+
+// setWaiting replaces the pod's only container state: waiting with reason, or running when reason is "".
+func setWaiting(t *testing.T, cs *fake.Clientset, pod *corev1.Pod, reason string) {
+	t.Helper()
+	p := pod.DeepCopy()
+	st := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	if reason != "" {
+		st = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}
+	}
+	p.Status.ContainerStatuses[0].State = st
+	if _, err := cs.CoreV1().Pods(p.Namespace).UpdateStatus(context.Background(), p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A registry hiccup: ErrImagePull, the kubelet's back-off, then a good pull. Not hopeless, however long
+// the sequence as a whole; a later failure of the same container starts its grace afresh.
+func TestTransientPullFailureIsNotHopeless(t *testing.T) {
+	pod := waitingPod("web", "", nil, "ErrImagePull")
+	pod.UID = "web-1"
+	cs := fake.NewSimpleClientset(pod)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &failFastClient{clientset: cs, policy: FailFast{}.withDefaults(), now: func() time.Time { return now }}
+	resources := kube.ResourceList{infoFor(pod, "web")}
+	step := func(reason string, after time.Duration) *PodFailure {
+		now = now.Add(after)
+		setWaiting(t, cs, pod, reason)
+		return c.hopelessPod(context.Background(), resources)
+	}
+	for i, s := range []struct {
+		reason string
+		after  time.Duration
+	}{{"ErrImagePull", 0}, {"ImagePullBackOff", 5 * time.Second}, {"ImagePullBackOff", 10 * time.Second}, {"", 4 * time.Second},
+		{"", time.Minute}, {"ErrImagePull", time.Second}, {"ImagePullBackOff", 15 * time.Second}} {
+		if f := step(s.reason, s.after); f != nil {
+			t.Fatalf("step %d (%q): judged hopeless: %v", i, s.reason, f)
+		}
+	}
+	// The second failure has lasted 15 s; 5 s later it reaches the 20 s grace and is hopeless.
+	f := step("ImagePullBackOff", 5*time.Second)
+	if f == nil || f.Reason != "ImagePullBackOff" || f.For != 20*time.Second {
+		t.Fatalf("a pull failing for 20 s: %+v", f)
+	}
+}
+
+// A container whose Secret is missing heals when the Secret appears within the grace.
+func TestCreateContainerConfigErrorGetsTheGrace(t *testing.T) {
+	pod := waitingPod("web", "", nil, "CreateContainerConfigError")
+	cs := fake.NewSimpleClientset(pod)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &failFastClient{clientset: cs, policy: FailFast{Grace: 10 * time.Second}.withDefaults(), now: func() time.Time { return now }}
+	resources := kube.ResourceList{infoFor(pod, "web")}
+	if f := c.hopelessPod(context.Background(), resources); f != nil {
+		t.Fatalf("first sight: %v", f)
+	}
+	now = now.Add(9 * time.Second)
+	if f := c.hopelessPod(context.Background(), resources); f != nil {
+		t.Fatalf("within the grace: %v", f)
+	}
+	now = now.Add(time.Second)
+	if f := c.hopelessPod(context.Background(), resources); f == nil || f.Reason != "CreateContainerConfigError" {
+		t.Fatalf("past the grace: %v", f)
 	}
 }

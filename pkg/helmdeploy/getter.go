@@ -26,7 +26,13 @@ type ClusterAccess struct {
 	Source string
 	// tokens, when set, supplies bearer tokens that expire (EKS); requests always carry a valid one.
 	tokens *refreshingToken
+	// RequestTimeout bounds every request to the API server (DefaultRequestTimeout when 0), so an
+	// unresponsive endpoint fails a call instead of hanging the deploy. Waits are loops of short calls.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is ClusterAccess.RequestTimeout when unset.
+const DefaultRequestTimeout = 30 * time.Second
 
 // TokenFunc returns a bearer token and when it expires.
 type TokenFunc func(ctx context.Context) (string, time.Time, error)
@@ -107,6 +113,12 @@ func (a *ClusterAccess) ToRESTConfig() (*rest.Config, error) {
 	c, err := a.clientConfig.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Source, err)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = a.RequestTimeout
+		if c.Timeout <= 0 {
+			c.Timeout = DefaultRequestTimeout
+		}
 	}
 	if a.tokens != nil {
 		c.BearerToken, c.BearerTokenFile = "", ""

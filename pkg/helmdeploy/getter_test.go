@@ -58,3 +58,44 @@ func TestRefreshingTokenIsSentAndRenewedBeforeExpiry(t *testing.T) {
 		t.Fatalf("Authorization headers %v, want %v", seen, want)
 	}
 }
+
+// An API server that accepts the connection and never answers fails the call after the request
+// timeout instead of hanging the deploy.
+func TestEveryRequestHasATimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: srv.URL}
+	kc.AuthInfos["c"] = &clientcmdapi.AuthInfo{Token: "t"}
+	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "c"}
+	kc.CurrentContext = "c"
+
+	access := FromConfig(kc, "demo")
+	rc, err := access.ToRESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Timeout != DefaultRequestTimeout {
+		t.Fatalf("default request timeout %s, want %s", rc.Timeout, DefaultRequestTimeout)
+	}
+	access.RequestTimeout = 300 * time.Millisecond
+	rc, err = access.ToRESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = kubernetes.NewForConfigOrDie(rc).Discovery().ServerVersion()
+	if err == nil {
+		t.Fatal("a server that never answers must fail the request")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("request returned after %s, want about the 300ms timeout", took)
+	}
+}

@@ -240,26 +240,36 @@ func TestHealLeavesHealthyAndFailedUpgradeAlone(t *testing.T) {
 }
 
 func TestPodFailureRules(t *testing.T) {
-	c := &failFastClient{policy: FailFast{}.withDefaults()}
 	pod := func(reason string, restarts int32) *corev1.Pod {
-		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", UID: "u1"}, Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{
 			Name: "app", RestartCount: restarts, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}}}}
 	}
 	cases := []struct {
 		reason   string
 		restarts int32
-		fatal    bool
+		// fatalAt is the first check (0 = first sight, 1 = a grace later) that fails the pod; -1 never.
+		fatalAt int
 	}{
-		{"ImagePullBackOff", 0, true}, {"ErrImagePull", 0, true}, {"InvalidImageName", 0, true},
-		{"CrashLoopBackOff", 2, false}, {"CrashLoopBackOff", 3, true}, {"ContainerCreating", 0, false},
+		{"InvalidImageName", 0, 0}, {"ErrImageNeverPull", 0, 0},
+		{"ImagePullBackOff", 0, 1}, {"ErrImagePull", 0, 1}, {"CreateContainerConfigError", 0, 1},
+		{"CrashLoopBackOff", 2, -1}, {"CrashLoopBackOff", 3, 0}, {"ContainerCreating", 0, -1},
 	}
 	for _, tc := range cases {
-		got := c.podFailure(pod(tc.reason, tc.restarts))
-		if (got != nil) != tc.fatal {
-			t.Fatalf("%s with %d restarts: fatal=%v, want %v", tc.reason, tc.restarts, got != nil, tc.fatal)
-		}
-		if got != nil && !strings.Contains(got.Error(), tc.reason) {
-			t.Fatalf("failure %q does not name the reason", got)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		c := &failFastClient{policy: FailFast{}.withDefaults(), now: func() time.Time { return now }}
+		for check := 0; check <= 1; check++ {
+			got := c.podFailure(pod(tc.reason, tc.restarts), nil)
+			want := tc.fatalAt >= 0 && check >= tc.fatalAt
+			if (got != nil) != want {
+				t.Fatalf("%s with %d restarts, check %d: fatal=%v, want %v", tc.reason, tc.restarts, check, got != nil, want)
+			}
+			if got != nil && !strings.Contains(got.Error(), tc.reason) {
+				t.Fatalf("failure %q does not name the reason", got)
+			}
+			if got != nil && tc.fatalAt == 1 && !strings.Contains(got.Error(), "for 20s") {
+				t.Fatalf("failure after the grace %q does not say how long it lasted", got)
+			}
+			now = now.Add(DefaultGrace)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -23,8 +24,25 @@ type Registry struct {
 	Insecure bool
 	// Auth authenticates requests (anonymous when nil).
 	Auth authn.Authenticator
-	// Transport carries the requests (http.DefaultTransport when nil); tests count requests with it.
+	// Transport carries the requests (DefaultTransport when nil); tests count requests with it.
 	Transport http.RoundTripper
+}
+
+// ResponseHeaderTimeout is how long DefaultTransport waits for a registry's response headers: an
+// endpoint that accepts the connection and never answers fails the request instead of hanging the
+// run. Bodies (layer uploads and downloads) are not bounded by it, only bounded by the caller's context.
+const ResponseHeaderTimeout = 60 * time.Second
+
+// DefaultTransport is the transport of every registry request without its own: go-containerregistry's
+// default (30 s dial, 10 s TLS handshake) with a response-header timeout.
+var DefaultTransport http.RoundTripper = NewTransport(ResponseHeaderTimeout)
+
+// NewTransport returns go-containerregistry's default transport waiting at most responseHeader for
+// the response headers of each request.
+func NewTransport(responseHeader time.Duration) http.RoundTripper {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = responseHeader
+	return t
 }
 
 // Plain is an unauthenticated plain-HTTP registry at host:port (the sandbox registry).
@@ -92,9 +110,9 @@ func (r Registry) remoteOptions(ctx context.Context) []remote.Option {
 	if auth == nil {
 		auth = authn.Anonymous
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuth(auth)}
-	if r.Transport != nil {
-		opts = append(opts, remote.WithTransport(r.Transport))
+	transport := r.Transport
+	if transport == nil {
+		transport = DefaultTransport
 	}
-	return opts
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(auth), remote.WithTransport(transport)}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -62,5 +65,37 @@ func TestPlainRejectsURLs(t *testing.T) {
 		if _, err := Plain(bad); err == nil {
 			t.Fatalf("Plain(%q) accepted", bad)
 		}
+	}
+}
+
+// A registry that accepts the connection and never answers fails the request after the transport's
+// response-header timeout instead of hanging the run.
+func TestUnresponsiveRegistryFailsWithinTheTransportTimeout(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	reg, err := Plain(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.remoteOptions(context.Background()) == nil || DefaultTransport.(*http.Transport).ResponseHeaderTimeout != ResponseHeaderTimeout {
+		t.Fatal("the default transport has no response-header timeout")
+	}
+	reg.Transport = NewTransport(200 * time.Millisecond)
+	start := time.Now()
+	_, err = ResolveTag(context.Background(), reg, reg.Host+"/demo-app", "v1")
+	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
+		t.Fatalf("a registry that never answers must fail the request on the header timeout, got %v", err)
+	}
+	// go-containerregistry retries a failed request a few times (1 s, 3 s back-off); without the
+	// timeout this call would never return.
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("resolve returned after %s", took)
 	}
 }
