@@ -2,7 +2,6 @@ package ecsdeploy_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +53,7 @@ func TestTransientDescribeErrorsAreRetriedWithinTheWait(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a few throttled polls must not fail the deploy: %v\n%s", err, r.out)
 	}
-	if res.Outcome != ecsdeploy.OutcomeDeployed || r.server.Calls("UpdateService") != 1 {
+	if res.Outcome != "deployed" || r.server.Calls("UpdateService") != 1 {
 		t.Fatalf("result %+v, %d updates", res, r.server.Calls("UpdateService"))
 	}
 	log := r.out.String()
@@ -76,8 +75,7 @@ func TestWaitFailingOnErrorsStillRestores(t *testing.T) {
 	req := r.request()
 	req.Timeout = 40 * time.Second
 	res, err := r.deployer.Deploy(context.Background(), req)
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack {
+	if err == nil || res.Outcome != "rolled-back" {
 		t.Fatalf("want a failed deploy that was rolled back, got %v (%+v)\n%s", err, res, r.out)
 	}
 	if res.Failure != ecsdeploy.FailureTimeout || !strings.Contains(res.Reason, "ThrottlingException") {
@@ -123,8 +121,7 @@ func TestServiceGoneDuringTheWaitIsUnobservableAndRestoreIsTried(t *testing.T) {
 	r.server.Queue(scenario.Stuck(2))
 	r.deployer.API = &flakyECS{API: r.deployer.API, clock: r.clock, missingFrom: 3}
 	res, err := r.deployer.Deploy(context.Background(), r.request())
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || failed.RolledBack || failed.RestoreErr == nil {
+	if err == nil || res.Outcome != "failed" || !strings.Contains(err.Error(), "also failed") {
 		t.Fatalf("want a failed deploy whose restore was tried and failed, got %v (%+v)\n%s", err, res, r.out)
 	}
 	if res.Failure != ecsdeploy.FailureUnobservable || !strings.Contains(res.Reason, "missing") {
