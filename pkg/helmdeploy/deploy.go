@@ -244,11 +244,6 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	return res, nil
 }
 
-// HelmBudget is the backstop deadline of one Helm install or upgrade with a wait of timeout: the
-// pre-upgrade hooks, the wait, the post-upgrade hooks and the atomic rollback's wait may each take up
-// to the timeout, plus a minute for the API calls between them.
-func HelmBudget(timeout time.Duration) time.Duration { return 4*timeout + time.Minute }
-
 // restored reports whether the failed deploy left the release as it was before: a failed install was
 // uninstalled, or a failed upgrade was followed by a deployed rollback revision.
 func restored(cfg *action.Configuration, name, act string, failedRevision int) bool {
