@@ -49,8 +49,11 @@ func (p Principal) String() string { return p.ID }
 type Request struct {
 	Principal Principal
 	Action    string // service:Operation
-	Resource  string // ARN, or "*" for actions without resource-level permissions
-	Context   Context
+	// Resource is the ARN acted on, "*" for an action without resource-level permissions (only a
+	// Resource "*" grants it), or "" when the caller could not derive it: then every Resource pattern
+	// matches and NotResource never excludes (a lenient answer, for operations the twin does not map).
+	Resource string
+	Context  Context
 }
 
 // Result is a policy's verdict on a request.
@@ -67,9 +70,9 @@ const (
 type principalMatch int
 
 const (
-	noMatch principalMatch = iota
-	matchedAccount              // by account id / root: the account delegates to its identity policies
-	matchedPrincipal            // by the caller's own ARN (or its role), a service, a provider, or "*"
+	noMatch          principalMatch = iota
+	matchedAccount                  // by account id / root: the account delegates to its identity policies
+	matchedPrincipal                // by the caller's own ARN (or its role), a service, a provider, or "*"
 )
 
 // Evaluate applies the policy to the request and returns the verdict and the deciding statement.
@@ -131,6 +134,9 @@ func (s *Statement) resourceMatches(resource string, ctx Context, vars bool) boo
 	}
 	if list == nil { // trust policies have no Resource element
 		return true
+	}
+	if resource == "" { // not derived: no Resource element can exclude it
+		return !negate
 	}
 	matched := false
 	for _, r := range list {

@@ -359,3 +359,13 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownResourceIsLenient(t *testing.T) {
+	p := identity(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"elasticloadbalancing:Describe*","Resource":"arn:aws:elasticloadbalancing:*:*:loadbalancer/app/x/*"}]}`)
+	if !allowed(t, Input{Request: Request{Principal: adminUser, Action: "elasticloadbalancing:DescribeRules", Resource: ""}, Identity: p}) {
+		t.Error("an underived resource was refused by a resource-scoped allow")
+	}
+	if allowed(t, Input{Request: Request{Principal: adminUser, Action: "elasticloadbalancing:ModifyRule", Resource: ""}, Identity: p}) {
+		t.Error("the action still has to match")
+	}
+}

@@ -131,18 +131,20 @@ func TestVerifyRefusals(t *testing.T) {
 	noToken := role
 	noToken.SessionToken = ""
 	cases := []struct {
-		name string
-		cred credentials.Credential
-		at   time.Time
+		name   string
+		cred   credentials.Credential
+		at     time.Time
 		tamper func(*http.Request)
-		code string
+		code   string
 	}{
 		{"key moto did not issue", unknown, now, nil, "InvalidClientTokenId"},
 		{"wrong secret", wrongSecret, now, nil, "SignatureDoesNotMatch"},
 		{"temporary key without its session token", noToken, now, nil, "InvalidClientTokenId"},
 		{"expired session", role, now.Add(2 * time.Hour), nil, "ExpiredToken"},
 		{"signed too long ago", user, now.Add(-20 * time.Minute), nil, "SignatureExpired"},
-		{"signed header changed", user, now, func(r *http.Request) { r.Header.Set("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.UpdateService") }, "SignatureDoesNotMatch"},
+		{"signed header changed", user, now, func(r *http.Request) {
+			r.Header.Set("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.UpdateService")
+		}, "SignatureDoesNotMatch"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
