@@ -4,6 +4,7 @@
 //	go run ./cmd/sandbox down [--purge]       stop what up started; --purge also deletes .sandbox
 //	go run ./cmd/sandbox status               show each component: version, address, up/down
 //	go run ./cmd/sandbox env                  print the env file as export lines (eval "$(...)")
+//	go run ./cmd/sandbox oidc-token [flags]   mint a GitHub-like OIDC token for a job (twin accounts)
 package main
 
 import (
@@ -27,6 +28,7 @@ commands:
   down [--purge]       stop exactly the processes up started; --purge also deletes the state directory
   status               show each component's version, address and state (exit 1 if any is down)
   env                  print the env file as export lines: eval "$(go run ./cmd/sandbox env)"
+  oidc-token [flags]   mint the OIDC token GitHub would give a job (see oidc-token --help)
 
 environment: SANDBOX_DIR (state, default .sandbox), DELIVERY_CACHE_DIR (built tools, default .cache)
 `
@@ -55,6 +57,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"no command given"}
 	}
 	command, rest := args[0], args[1:]
+	if command == "oidc-token" {
+		layout, err := discoverLayout()
+		if err != nil {
+			return err
+		}
+		return oidcToken(layout, rest, stdout)
+	}
 	flags := flag.NewFlagSet(command, flag.ContinueOnError)
 	flags.SetOutput(io.Discard)
 	withDagger := flags.Bool("with-dagger", false, "also bring up the offline Dagger engine")
@@ -83,11 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flagErr
 	}
 
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	layout, err := sandbox.DiscoverLayout(wd)
+	layout, err := discoverLayout()
 	if err != nil {
 		return err
 	}
@@ -116,4 +121,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
+}
+
+func discoverLayout() (sandbox.Layout, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return sandbox.Layout{}, err
+	}
+	return sandbox.DiscoverLayout(wd)
 }

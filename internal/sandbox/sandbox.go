@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/platformteam/delivery/internal/sandbox/awsseed"
 	"github.com/platformteam/delivery/internal/sandbox/daggerengine"
 	"github.com/platformteam/delivery/internal/sandbox/kube"
 	"github.com/platformteam/delivery/internal/sandbox/moto"
@@ -70,6 +69,10 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	bootstrap, accounts, err := startAWS(ctx, l, out, tools)
+	if err != nil {
+		return nil, err
+	}
 	if err := startServices(ctx, l, out, tools, env); err != nil {
 		return nil, err
 	}
@@ -78,11 +81,12 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 		return nil, err
 	}
 
-	vars := clientEnv(l, env, tools.terraform)
-	vars[EnvTerraformImage] = terraformImage
-	if err := seedAndReport(ctx, vars, env, out); err != nil {
-		return nil, err
+	if err := seedAccounts(ctx, l, out, &bootstrap, accounts); err != nil {
+		return nil, fmt.Errorf("seed the twin accounts: %w", err)
 	}
+	vars := clientEnv(l, env, tools.terraform)
+	vars[EnvAWSAccessKey], vars[EnvAWSSecretKey] = bootstrap.Laptop.AccessKeyID, bootstrap.Laptop.SecretAccessKey
+	vars[EnvTerraformImage] = terraformImage
 	if err := daggerEntries(ctx, opts, vars); err != nil {
 		return nil, err
 	}
@@ -127,34 +131,10 @@ func installTools(ctx context.Context, l Layout, out io.Writer) (toolset, error)
 	return t, nil
 }
 
-// startServices brings every process up in dependency order (the AWS endpoint and registry, then the
-// cluster) and waits until the environment's namespace can run pods.
+// startServices brings the cluster up (after the AWS endpoint and registry, see startAWS) and waits
+// until the environment's namespace can run pods.
 func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env *environment.Environment) error {
-	for _, p := range l.retiredProcesses() {
-		if err := p.Stop(out); err != nil {
-			return err
-		}
-	}
-	for _, p := range l.processes(t.python, t.motoVersion, t.awsFront, t.registry) {
-		if _, err := p.Ensure(ctx, out); err != nil {
-			return err
-		}
-	}
 	return l.cluster(env.Region, t.cluster).Up(ctx, out, env.EKS.Namespace)
-}
-
-func seedAndReport(ctx context.Context, vars EnvFile, env *environment.Environment, out io.Writer) error {
-	seeded, err := awsseed.Seed(ctx, vars.AWSConfig(), env, RegistryAddress())
-	if err != nil {
-		return fmt.Errorf("seed moto with the local environment's AWS resources: %w", err)
-	}
-	if len(seeded) > 0 {
-		fmt.Fprintf(out, "seeded moto with the local environment's AWS resources (%d created):\n", len(seeded))
-		for _, r := range seeded {
-			fmt.Fprintf(out, "  %s\n", r)
-		}
-	}
-	return nil
 }
 
 // daggerEntries brings the Dagger engine up when asked and adds its client variables; without
@@ -195,8 +175,6 @@ func keepRunningDagger(ctx context.Context, opts Options, vars EnvFile) {
 func clientEnv(l Layout, env *environment.Environment, tf toolchain.Terraform) EnvFile {
 	return EnvFile{
 		EnvAWSEndpoint:  MotoURL(),
-		EnvAWSAccessKey: "sandbox",
-		EnvAWSSecretKey: "sandbox-secret",
 		EnvAWSRegion:    env.Region,
 		EnvAWSDefRegion: env.Region,
 		EnvAccountID:    env.AccountID,

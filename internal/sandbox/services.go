@@ -36,25 +36,7 @@ func RegistryAddress() string { return fmt.Sprintf("%s:%d", proc.Host, RegistryP
 
 // processes are the sandbox's own long-running processes (the cluster's are kube's), in start order.
 func (l Layout) processes(python, motoVersion, awsFront, registry string) []proc.Process {
-	return []proc.Process{
-		{
-			Name: "moto", Version: motoVersion, Ports: []int{MotoBackendPort}, Files: l.ProcessFiles("moto"),
-			ReadyTimeout: 60 * time.Second, StopPolicy: proc.StopPolicy{Grace: 10 * time.Second},
-			Command: func() (*exec.Cmd, error) { return moto.Command(python, MotoBackendPort, moto.RunningTasksEnv()), nil },
-			Ready:   moto.Ready(motoBackendURL()),
-		},
-		{
-			// The AWS endpoint clients use: internal/sandbox/awsfront in front of moto, handing what moto
-			// does not model as AWS does to its stand-ins, forwarding everything else unchanged.
-			Name: "aws-front", Version: "project", Ports: []int{MotoPort}, Files: l.ProcessFiles("aws-front"),
-			ReadyTimeout: 30 * time.Second, StopPolicy: proc.StopPolicy{Grace: 10 * time.Second},
-			Command: func() (*exec.Cmd, error) {
-				return exec.Command(awsFront, "--listen", fmt.Sprintf("%s:%d", proc.Host, MotoPort), "--backend", motoBackendURL()), nil
-			},
-			Ready: moto.Ready(MotoURL()),
-		},
-		l.registryProcess(registry),
-	}
+	return []proc.Process{l.motoProcess(python, motoVersion), l.registryProcess(registry), l.awsFrontProcess(awsFront)}
 }
 
 // retiredProcesses are processes earlier versions of the sandbox started under names it no longer

@@ -10,7 +10,8 @@ import (
 // built from (a test checks that against `go list -deps`).
 const awsFrontMain = "internal/sandbox/cmd/aws-front"
 
-var awsFrontSources = []string{awsFrontMain, "internal/sandbox/awsfront", "internal/fake/ecs"}
+var awsFrontSources = []string{awsFrontMain, "internal/sandbox/awsfront", "internal/sandbox/registryfront", "internal/sandbox/iameval",
+	"internal/sandbox/oidc", "internal/fake/ecs"}
 
 // awsFrontTool is the project's own AWS endpoint: keyed by a hash of its sources, so an edit rebuilds it.
 func (l Layout) awsFrontTool() toolchain.GoTool {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -47,7 +48,7 @@ func TestSeededAWSResourcesExist(t *testing.T) {
 		t.Fatalf("moto account = %v (err %v), want %s", id, err, env.AccountID)
 	}
 
-	bucket := awsseed.StateBucketName(env.AccountID, env.Region)
+	bucket := awsseed.StateBucketName(env.AccountID, env.Region) // environments/local/backend.hcl names the same
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Errorf("state bucket %s: %v", bucket, err)
@@ -93,11 +94,19 @@ func TestSeededAWSResourcesExist(t *testing.T) {
 		t.Errorf("log group %s the task definition writes to: %v", logGroup, err)
 	}
 
-	param := aws.ToString(first.Secrets[0].ValueFrom)
-	name := param[strings.Index(param, ":parameter")+len(":parameter"):]
-	got, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-	if err != nil || aws.ToString(got.Parameter.Value) == "" || !strings.HasPrefix(name, "/demo-app/local/") {
-		t.Errorf("secret parameter %s the task definition references: %v", name, err)
+	// The app reads its bearer token as APP_AUTH_TOKEN, from the secret the parameters stack creates.
+	secrets := map[string]string{}
+	for _, s := range first.Secrets {
+		secrets[aws.ToString(s.Name)] = aws.ToString(s.ValueFrom)
+	}
+	token, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secrets["APP_AUTH_TOKEN"])})
+	if err != nil || aws.ToString(token.SecretString) == "" || !strings.Contains(secrets["APP_AUTH_TOKEN"], ":secret:demo-app/local/app-auth-token") {
+		t.Errorf("APP_AUTH_TOKEN secret %q the task definition references: %v", secrets["APP_AUTH_TOKEN"], err)
+	}
+	level := secrets["LOG_LEVEL"]
+	name := level[strings.Index(level, ":parameter")+len(":parameter"):]
+	if got, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)}); err != nil || aws.ToString(got.Parameter.Value) == "" {
+		t.Errorf("LOG_LEVEL parameter %s the task definition references: %v", name, err)
 	}
 
 	iamc := iam.NewFromConfig(cfg)
@@ -120,7 +129,9 @@ func TestSeedingIsIdempotent(t *testing.T) {
 	env := localEnv(t, sb)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	created, err := awsseed.Seed(ctx, sb.AWSConfig(), env, sb.Registry)
+	image := sb.Registry + "/" + env.Image.Repository + ":" + awsseed.BootstrapTag
+	created, err := awsseed.Seed(ctx, awsseed.Target{Root: sb.Layout.RepoRoot, Env: env, AWS: sb.AWSConfig(), Image: image, PushImage: image,
+		KubernetesVersion: "1.37", DesiredCount: int32(sandbox.MotoRunningTasks)})
 	if err != nil {
 		t.Fatal(err)
 	}

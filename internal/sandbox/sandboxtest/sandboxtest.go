@@ -12,7 +12,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -176,28 +175,4 @@ func UniqueName(prefix string) string {
 		p = "test"
 	}
 	return p + "-" + hex.EncodeToString(b)
-}
-
-// ResetMoto wipes ALL of moto's state, including the seeded resources, for every test package that
-// shares the sandbox. Prefer unique names. If a test must reset, it re-seeds afterwards so later
-// tests still find the local environment's resources.
-func (s *Sandbox) ResetMoto(t testing.TB) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.AWSEndpoint+"/moto-api/reset", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reset moto: status %d", resp.StatusCode)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if _, err := sandbox.Up(ctx, sandbox.Options{Layout: s.Layout}); err != nil {
-		t.Fatalf("re-seed the sandbox after a moto reset: %v", err)
-	}
 }

@@ -66,6 +66,13 @@ func New(backend string) (*Simulator, error) {
 	return s, nil
 }
 
+// SetTransport sends every backend request (forwarded and the simulator's own) through rt: the
+// sandbox's AWS front signs them as the account the call acts in.
+func (s *Simulator) SetTransport(rt http.RoundTripper) {
+	s.proxy.Transport = rt
+	s.client.Transport = rt
+}
+
 func (s *Simulator) now() time.Time {
 	if s.Now != nil {
 		return s.Now()

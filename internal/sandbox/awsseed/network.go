@@ -9,8 +9,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// seededNetwork is the VPC the ECS service and the EKS cluster record are placed in.
-type seededNetwork struct {
+// network is the VPC the ECS service and the EKS cluster record are placed in.
+type network struct {
 	VPCID           string
 	SubnetIDs       []string // private subnets, one per zone (a, b)
 	SecurityGroupID string
@@ -21,9 +21,9 @@ const seedVPCCIDR = "10.20.0.0/16"
 var seedSubnets = []struct{ zoneSuffix, cidr string }{{"a", "10.20.1.0/24"}, {"b", "10.20.2.0/24"}}
 
 // seedNetwork finds or creates, by Name tag, the VPC, two private subnets and the app's security group.
-func seedNetwork(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) error {
+func seedNetwork(ctx context.Context, cfg aws.Config, n *names, done *Seeded) error {
 	ec2c := ec2.NewFromConfig(cfg)
-	net := &seededNetwork{}
+	net := &network{}
 	vpcName := n.env.Name + "-vpc"
 	vpcs, err := ec2c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{nameFilter(vpcName)}})
 	if err != nil {

@@ -7,17 +7,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-
-	"github.com/platformteam/delivery/internal/sandbox/moto"
 )
-
-// AppContainerPort is the port the demo app listens on inside its container.
-const AppContainerPort = 8080
 
 // taskDefinitionInput is the first revision of the app's task definition, as the ECS stack writes it:
 // Fargate, awsvpc, one essential container named after delivery.yaml's ecs.container, its bearer
-// token injected from SSM, logs to CloudWatch, separate execution and task roles.
-func taskDefinitionInput(n *seedNames) *ecs.RegisterTaskDefinitionInput {
+// token (APP_AUTH_TOKEN) from Secrets Manager and its settings from SSM, logs to CloudWatch, separate execution and task roles.
+func taskDefinitionInput(n *names, image string) *ecs.RegisterTaskDefinitionInput {
 	container := n.env.ECS.Container
 	if container == "" {
 		container = "app"
@@ -41,7 +36,7 @@ func taskDefinitionInput(n *seedNames) *ecs.RegisterTaskDefinitionInput {
 		Tags: tags,
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name:      aws.String(container),
-			Image:     aws.String(n.imageURI),
+			Image:     aws.String(image),
 			Essential: aws.Bool(true),
 			PortMappings: []ecstypes.PortMapping{{
 				ContainerPort: aws.Int32(AppContainerPort), Protocol: ecstypes.TransportProtocolTcp, Name: aws.String("http"),
@@ -50,9 +45,10 @@ func taskDefinitionInput(n *seedNames) *ecs.RegisterTaskDefinitionInput {
 				{Name: aws.String("APP_ENV"), Value: aws.String(n.env.Name)},
 				{Name: aws.String("PORT"), Value: aws.String(fmt.Sprint(AppContainerPort))},
 			},
-			Secrets: []ecstypes.Secret{{
-				Name: aws.String("API_TOKEN"), ValueFrom: aws.String(n.arn("ssm", "parameter"+n.APITokenParameter())),
-			}},
+			Secrets: []ecstypes.Secret{
+				{Name: aws.String("APP_AUTH_TOKEN"), ValueFrom: aws.String(n.secretARN)},
+				{Name: aws.String("LOG_LEVEL"), ValueFrom: aws.String(n.arn("ssm", "parameter"+n.paramPath+"LOG_LEVEL"))},
+			},
 			LogConfiguration: &ecstypes.LogConfiguration{
 				LogDriver: ecstypes.LogDriverAwslogs,
 				Options: map[string]string{
@@ -67,7 +63,7 @@ func taskDefinitionInput(n *seedNames) *ecs.RegisterTaskDefinitionInput {
 	}
 }
 
-func seedECS(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) error {
+func seedECS(ctx context.Context, cfg aws.Config, n *names, t Target, done *Seeded) error {
 	client := ecs.NewFromConfig(cfg)
 	cluster, service := n.env.ECS.Cluster, n.env.ECS.Service
 
@@ -96,7 +92,7 @@ func seedECS(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) er
 		}
 	}
 
-	taskDef, err := latestOrNewTaskDefinition(ctx, client, n, done)
+	taskDef, err := latestOrNewTaskDefinition(ctx, client, n, t.Image, done)
 	if err != nil {
 		return err
 	}
@@ -104,7 +100,7 @@ func seedECS(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) er
 		Cluster:        aws.String(cluster),
 		ServiceName:    aws.String(service),
 		TaskDefinition: aws.String(taskDef),
-		DesiredCount:   aws.Int32(moto.RunningTasks),
+		DesiredCount:   aws.Int32(t.DesiredCount),
 		LaunchType:     ecstypes.LaunchTypeFargate,
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
 			Subnets:        n.network.SubnetIDs,
@@ -127,7 +123,7 @@ func seedECS(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) er
 
 // latestOrNewTaskDefinition reuses the family's newest active revision (a re-seed after the service
 // was deleted), or registers the first one.
-func latestOrNewTaskDefinition(ctx context.Context, client *ecs.Client, n *seedNames, done *Seeded) (string, error) {
+func latestOrNewTaskDefinition(ctx context.Context, client *ecs.Client, n *names, image string, done *Seeded) (string, error) {
 	family := n.env.ECS.Service
 	list, err := client.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
 		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc,
@@ -138,7 +134,7 @@ func latestOrNewTaskDefinition(ctx context.Context, client *ecs.Client, n *seedN
 	if len(list.TaskDefinitionArns) > 0 {
 		return list.TaskDefinitionArns[0], nil
 	}
-	out, err := client.RegisterTaskDefinition(ctx, taskDefinitionInput(n))
+	out, err := client.RegisterTaskDefinition(ctx, taskDefinitionInput(n, image))
 	if err != nil {
 		return "", fmt.Errorf("register task definition %s: %w", family, err)
 	}

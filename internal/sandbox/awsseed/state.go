@@ -14,7 +14,7 @@ import (
 
 // seedStateBackend creates the Terraform state bucket (versioned, encrypted, private) and the
 // DynamoDB lock table (for terraform versions without S3-native locking).
-func seedStateBackend(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) error {
+func seedStateBackend(ctx context.Context, cfg aws.Config, n *names, done *Seeded) error {
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	_, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(n.bucket)})
 	if err != nil {
@@ -56,16 +56,16 @@ func seedStateBackend(ctx context.Context, cfg aws.Config, n *seedNames, done *S
 	}
 
 	ddb := dynamodb.NewFromConfig(cfg)
-	_, err = ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(n.lockTable)})
+	_, err = ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(LockTableName)})
 	var missing *ddbtypes.ResourceNotFoundException
 	switch {
 	case err == nil:
 		return nil
 	case !errors.As(err, &missing):
-		return fmt.Errorf("describe table %s: %w", n.lockTable, err)
+		return fmt.Errorf("describe table %s: %w", LockTableName, err)
 	}
 	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(n.lockTable),
+		TableName:            aws.String(LockTableName),
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("LockID"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("LockID"), KeyType: ddbtypes.KeyTypeHash}},
@@ -74,8 +74,8 @@ func seedStateBackend(ctx context.Context, cfg aws.Config, n *seedNames, done *S
 		if errors.As(err, &inUse) {
 			return nil
 		}
-		return fmt.Errorf("create lock table %s: %w", n.lockTable, err)
+		return fmt.Errorf("create lock table %s: %w", LockTableName, err)
 	}
-	done.add("dynamodb-table", n.lockTable)
+	done.add("dynamodb-table", LockTableName)
 	return nil
 }

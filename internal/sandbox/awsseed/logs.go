@@ -14,7 +14,7 @@ import (
 const logRetentionDays = 30
 
 // seedLogGroup creates the CloudWatch log group the task definition's awslogs driver writes to.
-func seedLogGroup(ctx context.Context, cfg aws.Config, n *seedNames, done *Seeded) error {
+func seedLogGroup(ctx context.Context, cfg aws.Config, n *names, done *Seeded) error {
 	client := cloudwatchlogs.NewFromConfig(cfg)
 	groups, err := client.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(n.logGroup)})
 	if err != nil {
