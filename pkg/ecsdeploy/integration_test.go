@@ -12,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/platformteam/delivery/internal/sandbox"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
@@ -62,7 +65,8 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	cluster, family, first := motoService(t, client)
 	var out strings.Builder
 	d := &ecsdeploy.Deployer{API: client, Out: &out, Polling: ecsdeploy.Polling{Min: 200 * time.Millisecond, Max: time.Second, Factor: 2}}
-	req := ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: newImage, Timeout: time.Minute}
+	image := pushedImage(t, s.Registry)
+	req := ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: image, Timeout: time.Minute}
 
 	plan, err := d.Plan(context.Background(), req)
 	if err != nil {
@@ -91,18 +95,41 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	for _, kv := range app.Environment {
 		env[aws.ToString(kv.Name)] = aws.ToString(kv.Value)
 	}
-	if aws.ToString(app.Image) != newImage || env["DEPLOY_PLATFORM"] != "ecs" || env["APP_ENV"] != "local" ||
+	if aws.ToString(app.Image) != image || env["DEPLOY_PLATFORM"] != "ecs" || env["APP_ENV"] != "local" ||
 		len(app.Secrets) != 1 || !strings.HasSuffix(aws.ToString(app.Secrets[0].ValueFrom), "/APP_AUTH_SECRET") ||
 		app.LogConfiguration == nil || app.LogConfiguration.Options["awslogs-group"] != "/ecs/demo-app" ||
 		aws.ToString(td.TaskDefinition.ExecutionRoleArn) != "arn:aws:iam::123456789012:role/demo-exec" ||
 		aws.ToString(td.TaskDefinition.TaskRoleArn) != "arn:aws:iam::123456789012:role/demo-task" {
 		t.Fatalf("registered revision lost fields: %+v", td.TaskDefinition)
 	}
-	// No tasks are listed on moto, so verify checks the service's task definition (and flags it).
-	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", strings.SplitN(newImage, "@", 2)[1])
-	if err != nil || r.Err(false) != nil || r.Fallbacks != 1 {
-		t.Fatalf("verify deployed revision: %v %v %+v", err, r.Err(false), r)
+	// The twin reports the service's tasks with the digest the registry resolved when the deployment
+	// started: verify is strict (no fallback to the task definition).
+	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", strings.SplitN(image, "@", 2)[1])
+	if err != nil || r.Err(true) != nil || r.Fallbacks != 0 || len(r.Checks) != sandbox.MotoRunningTasks {
+		t.Fatalf("verify deployed revision (strict): %v %v %+v", err, r.Err(true), r)
 	}
+}
+
+// pushedImage pushes a random image to the sandbox registry and returns it by digest, so the twin
+// can resolve what the tasks run.
+func pushedImage(t *testing.T, registry string) string {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(registry+"/"+sandboxtest.UniqueName("rel-ecs-image")+":v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatalf("push %s: %v", ref, err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref.Context().Name() + "@" + digest.String()
 }
 
 // An image the simulator cannot start (the pull-fail marker) trips the deployment circuit breaker: the
