@@ -58,11 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	command, rest := args[0], args[1:]
 	if command == "oidc-token" {
-		layout, err := discoverLayout()
-		if err != nil {
-			return err
-		}
-		return oidcToken(layout, rest, stdout)
+		return oidcToken(discoverLayout, rest, stdout)
 	}
 	flags := flag.NewFlagSet(command, flag.ContinueOnError)
 	flags.SetOutput(io.Discard)

@@ -29,7 +29,8 @@ twin accounts' OIDC providers, worthless anywhere else), and writes it to --out 
 `
 
 // oidcToken mints a token for scripts and the workflow runner.
-func oidcToken(layout sandbox.Layout, args []string, stdout io.Writer) error {
+// The layout is discovered after the flags are parsed, so -h works anywhere.
+func oidcToken(discover func() (sandbox.Layout, error), args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("oidc-token", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	ghEnv := fs.String("github-environment", "", "")
@@ -42,11 +43,18 @@ func oidcToken(layout sandbox.Layout, args []string, stdout io.Writer) error {
 	actor := fs.String("actor", "sandbox", "")
 	workflow := fs.String("workflow", "deploy", "")
 	out := fs.String("out", "", "")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, oidcTokenUsage)
+		return nil
+	} else if err != nil {
 		return usageError{"oidc-token: " + err.Error() + "\n\n" + oidcTokenUsage}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("oidc-token: unexpected argument %q\n\n%s", fs.Arg(0), oidcTokenUsage)}
+	}
+	layout, err := discover()
+	if err != nil {
+		return err
 	}
 	repo := *repository
 	if repo == "" && *env != "" {
