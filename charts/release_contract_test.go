@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/helmdeploy"
 )
@@ -32,9 +33,11 @@ func TestReleaseEngineRendersEveryEnvironment(t *testing.T) {
 				files[i] = env.Path(f)
 			}
 			repo := "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/" + env.Image.Repository
-			vals, err := helmdeploy.ComposeValues(files, helmdeploy.ImageValues{
-				Repository: repo, Digest: digest, Tag: "0a1b2c3", BuildVersion: "0a1b2c3",
-			})
+			img, err := artifact.ParsePinned(repo + ":0a1b2c3@" + digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vals, err := helmdeploy.ComposeValues(files, helmdeploy.ImageValues{Image: img, BuildVersion: "0a1b2c3"})
 			if err != nil {
 				t.Fatal(err)
 			}

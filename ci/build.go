@@ -3,49 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
+	"path"
 
 	"dagger/delivery/internal/dagger"
 
+	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
 )
 
-var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
-var shortSHA = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
-
-// commit is the short (7 character) SHA that tags the image: --commit, else the source's .git metadata.
-func (m *Delivery) commit(ctx context.Context) (string, error) {
+// commit is the commit that tags the image: --commit, else the source's .git metadata (read with the
+// one commit reader, artifact.HeadCommit, over the uploaded directory).
+func (m *Delivery) commit(ctx context.Context) (artifact.Commit, error) {
 	if m.Commit != "" {
-		c := strings.ToLower(m.Commit)
-		if !shortSHA.MatchString(c) {
-			return "", fmt.Errorf("--commit %q is not a git commit SHA (7-40 hex characters)", m.Commit)
+		c, err := artifact.ParseCommit(m.Commit)
+		if err != nil {
+			return artifact.Commit{}, fmt.Errorf("--commit: %w", err)
 		}
-		return c[:7], nil
+		return c, nil
 	}
-	head, err := m.Source.File(".git/HEAD").Contents(ctx)
+	c, err := artifact.HeadCommit(m.sourceReader(ctx))
 	if err != nil {
-		return "", fmt.Errorf("no --commit and no .git metadata in the source: pass --commit $(git rev-parse HEAD)")
+		return artifact.Commit{}, fmt.Errorf("%w: pass --commit $(git rev-parse HEAD)", err)
 	}
-	head = strings.TrimSpace(head)
-	if fullSHA.MatchString(head) {
-		return head[:7], nil
-	}
-	ref, ok := strings.CutPrefix(head, "ref: ")
-	if !ok {
-		return "", fmt.Errorf(".git/HEAD holds %q: pass --commit", head)
-	}
-	if sha, err := m.Source.File(".git/" + ref).Contents(ctx); err == nil && fullSHA.MatchString(strings.TrimSpace(sha)) {
-		return strings.TrimSpace(sha)[:7], nil
-	}
-	if packed, err := m.Source.File(".git/packed-refs").Contents(ctx); err == nil {
-		for _, line := range strings.Split(packed, "\n") {
-			if sha, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref && fullSHA.MatchString(sha) {
-				return sha[:7], nil
-			}
+	return c, nil
+}
+
+// sourceReader reads files of the uploaded source; nothing outside it is reachable.
+func (m *Delivery) sourceReader(ctx context.Context) artifact.ReadFile {
+	return func(name string) ([]byte, error) {
+		if path.IsAbs(name) {
+			return nil, fmt.Errorf("%s is outside the uploaded source", name)
 		}
+		s, err := m.Source.File(name).Contents(ctx)
+		return []byte(s), err
 	}
-	return "", fmt.Errorf("HEAD points at %s, which has no commit: commit first or pass --commit", ref)
 }
 
 // Build the app image once, from the environment's build context (default app/), with the
@@ -66,7 +57,8 @@ func (m *Delivery) Build(
 	return m.build(e, sha), nil
 }
 
-func (m *Delivery) build(env *environment.Environment, sha string) *dagger.Container {
+func (m *Delivery) build(env *environment.Environment, commit artifact.Commit) *dagger.Container {
+	sha := commit.Short()
 	return m.Source.Directory(env.Image.Context).DockerBuild(dagger.DirectoryDockerBuildOpts{
 		BuildArgs: []dagger.BuildArg{
 			{Name: "GO_IMAGE", Value: env.Images.Go},

@@ -57,22 +57,25 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 
 func (r Delivery) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		Source             *dagger.Directory
-		Commit             string
-		AwsAccessKeyID     *dagger.Secret
-		AwsSecretAccessKey *dagger.Secret
-		AwsSessionToken    *dagger.Secret
-		AwsConfig          *dagger.Secret
-		AwsProfile         string
-		Region             string
-		Kubeconfig         *dagger.Secret
-		AwsEndpoint        *dagger.Service
-		KubeAPI            *dagger.Service
-		RegistryService    *dagger.Service
-		CancelBeacon       *dagger.Service
-		GoImage            string
-		ToolsImage         string
-		TerraformImage     string
+		Source              *dagger.Directory
+		Commit              string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsConfig           *dagger.Secret
+		AwsCredentials      *dagger.Secret
+		AwsProfile          string
+		AwsWebIdentityToken *dagger.Secret
+		AwsRoleArn          string
+		Region              string
+		Kubeconfig          *dagger.Secret
+		AwsEndpoint         *dagger.Service
+		KubeAPI             *dagger.Service
+		RegistryService     *dagger.Service
+		CancelBeacon        *dagger.Service
+		GoImage             string
+		ToolsImage          string
+		TerraformImage      string
 	}
 	concrete.Source = r.Source
 	concrete.Commit = r.Commit
@@ -80,7 +83,10 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
 	concrete.AwsSessionToken = r.AwsSessionToken
 	concrete.AwsConfig = r.AwsConfig
+	concrete.AwsCredentials = r.AwsCredentials
 	concrete.AwsProfile = r.AwsProfile
+	concrete.AwsWebIdentityToken = r.AwsWebIdentityToken
+	concrete.AwsRoleArn = r.AwsRoleArn
 	concrete.Region = r.Region
 	concrete.Kubeconfig = r.Kubeconfig
 	concrete.AwsEndpoint = r.AwsEndpoint
@@ -95,22 +101,25 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 
 func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		Source             *dagger.Directory
-		Commit             string
-		AwsAccessKeyID     *dagger.Secret
-		AwsSecretAccessKey *dagger.Secret
-		AwsSessionToken    *dagger.Secret
-		AwsConfig          *dagger.Secret
-		AwsProfile         string
-		Region             string
-		Kubeconfig         *dagger.Secret
-		AwsEndpoint        *dagger.Service
-		KubeAPI            *dagger.Service
-		RegistryService    *dagger.Service
-		CancelBeacon       *dagger.Service
-		GoImage            string
-		ToolsImage         string
-		TerraformImage     string
+		Source              *dagger.Directory
+		Commit              string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsConfig           *dagger.Secret
+		AwsCredentials      *dagger.Secret
+		AwsProfile          string
+		AwsWebIdentityToken *dagger.Secret
+		AwsRoleArn          string
+		Region              string
+		Kubeconfig          *dagger.Secret
+		AwsEndpoint         *dagger.Service
+		KubeAPI             *dagger.Service
+		RegistryService     *dagger.Service
+		CancelBeacon        *dagger.Service
+		GoImage             string
+		ToolsImage          string
+		TerraformImage      string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -122,7 +131,10 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
 	r.AwsSessionToken = concrete.AwsSessionToken
 	r.AwsConfig = concrete.AwsConfig
+	r.AwsCredentials = concrete.AwsCredentials
 	r.AwsProfile = concrete.AwsProfile
+	r.AwsWebIdentityToken = concrete.AwsWebIdentityToken
+	r.AwsRoleArn = concrete.AwsRoleArn
 	r.Region = concrete.Region
 	r.Kubeconfig = concrete.Kubeconfig
 	r.AwsEndpoint = concrete.AwsEndpoint
@@ -351,6 +363,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg approve", err))
 				}
 			}
+			var artifact *dagger.File
+			if inputArgs["artifact"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["artifact"]), &artifact)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg artifact", err))
+				}
+			}
 			var format string
 			if inputArgs["format"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
@@ -358,7 +377,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Delivery).Deploy(&parent, ctx, env, infra, infraBundle, approve, format)
+			return (*Delivery).Deploy(&parent, ctx, env, infra, infraBundle, approve, artifact, format)
 		case "DeployEcs":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -506,6 +525,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Delivery).Plan(&parent, ctx, env, stack, changedFiles)
+		case "Promote":
+			var parent Delivery
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var artifact *dagger.File
+			if inputArgs["artifact"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["artifact"]), &artifact)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg artifact", err))
+				}
+			}
+			return (*Delivery).Promote(&parent, ctx, env, artifact)
 		case "Publish":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -624,11 +664,32 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsConfig", err))
 				}
 			}
+			var awsCredentials *dagger.Secret
+			if inputArgs["awsCredentials"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsCredentials"]), &awsCredentials)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentials", err))
+				}
+			}
 			var awsProfile string
 			if inputArgs["awsProfile"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
+				}
+			}
+			var awsWebIdentityToken *dagger.Secret
+			if inputArgs["awsWebIdentityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
+				}
+			}
+			var awsRoleArn string
+			if inputArgs["awsRoleArn"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
 				}
 			}
 			var region string
@@ -694,7 +755,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
 				}
 			}
-			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsProfile, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage), nil
+			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

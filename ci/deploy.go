@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"dagger/delivery/internal/dagger"
-	"dagger/delivery/render"
-	"encoding/json"
 	"fmt"
-	"strings"
 
-	"github.com/platformteam/delivery/pkg/artifact"
+	"dagger/delivery/internal/dagger"
+
 	"github.com/platformteam/delivery/pkg/pipeline"
 )
 
-// The whole pipeline: (optionally) apply the infrastructure, build the image once, publish it,
-// deploy the same digest to ECS and to EKS, verify what runs, and print what changed — stacks, digest,
-// task definition old → new, Helm revision old → new, and each step's duration.
+// The whole pipeline: (optionally) apply the infrastructure; build the image once and publish it —
+// or, with --artifact, promote the image another environment verified, by digest, without building;
+// deploy that digest to ECS and EKS at the same time; verify what runs; and print what changed —
+// stacks, digest, task definition old → new, Helm revision old → new, each step's duration. The
+// algorithm (order, skip rules, the split-result policy, exit codes) is pkg/pipeline's.
 // +cache="never"
 func (m *Delivery) Deploy(
 	ctx context.Context,
@@ -30,109 +28,45 @@ func (m *Delivery) Deploy(
 	// Confirm applying the reviewed bundle to a production environment.
 	// +optional
 	approve bool,
-	// text, markdown or json.
+	// artifact.json verified in another environment: promote it (copy by digest) instead of building.
+	// Required for a production environment.
+	// +optional
+	artifact *dagger.File,
+	// text, markdown or json (a ghactions report carrying the exit code; the call itself succeeds).
 	// +default="text"
 	format string,
 ) (string, error) {
-	if err := render.Format(format).Check(); err != nil {
+	f := pipeline.Format(format)
+	if err := f.Check(); err != nil {
 		return "", err
 	}
 	e, err := m.environment(ctx, env)
 	if err != nil {
 		return "", err
 	}
-	if _, err := m.commit(ctx); err != nil {
+	from, err := optionalArtifact(ctx, artifact)
+	if err != nil {
 		return "", err
 	}
-	run := pipeline.New(e.Name)
-	fail := func(err error) (string, error) {
-		return "", fmt.Errorf("%w\n\n%s", err, run.Text())
-	}
-
-	if infra {
-		err := run.Step("infra", func() (string, bool, error) {
-			var log bytes.Buffer
-			s, err := m.applyInfra(ctx, e, infraBundle, approve, &log)
-			if err != nil {
-				return "", false, err
-			}
-			run.Stacks = render.StackChanges(s)
-			changed := 0
-			for _, st := range s.Stacks {
-				if st.HasChanges() {
-					changed++
-				}
-			}
-			if !s.OK() {
-				return fmt.Sprintf("%d stacks failed", s.Count("failed")), changed > 0, fmt.Errorf("apply failed:\n%s\n%s", s.Markdown(), log.String())
-			}
-			return fmt.Sprintf("%d of %d stacks changed", changed, len(s.Stacks)), changed > 0, nil
-		})
-		if err != nil {
-			return fail(err)
+	if from == nil {
+		if _, err := m.commit(ctx); err != nil {
+			return "", err
 		}
-	} else {
-		run.Skip("infra", "not requested (--infra)")
 	}
-
-	var art string
-	if err := run.Step("publish", func() (string, bool, error) {
-		var err error
-		if art, err = m.publish(ctx, e); err != nil {
-			return "", false, err
-		}
-		a, err := artifact.Parse([]byte(art))
-		if err != nil {
-			return "", false, err
-		}
-		run.Image = &pipeline.Image{Ref: a.Ref(), Digest: a.Digest, CommitSHA: a.CommitSHA}
-		return a.Ref(), true, nil
-	}); err != nil {
-		return fail(err)
+	eng, err := m.engine(ctx, e)
+	if err != nil {
+		return "", err
 	}
-	artFile := dag.Directory().WithNewFile("artifact.json", art).File("artifact.json")
-
-	if err := run.Step("deploy-ecs", func() (string, bool, error) {
-		r, err := m.deployECS(ctx, e, artFile)
-		changed := r.Outcome != "unchanged"
-		ro := pipeline.Rollout{Target: "ecs", What: "task definition", Old: r.Previous, New: r.Running, Changed: changed && err == nil}
-		if r.New != "" && err == nil {
-			ro.New = r.New
-		}
-		run.Rollouts = append(run.Rollouts, ro)
-		return strings.TrimSpace(render.ECSLine(r)), changed, err
-	}); err != nil {
-		run.Skip("deploy-eks", "deploy-ecs failed")
-		return fail(err)
+	s := &stages{m: m, eng: eng, infraBundle: infraBundle, approve: approve}
+	run := pipeline.Deploy(ctx, s, pipeline.Request{
+		Env: e.Name, Production: e.Production, Infra: infra, Artifact: from, Accounts: accounts(e.AccountID, from),
+	})
+	out, err := run.Render(f)
+	if err != nil {
+		return "", err
 	}
-
-	if err := run.Step("deploy-eks", func() (string, bool, error) {
-		r, err := m.deployEKS(ctx, e, artFile)
-		changed := r.Outcome != "unchanged"
-		run.Rollouts = append(run.Rollouts, pipeline.Rollout{Target: "eks", What: "helm revision",
-			Old: render.Revision(r.Old), New: render.Revision(max(r.New, r.Current)), Changed: changed && err == nil})
-		return strings.TrimSpace(render.HelmLine(r)), changed, err
-	}); err != nil {
-		return fail(err)
+	if run.ExitCode != 0 && f != pipeline.FormatJSON {
+		return "", fmt.Errorf("%w (exit code %d)\n\n%s", run.Err, run.ExitCode, out)
 	}
-
-	if err := run.Step("verify", func() (string, bool, error) {
-		line, err := m.verify(ctx, e, artFile)
-		run.Verified = err == nil
-		return strings.TrimSpace(line), true, err // a check: ok or failed, never "no change"
-	}); err != nil {
-		return fail(err)
-	}
-
-	switch format {
-	case string(render.FormatMarkdown):
-		return run.Markdown(), nil
-	case string(render.FormatJSON):
-		rep := run.Report()
-		rep.Outputs["artifact"] = strings.TrimSpace(art)
-		b, err := json.MarshalIndent(rep, "", "  ")
-		return string(b) + "\n", err
-	default:
-		return run.Text(), nil
-	}
+	return out, nil
 }

@@ -127,11 +127,22 @@ func (m *Delivery) checkAccess(env *environment.Environment) error {
 		return nil
 	}
 	keys := m.AwsAccessKeyID != nil && m.AwsSecretAccessKey != nil
-	if !keys && m.AwsConfig == nil {
-		return fmt.Errorf("missing AWS credentials for environment %q: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY [--aws-session-token env://AWS_SESSION_TOKEN], or --aws-config file://$HOME/.aws/config --aws-profile NAME", env.Name)
+	webIdentity := m.AwsWebIdentityToken != nil
+	if !keys && m.AwsConfig == nil && !webIdentity {
+		return fmt.Errorf("missing AWS credentials for environment %q: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY [--aws-session-token env://AWS_SESSION_TOKEN], "+
+			"or --aws-config file://$HOME/.aws/config --aws-profile NAME, or --aws-web-identity-token file://TOKEN --aws-role-arn ARN", env.Name)
 	}
 	if (m.AwsAccessKeyID == nil) != (m.AwsSecretAccessKey == nil) {
 		return fmt.Errorf("pass both --aws-access-key-id and --aws-secret-access-key, or neither")
+	}
+	if webIdentity != (m.AwsRoleArn != "") {
+		return fmt.Errorf("--aws-web-identity-token and --aws-role-arn go together (a role to assume with the token); for role chaining from a profile use --aws-config with role_arn and source_profile")
+	}
+	if m.AwsProfile != "" && m.AwsConfig == nil {
+		return fmt.Errorf("--aws-profile %s needs --aws-config file://$HOME/.aws/config (the file that defines it)", m.AwsProfile)
+	}
+	if m.AwsCredentials != nil && m.AwsConfig == nil {
+		return fmt.Errorf("--aws-credentials needs --aws-config (and --aws-profile): the credentials file only holds keys")
 	}
 	return nil
 }
@@ -150,7 +161,8 @@ func (m *Delivery) checkSecretSources(ctx context.Context) error {
 		secret *dagger.Secret
 	}{
 		{"--aws-access-key-id", m.AwsAccessKeyID}, {"--aws-secret-access-key", m.AwsSecretAccessKey},
-		{"--aws-session-token", m.AwsSessionToken}, {"--aws-config", m.AwsConfig}, {"--kubeconfig", m.Kubeconfig},
+		{"--aws-session-token", m.AwsSessionToken}, {"--aws-config", m.AwsConfig}, {"--aws-credentials", m.AwsCredentials},
+		{"--aws-web-identity-token", m.AwsWebIdentityToken}, {"--kubeconfig", m.Kubeconfig},
 	} {
 		if s.secret == nil {
 			continue
@@ -182,8 +194,19 @@ const (
 	regAlias  = "registry"
 )
 
-// withAWS gives a container the environment's AWS access: region, credentials as secrets, and for the
-// local sandbox the AWS endpoint bound as a service.
+// Where credentials are mounted in containers (secret mounts: never in a layer).
+const (
+	awsConfigPath        = "/root/.aws/config"
+	awsCredentialsPath   = "/root/.aws/credentials"
+	awsWebIdentityPath   = "/run/secrets/aws-web-identity-token"
+	awsRoleSessionPrefix = "delivery-"
+)
+
+// withAWS gives a container the environment's AWS access: the region (after overrides) and the
+// credentials, in whichever form they were given, for the SDK's default chain in every step — the
+// push included: static keys (+ session token), a shared config profile (role chaining through
+// source_profile + role_arn, credential_process), or a web identity token + role. Secrets are only
+// secret variables or secret mounts. For the local sandbox: the AWS endpoint bound as a service.
 func (m *Delivery) withAWS(ctr *dagger.Container, env *environment.Environment) *dagger.Container {
 	ctr = ctr.WithEnvVariable("AWS_REGION", env.Region).WithEnvVariable("AWS_DEFAULT_REGION", env.Region)
 	if env.Local() {
@@ -202,12 +225,22 @@ func (m *Delivery) withAWS(ctr *dagger.Container, env *environment.Environment) 
 		ctr = ctr.WithSecretVariable("AWS_SESSION_TOKEN", m.AwsSessionToken)
 	}
 	if m.AwsConfig != nil {
-		ctr = ctr.WithMountedSecret("/root/.aws/config", m.AwsConfig).
-			WithEnvVariable("AWS_CONFIG_FILE", "/root/.aws/config").
-			WithEnvVariable("AWS_SHARED_CREDENTIALS_FILE", "/root/.aws/config")
+		credentials := awsConfigPath // a config file may hold the keys of its profiles too
+		ctr = ctr.WithMountedSecret(awsConfigPath, m.AwsConfig).WithEnvVariable("AWS_CONFIG_FILE", awsConfigPath)
+		if m.AwsCredentials != nil {
+			credentials = awsCredentialsPath
+			ctr = ctr.WithMountedSecret(awsCredentialsPath, m.AwsCredentials)
+		}
+		ctr = ctr.WithEnvVariable("AWS_SHARED_CREDENTIALS_FILE", credentials)
 		if m.AwsProfile != "" {
 			ctr = ctr.WithEnvVariable("AWS_PROFILE", m.AwsProfile)
 		}
+	}
+	if m.AwsWebIdentityToken != nil {
+		ctr = ctr.WithMountedSecret(awsWebIdentityPath, m.AwsWebIdentityToken).
+			WithEnvVariable("AWS_WEB_IDENTITY_TOKEN_FILE", awsWebIdentityPath).
+			WithEnvVariable("AWS_ROLE_ARN", m.AwsRoleArn).
+			WithEnvVariable("AWS_ROLE_SESSION_NAME", awsRoleSessionPrefix+env.Name)
 	}
 	return ctr
 }

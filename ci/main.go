@@ -2,8 +2,9 @@
 // runs on a laptop, in GitHub Actions and in AWS CodeBuild.
 //
 // Every function is thin: it wires containers, secrets, caches and services around the project's Go
-// engines (cmd/stacks for Terraform, cmd/release for images and deploys), which hold the logic and are
-// tested without an engine.
+// engines (cmd/stacks for Terraform, cmd/release for images and deploys, driven through the typed
+// contract of pkg/release/api) and pkg/pipeline's deploy algorithm, which hold the logic and are tested
+// without an engine.
 //
 //	dagger call deploy --env staging
 //	dagger call plan --env staging --changed-files changed.txt
@@ -34,7 +35,13 @@ type Delivery struct {
 	// +private
 	AwsConfig *dagger.Secret
 	// +private
+	AwsCredentials *dagger.Secret
+	// +private
 	AwsProfile string
+	// +private
+	AwsWebIdentityToken *dagger.Secret
+	// +private
+	AwsRoleArn string
 	// +private
 	Region string
 	// +private
@@ -60,7 +67,7 @@ type Delivery struct {
 func New(
 	// Repository root.
 	// +defaultPath="/"
-	// +ignore=[".git/objects", ".git/logs", ".git/hooks", ".git/index", ".git/lfs", ".cache", ".sandbox", "out", "bin", "**/.terraform", "**/*.tfstate", "**/*.tfplan"]
+	// +ignore=[".git/objects", ".git/logs", ".git/hooks", ".git/index", ".git/lfs", ".git/config", ".git/modules", ".git/worktrees", ".delivery", ".cache", ".sandbox", "out", "bin", "**/.terraform", "**/*.tfstate", "**/*.tfplan"]
 	source *dagger.Directory,
 	// Full or short git commit to build and tag (CI: $GITHUB_SHA or $CODEBUILD_RESOLVED_SOURCE_VERSION).
 	// Default: read from the source's .git metadata.
@@ -75,12 +82,23 @@ func New(
 	// AWS session token (temporary credentials: OIDC, CodeBuild, SSO).
 	// +optional
 	awsSessionToken *dagger.Secret,
-	// An AWS shared config/credentials file, used with --aws-profile instead of keys.
+	// An AWS shared config file (profiles: role_arn + source_profile chains, credential_process),
+	// used with --aws-profile instead of keys. It may hold the keys too.
 	// +optional
 	awsConfig *dagger.Secret,
+	// An AWS shared credentials file, when the keys of --aws-config's profiles live in a separate file.
+	// +optional
+	awsCredentials *dagger.Secret,
 	// Profile in --aws-config.
 	// +optional
 	awsProfile string,
+	// A web identity token (GitHub Actions OIDC), exchanged for --aws-role-arn's credentials by the
+	// SDK in every step (sts:AssumeRoleWithWebIdentity).
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// The role to assume with --aws-web-identity-token.
+	// +optional
+	awsRoleArn string,
 	// Region override (default: the environment's region).
 	// +optional
 	region string,
@@ -111,22 +129,25 @@ func New(
 	terraformImage string,
 ) *Delivery {
 	return &Delivery{
-		Source:             source,
-		Commit:             strings.TrimSpace(commit),
-		AwsAccessKeyID:     awsAccessKeyID,
-		AwsSecretAccessKey: awsSecretAccessKey,
-		AwsSessionToken:    awsSessionToken,
-		AwsConfig:          awsConfig,
-		AwsProfile:         awsProfile,
-		Region:             region,
-		Kubeconfig:         kubeconfig,
-		AwsEndpoint:        awsEndpoint,
-		KubeAPI:            kubeAPI,
-		RegistryService:    registry,
-		CancelBeacon:       cancelBeacon,
-		GoImage:            goImage,
-		ToolsImage:         toolsImage,
-		TerraformImage:     terraformImage,
+		Source:              source,
+		Commit:              strings.TrimSpace(commit),
+		AwsAccessKeyID:      awsAccessKeyID,
+		AwsSecretAccessKey:  awsSecretAccessKey,
+		AwsSessionToken:     awsSessionToken,
+		AwsConfig:           awsConfig,
+		AwsCredentials:      awsCredentials,
+		AwsProfile:          awsProfile,
+		AwsWebIdentityToken: awsWebIdentityToken,
+		AwsRoleArn:          awsRoleArn,
+		Region:              region,
+		Kubeconfig:          kubeconfig,
+		AwsEndpoint:         awsEndpoint,
+		KubeAPI:             kubeAPI,
+		RegistryService:     registry,
+		CancelBeacon:        cancelBeacon,
+		GoImage:             goImage,
+		ToolsImage:          toolsImage,
+		TerraformImage:      terraformImage,
 	}
 }
 

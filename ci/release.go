@@ -1,102 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 
 	"dagger/delivery/internal/dagger"
-	"dagger/delivery/render"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/platformteam/delivery/pkg/artifact"
-	"github.com/platformteam/delivery/pkg/environment"
-	"github.com/platformteam/delivery/pkg/image"
+	"github.com/platformteam/delivery/pkg/pipeline"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
-// artifactPath is where stages find artifact.json in their container.
-const artifactPath = "/work/artifact.json"
+// imagePath is where the built image (an OCI tarball) is mounted for the release engine to push.
+const imagePath = "/work/image.tar"
 
-// releaseCtr is the toolbox wired for release commands against env: AWS, the cluster, the registry.
-func (m *Delivery) releaseCtr(ctx context.Context, env *environment.Environment) (*dagger.Container, error) {
-	ctr := m.withRegistry(m.withAWS(m.toolbox(env, m.Source), env), env)
-	return m.withKube(ctx, ctr, env)
-}
-
-// releaseExec runs `release <args> --env <env> --root /src --json` and returns its JSON stdout and exit
-// code. Side effects: never served from cache.
-func releaseExec(ctx context.Context, ctr *dagger.Container, env *environment.Environment, args ...string) (string, int, error) {
-	full := append([]string{"release"}, args...)
-	full = append(full, "--env", env.Name, "--root", srcRoot, "--json")
-	ctr = fresh(ctr).WithExec(full, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
-	code, err := ctr.ExitCode(ctx)
-	if err != nil {
-		return "", 0, fmt.Errorf("release %s: %w", strings.Join(args[:2], " "), err)
-	}
-	out, err := ctr.Stdout(ctx)
-	if err != nil {
-		return "", code, err
-	}
-	if code != 0 {
-		stderr, _ := ctr.Stderr(ctx)
-		return out, code, fmt.Errorf("release %s exited %d: %s", strings.Join(args[:2], " "), code, render.LastLines(stderr, 8))
-	}
-	return out, 0, nil
-}
-
-// registryFor returns where env's image is pushed, logged in: the sandbox registry (plain HTTP, no
-// auth) or the account's ECR, whose token never leaves this process except as a Dagger secret.
-func (m *Delivery) registryFor(ctx context.Context, env *environment.Environment) (string, *dagger.Container, func(*dagger.Container) *dagger.Container, error) {
-	if env.Endpoints.Registry != "" {
-		return env.Endpoints.Registry, nil, func(c *dagger.Container) *dagger.Container { return c }, nil
-	}
-	cfg, err := m.awsConfigInModule(ctx, env)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	reg, err := image.ECR(ctx, ecr.NewFromConfig(cfg))
-	if err != nil {
-		return "", nil, nil, err
-	}
-	basic, err := reg.Auth.Authorization()
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("ECR credentials: %w", err)
-	}
-	secret := dag.SetSecret("ecr-password-"+env.Name, basic.Password)
-	return reg.Host, nil, func(c *dagger.Container) *dagger.Container {
-		return c.WithRegistryAuth(reg.Host, basic.Username, secret)
-	}, nil
-}
-
-// awsConfigInModule builds an SDK config from the secrets, for the calls the module makes itself.
-func (m *Delivery) awsConfigInModule(ctx context.Context, env *environment.Environment) (aws.Config, error) {
-	if m.AwsAccessKeyID == nil {
-		return aws.Config{}, fmt.Errorf("pushing to ECR needs --aws-access-key-id/--aws-secret-access-key (profiles are not supported for the push)")
-	}
-	id, err := m.AwsAccessKeyID.Plaintext(ctx)
-	if err != nil {
-		return aws.Config{}, err
-	}
-	key, err := m.AwsSecretAccessKey.Plaintext(ctx)
-	if err != nil {
-		return aws.Config{}, err
-	}
-	token := ""
-	if m.AwsSessionToken != nil {
-		if token, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
-			return aws.Config{}, err
-		}
-	}
-	return aws.Config{Region: env.Region, Credentials: credentials.NewStaticCredentialsProvider(id, key, token)}, nil
-}
-
-// Build the app image (once: the build is cached by content) and pushes it tagged with the
-// short commit SHA. It returns artifact.json — commit, repository, digest — the only contract between
-// this stage and the deploys; the digest comes from the push and is confirmed with one registry request.
+// Build the app image once (unless the commit is already published) and push it, through the release
+// engine and the same AWS credentials as every deploy, tagged with the short commit SHA. It returns
+// artifact.json — commit, repository, digest — the only contract between this stage and the deploys.
+// Tags are immutable: a commit already published is reused, never rebuilt or pushed again.
 // +cache="never"
 func (m *Delivery) Publish(
 	ctx context.Context,
@@ -107,111 +30,68 @@ func (m *Delivery) Publish(
 	if err != nil {
 		return "", err
 	}
-	art, err := m.publish(ctx, e)
+	eng, err := m.engine(ctx, e)
 	if err != nil {
 		return "", err
 	}
-	return art, nil
+	pub, err := (&stages{m: m, eng: eng}).Publish(ctx)
+	if err != nil {
+		return "", err
+	}
+	return marshalArtifact(pub.Artifact)
 }
 
-func (m *Delivery) publish(ctx context.Context, env *environment.Environment) (string, error) {
-	sha, err := m.commit(ctx)
-	if err != nil {
-		return "", err
-	}
-	host, _, login, err := m.registryFor(ctx, env)
-	if err != nil {
-		return "", err
-	}
-	ref, err := login(m.build(env, sha)).Publish(ctx, host+"/"+env.Image.Repository+":"+sha)
-	if err != nil {
-		return "", fmt.Errorf("push %s/%s:%s: %w", host, env.Image.Repository, sha, err)
-	}
-	ctr, err := m.releaseCtr(ctx, env)
-	if err != nil {
-		return "", err
-	}
-	out, _, err := releaseExec(ctx, ctr.WithEnvVariable("DELIVERY_COMMIT", sha), env,
-		"artifact", "write", "--ref", ref, "--commit", sha, "--artifact", artifactPath)
-	if err != nil {
-		return "", err
-	}
-	a, err := artifact.Parse([]byte(out))
-	if err != nil {
-		return "", fmt.Errorf("artifact written by the publish step: %w", err)
-	}
-	b, err := json.MarshalIndent(a, "", "  ")
-	return string(b) + "\n", err
-}
-
-// kubeArgs adds --kubeconfig when one was given: the mounted file wins over the environment's path.
-func (m *Delivery) kubeArgs(args ...string) []string {
-	if m.Kubeconfig == nil {
-		return args
-	}
-	return append(args, "--kubeconfig", kubeconfigPath)
-}
-
-// withArtifact puts artifact.json into a container after validating it (bad input fails here, before
-// any deploy talks to a cluster).
-func withArtifact(ctx context.Context, ctr *dagger.Container, f *dagger.File) (*dagger.Container, *artifact.Artifact, error) {
-	if f == nil {
-		return nil, nil, fmt.Errorf("--artifact is required: pass the artifact.json written by `publish` (dagger call publish --env <env> -o artifact.json)")
-	}
-	raw, err := f.Contents(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read --artifact: %w", err)
-	}
-	a, err := artifact.Parse([]byte(raw))
-	if err != nil {
-		return nil, nil, fmt.Errorf("--artifact: %w", err)
-	}
-	return ctr.WithNewFile(artifactPath, raw), a, nil
-}
-
-// Deploy the artifact's digest to the environment's ECS service: a new task definition
-// revision from the live one, update-service, wait for the new revision to be PRIMARY and COMPLETED;
-// on failure the previous revision is restored (exit code 3; 4 when it could not be).
+// Copy the image of an artifact verified in another environment into this environment's repository,
+// by digest (across accounts: this environment's role reads the source repository, which its policy
+// must allow, and writes its own). Nothing is built. It returns the artifact of the copy.
 // +cache="never"
-func (m *Delivery) DeployEcs(
+func (m *Delivery) Promote(
 	ctx context.Context,
-	// Environment under environments/.
+	// Environment under environments/ to promote into.
 	env string,
-	// artifact.json from `publish`.
+	// artifact.json of the environment the image was verified in.
 	artifact *dagger.File,
 ) (string, error) {
 	e, err := m.environment(ctx, env)
 	if err != nil {
 		return "", err
 	}
-	r, err := m.deployECS(ctx, e, artifact)
+	from, err := readArtifact(ctx, artifact)
 	if err != nil {
 		return "", err
 	}
-	return render.ECSLine(r), nil
+	eng, err := m.engine(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	pub, err := (&stages{m: m, eng: eng}).Promote(ctx, from)
+	if err != nil {
+		return "", err
+	}
+	return marshalArtifact(pub.Artifact)
 }
 
-func (m *Delivery) deployECS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.ECSResult, error) {
-	return releaseWithArtifact[render.ECSResult](ctx, m, env, art, "ecs", "deploy")
-}
-
-// releaseWithArtifact runs a release command that reads artifact.json and decodes its JSON result; the
-// result is returned even when the command failed (it says what failed and what was restored).
-func releaseWithArtifact[T any](ctx context.Context, m *Delivery, env *environment.Environment, art *dagger.File, args ...string) (T, error) {
-	var r T
-	ctr, err := m.releaseCtr(ctx, env)
+// Deploy the artifact's digest to the environment's ECS service: a new task definition
+// revision from the live one, update-service, wait for the new revision to be PRIMARY and COMPLETED;
+// on failure the previous revision is restored. The artifact's image must be in the environment's
+// repository (promote it first).
+// +cache="never"
+func (m *Delivery) DeployEcs(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// artifact.json from `publish` or `promote`.
+	artifact *dagger.File,
+) (string, error) {
+	s, art, err := m.stagesFor(ctx, env, artifact)
 	if err != nil {
-		return r, err
+		return "", err
 	}
-	ctr, _, err = withArtifact(ctx, ctr, art)
+	res, err := s.DeployECS(ctx, art)
 	if err != nil {
-		return r, err
+		return "", err
 	}
-	out, _, runErr := releaseExec(ctx, ctr, env, append(args, "--artifact", artifactPath)...)
-	if out != "" {
-		_ = json.Unmarshal([]byte(out), &r)
-	}
-	return r, runErr
+	return "ecs: " + rolloutLine(res.Rollout()) + "\n", nil
 }
 
 // Deploy the artifact's digest to the environment's EKS cluster with Helm: the chart is
@@ -222,22 +102,18 @@ func (m *Delivery) DeployEks(
 	ctx context.Context,
 	// Environment under environments/.
 	env string,
-	// artifact.json from `publish`.
+	// artifact.json from `publish` or `promote`.
 	artifact *dagger.File,
 ) (string, error) {
-	e, err := m.environment(ctx, env)
+	s, art, err := m.stagesFor(ctx, env, artifact)
 	if err != nil {
 		return "", err
 	}
-	r, err := m.deployEKS(ctx, e, artifact)
+	res, err := s.DeployEKS(ctx, art)
 	if err != nil {
 		return "", err
 	}
-	return render.HelmLine(r), nil
-}
-
-func (m *Delivery) deployEKS(ctx context.Context, env *environment.Environment, art *dagger.File) (render.HelmResult, error) {
-	return releaseWithArtifact[render.HelmResult](ctx, m, env, art, m.kubeArgs("eks", "deploy")...)
+	return "eks: " + rolloutLine(res.Rollout()) + "\n", nil
 }
 
 // Check that what runs on ECS (tasks) and EKS (pods) is the artifact's digest.
@@ -246,29 +122,21 @@ func (m *Delivery) Verify(
 	ctx context.Context,
 	// Environment under environments/.
 	env string,
-	// artifact.json from `publish`.
+	// artifact.json from `publish` or `promote`.
 	artifact *dagger.File,
 ) (string, error) {
-	e, err := m.environment(ctx, env)
+	s, art, err := m.stagesFor(ctx, env, artifact)
 	if err != nil {
 		return "", err
 	}
-	return m.verify(ctx, e, artifact)
-}
-
-func (m *Delivery) verify(ctx context.Context, env *environment.Environment, art *dagger.File) (string, error) {
-	ctr, err := m.releaseCtr(ctx, env)
+	rep, err := s.Verify(ctx, art)
+	if err == nil {
+		err = rep.Err(false)
+	}
 	if err != nil {
 		return "", err
 	}
-	ctr, a, err := withArtifact(ctx, ctr, art)
-	if err != nil {
-		return "", err
-	}
-	if _, _, err := releaseExec(ctx, ctr, env, m.kubeArgs("verify", "--artifact", artifactPath)...); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("verify: ECS and EKS run %s\n", a.Digest), nil
+	return fmt.Sprintf("verify: ECS and EKS run %s (%d checks)\n", art.Digest(), len(rep.Checks)), nil
 }
 
 // Restore the previous (or --to) version on one target: the ECS service's previous task
@@ -285,27 +153,188 @@ func (m *Delivery) Rollback(
 	// +optional
 	to string,
 ) (string, error) {
-	if target != "ecs" && target != "eks" {
+	if target != string(api.ECS) && target != string(api.EKS) {
 		return "", fmt.Errorf("--target %q: use ecs or eks", target)
 	}
 	e, err := m.environment(ctx, env)
 	if err != nil {
 		return "", err
 	}
-	ctr, err := m.releaseCtr(ctx, e)
+	eng, err := m.engine(ctx, e)
 	if err != nil {
 		return "", err
 	}
-	args := []string{target, "rollback"}
+	s := &stages{m: m, eng: eng}
+	if target == string(api.ECS) {
+		r, err := s.rollbackECS(ctx, to)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ecs: rolled back, task definition %s → %s (%s)\n", api.ShortARN(r.From), api.ShortARN(r.To), r.Image), nil
+	}
+	r, err := s.rollbackEKS(ctx, to)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("eks: rolled back, helm revision %d → %d (content of revision %d)\n", r.From, r.To, r.Target), nil
+}
+
+// stagesFor is the environment, its engine and a validated artifact.
+func (m *Delivery) stagesFor(ctx context.Context, env string, f *dagger.File) (*stages, *artifact.Artifact, error) {
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	art, err := readArtifact(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := m.engine(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &stages{m: m, eng: eng}, art, nil
+}
+
+// stages runs the pipeline's stages with the release engine (pipeline.Stages).
+type stages struct {
+	m   *Delivery
+	eng *engine
+	// infraBundle and approve are deploy --infra's reviewed plan bundle and production approval.
+	infraBundle *dagger.Directory
+	approve     bool
+}
+
+var _ pipeline.Stages = (*stages)(nil)
+
+// Infra applies the environment's stacks (the stack engine runs here, terraform in containers).
+func (s *stages) Infra(ctx context.Context) (pipeline.Infra, error) {
+	var log bytes.Buffer
+	sum, err := s.m.applyInfra(ctx, s.eng.env, s.infraBundle, s.approve, &log)
+	if err != nil {
+		return pipeline.Infra{}, err
+	}
+	inf := pipeline.Infra{Stacks: pipeline.StackChanges(sum), Failed: sum.Count("failed")}
+	if !sum.OK() {
+		return inf, fmt.Errorf("apply failed:\n%s\n%s", sum.Markdown(), log.String())
+	}
+	return inf, nil
+}
+
+// Publish builds the commit's image and has the release engine push it — unless the registry already
+// holds the commit's tag: a commit is built once. The lookup runs while the build starts.
+func (s *stages) Publish(ctx context.Context) (api.Publication, error) {
+	sha, err := s.m.commit(ctx)
+	if err != nil {
+		return api.Publication{}, err
+	}
+	tarball := s.m.build(s.eng.env, sha).AsTarball()
+	buildCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	built := make(chan error, 1)
+	go func() { _, err := tarball.Sync(buildCtx); built <- err }()
+	found, err := run[api.Found](ctx, s.eng, nil, nil, "image", "find", "--commit", sha.String())
+	if err != nil {
+		return api.Publication{}, err
+	}
+	if found.Result.Artifact != nil {
+		return api.Publication{Artifact: found.Result.Artifact, Existed: true}, nil
+	}
+	if err := <-built; err != nil {
+		return api.Publication{}, fmt.Errorf("build the image of commit %s: %w", sha.Short(), err)
+	}
+	pushed, err := run[api.Publication](ctx, s.eng, nil, func(c *dagger.Container) *dagger.Container {
+		return c.WithMountedFile(imagePath, tarball)
+	}, "image", "push", "--source", imagePath, "--commit", sha.String(), "--no-artifact")
+	if err != nil {
+		return api.Publication{}, err
+	}
+	return pushed.Result, nil
+}
+
+// Promote copies an artifact's image into the environment's repository, by digest.
+func (s *stages) Promote(ctx context.Context, from *artifact.Artifact) (api.Publication, error) {
+	r, err := run[api.Publication](ctx, s.eng, from, nil, "image", "promote", "--out", "/work/promoted.json")
+	return r.Result, err
+}
+
+// DeployECS runs `release ecs deploy`; on a failed rollout the result comes with the error.
+func (s *stages) DeployECS(ctx context.Context, art *artifact.Artifact) (api.ECSResult, error) {
+	r, err := run[api.ECSResult](ctx, s.eng, art, nil, "ecs", "deploy")
+	return r.Result, err
+}
+
+// DeployEKS runs `release eks deploy`; on a failed rollout the result comes with the error.
+func (s *stages) DeployEKS(ctx context.Context, art *artifact.Artifact) (api.EKSResult, error) {
+	r, err := run[api.EKSResult](ctx, s.eng, art, nil, s.m.kubeArgs("eks", "deploy")...)
+	return r.Result, err
+}
+
+// Restore puts a target back on the version it ran before.
+func (s *stages) Restore(ctx context.Context, target api.Target, previous string) error {
+	var err error
+	if target == api.ECS {
+		_, err = s.rollbackECS(ctx, previous)
+	} else {
+		_, err = s.rollbackEKS(ctx, previous)
+	}
+	return err
+}
+
+func (s *stages) rollbackECS(ctx context.Context, to string) (api.ECSRollback, error) {
+	args := []string{"ecs", "rollback"}
 	if to != "" {
 		args = append(args, "--to", to)
 	}
-	if target == "eks" {
-		args = m.kubeArgs(args...)
+	r, err := run[api.ECSRollback](ctx, s.eng, nil, nil, args...)
+	return r.Result, err
+}
+
+func (s *stages) rollbackEKS(ctx context.Context, to string) (api.EKSRollback, error) {
+	args := []string{"eks", "rollback"}
+	if to != "" {
+		args = append(args, "--to", to)
 	}
-	out, _, err := releaseExec(ctx, ctr, e, args...)
-	if err != nil {
-		return "", err
+	r, err := run[api.EKSRollback](ctx, s.eng, nil, nil, s.m.kubeArgs(args...)...)
+	return r.Result, err
+}
+
+// Verify runs `release verify`; a mismatch (exit 5) is a report, not an error.
+func (s *stages) Verify(ctx context.Context, art *artifact.Artifact) (api.VerifyReport, error) {
+	r, err := run[api.VerifyReport](ctx, s.eng, art, nil, s.m.kubeArgs("verify")...)
+	var ee *engineError
+	if errors.As(err, &ee) && ee.Code == api.ExitMismatch && r.Printed {
+		return r.Result, nil
 	}
-	return render.RollbackLine(target, out), nil
+	return r.Result, err
+}
+
+// kubeArgs adds --kubeconfig when one was given: the mounted file wins over the environment's path.
+func (m *Delivery) kubeArgs(args ...string) []string {
+	if m.Kubeconfig == nil {
+		return args
+	}
+	return append(args, "--kubeconfig", kubeconfigPath)
+}
+
+func rolloutLine(ro api.Rollout) string {
+	switch ro.Outcome {
+	case api.Unchanged:
+		return fmt.Sprintf("unchanged, %s %s already runs %s", ro.What, ro.Current, ro.Image)
+	case api.Deployed:
+		prev := ro.Previous
+		if prev == "" {
+			prev = "(none)"
+		}
+		return fmt.Sprintf("%s %s → %s (%s)", ro.What, prev, ro.Created, ro.Image)
+	}
+	return fmt.Sprintf("%s: %s %s runs", ro.Outcome, ro.What, ro.Current)
+}
+
+func marshalArtifact(a *artifact.Artifact) (string, error) {
+	if a == nil {
+		return "", errors.New("the release engine returned no artifact")
+	}
+	b, err := a.Marshal()
+	return string(b), err
 }

@@ -13,10 +13,10 @@ import (
 
 	"dagger/delivery/endpoints"
 	"dagger/delivery/internal/dagger"
-	"dagger/delivery/render"
 
 	"github.com/platformteam/delivery/pkg/blueprint"
 	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/pipeline"
 	"github.com/platformteam/delivery/pkg/stackgraph"
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
@@ -125,7 +125,7 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		PlanDir:      filepath.Join(local, ".delivery", "bundle-out"),
 		Bundle:       bundleDir,
 		Approve:      opts.approve,
-		Commit:       commit,
+		Commit:       commit.Short(),
 		LockTimeout:  opts.lockTimeout,
 		AccountGuard: m.stackAccountGuard(env),
 	})
@@ -255,7 +255,7 @@ func (m *Delivery) Plan(
 	var log bytes.Buffer
 	run, err := m.stackRunner(ctx, e, stackOptions{stacks: stack, changedFiles: changedFiles}, &log)
 	if errors.Is(err, errNoStacksAffected) {
-		report, rerr := render.NoStacks(render.FormatJSON, err.Error())
+		report, rerr := pipeline.RenderNoStacks(pipeline.FormatJSON, err.Error())
 		return dag.Directory().WithNewFile("report.json", report).WithNewFile(stackrun.BundleSummary, err.Error()+"\n"), rerr
 	}
 	if err != nil {
@@ -264,7 +264,7 @@ func (m *Delivery) Plan(
 	defer run.cancel()
 	s := run.runner.Plan(run.ctx)
 	s.Bundle = ""
-	report, err := render.Stacks(render.FormatJSON, s, log.String(), 0)
+	report, err := pipeline.RenderStacks(pipeline.FormatJSON, s, log.String(), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +381,7 @@ func (m *Delivery) applyInfra(ctx context.Context, e *environment.Environment, b
 }
 
 func (m *Delivery) stackAction(ctx context.Context, env string, opts stackOptions, format string, action stackrun.Action) (string, error) {
-	if err := render.Format(format).Check(); err != nil {
+	if err := pipeline.Format(format).Check(); err != nil {
 		return "", err
 	}
 	e, err := m.environment(ctx, env)
@@ -391,7 +391,7 @@ func (m *Delivery) stackAction(ctx context.Context, env string, opts stackOption
 	var log bytes.Buffer
 	run, err := m.stackRunner(ctx, e, opts, &log)
 	if errors.Is(err, errNoStacksAffected) {
-		return render.NoStacks(render.Format(format), err.Error())
+		return pipeline.RenderNoStacks(pipeline.Format(format), err.Error())
 	}
 	if err != nil {
 		return "", err
@@ -409,11 +409,11 @@ func (m *Delivery) stackAction(ctx context.Context, env string, opts stackOption
 	if action == stackrun.ActionDrift && len(s.Drifted())+len(s.Unapplied()) > 0 {
 		exit = 2
 	}
-	out, err := render.Stacks(render.Format(format), s, log.String(), exit)
+	out, err := pipeline.RenderStacks(pipeline.Format(format), s, log.String(), exit)
 	if err != nil {
 		return "", err
 	}
-	if format != string(render.FormatJSON) {
+	if format != string(pipeline.FormatJSON) {
 		if !s.OK() {
 			return "", fmt.Errorf("%s %s failed:\n%s", action, env, out)
 		}

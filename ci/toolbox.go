@@ -52,8 +52,14 @@ func (m *Delivery) toolbox(env *environment.Environment, src *dagger.Directory) 
 		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_BINARY", bin).
-		WithDirectory(srcRoot, src).
+		WithDirectory(srcRoot, withoutMetadata(src)).
 		WithWorkdir(srcRoot)
+}
+
+// withoutMetadata drops what no step reads and no container layer may hold: git metadata (the commit
+// is passed explicitly) and the stack engine's local working files.
+func withoutMetadata(src *dagger.Directory) *dagger.Directory {
+	return src.Filter(dagger.DirectoryFilterOpts{Exclude: []string{".git", ".delivery"}})
 }
 
 // fresh makes the next exec run every time: side effects (deploys, applies) must never be served from

@@ -25,6 +25,7 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/image"
 )
 
 // repoRoot is the repository this test runs from.
@@ -185,13 +186,17 @@ func TestDeployLocal(t *testing.T) {
 		t.Fatalf("the summary must show task definition and Helm revision old → new:\n%s", tail(out, 40))
 	}
 
-	// Second run, no source change: nothing rebuilt (same digest), nothing redeployed.
+	// Second run of the same commit: the commit is published, so nothing is built or pushed (tags are
+	// immutable), nothing is redeployed, and it exits 0.
 	out2, err := daggerLocal(t, sb, root, "deploy")
 	if err != nil {
-		t.Fatalf("second deploy failed: %v\n%s", err, tail(out2, 60))
+		t.Fatalf("a re-run of the same commit must exit 0: %v\n%s", err, tail(out2, 60))
 	}
 	if !strings.Contains(out2, "deploy local: no change") || summaryDigest(out2) != digest {
 		t.Fatalf("a re-run without changes must report no change with the same digest %s:\n%s", digest, tail(out2, 40))
+	}
+	if !strings.Contains(out2, "commit published before: not rebuilt") || strings.Contains(out2, "release image push") {
+		t.Fatalf("a re-run of a published commit must neither build nor push:\n%s", tail(out2, 40))
 	}
 	if td2, _ := ecsImage(t, sb, env); td2 != td {
 		t.Fatalf("ECS revision changed on a no-change run: %s → %s", td, td2)
@@ -205,7 +210,7 @@ func TestDeployLocal(t *testing.T) {
 	if out, err := daggerLocal(t, sb, root, "publish", "-o", artA); err != nil {
 		t.Fatalf("publish (same commit, cached): %v\n%s", err, tail(out, 40))
 	}
-	if a, err := artifact.Read(artA); err != nil || a.Digest != digest {
+	if a, err := artifact.Read(artA); err != nil || a.Digest() != digest {
 		t.Fatalf("publishing the same commit again must give the same digest %s: %+v %v", digest, a, err)
 	}
 	copyDir := cloneRepo(t, root, func(dir string) {
@@ -364,5 +369,78 @@ func TestBadInputFailsBeforeAnyStep(t *testing.T) {
 				t.Fatalf("a step ran before the error:\n%s", tail(string(out), 20))
 			}
 		})
+	}
+}
+
+// TestPromoteLocal: deploy an artifact another environment published, by digest, without building. The
+// second environment is a copy of local whose image repository differs, so the deploy must copy the
+// image into its own repository (same registry here; across accounts with the twin accounts).
+func TestPromoteLocal(t *testing.T) {
+	sb := sandboxtest.Env(t)
+	requireDagger(t, sb)
+	root := repoRoot(t)
+	art := filepath.Join(t.TempDir(), "artifact.json")
+	if out, err := daggerLocal(t, sb, root, "publish", "-o", art); err != nil {
+		t.Fatalf("publish in local: %v\n%s", err, tail(out, 40))
+	}
+	source, err := artifact.Read(art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := cloneRepo(t, root, func(dir string) {
+		raw, err := os.ReadFile(filepath.Join(dir, "environments", "local", "delivery.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := strings.Replace(strings.Replace(string(raw), "name: local\n", "name: promoted\n", 1), "repository: demo-app\n", "repository: demo-app-promoted\n", 1)
+		if y == string(raw) || !strings.Contains(y, "demo-app-promoted") {
+			t.Fatalf("could not derive the second environment from:\n%s", raw)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "environments", "promoted"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cp := exec.Command("cp", "-r", filepath.Join(dir, "environments", "local", "."), filepath.Join(dir, "environments", "promoted"))
+		if out, err := cp.CombinedOutput(); err != nil {
+			t.Fatalf("copy the environment: %v\n%s", err, out)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "environments", "promoted", "delivery.yaml"), []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Setenv("DELIVERY_ENV", "promoted")
+	// A deploy-ecs of the unpromoted artifact is refused: its image lies outside the repository.
+	if out, err := daggerLocal(t, sb, dir, "deploy-ecs", "--artifact", art); err == nil || !strings.Contains(out, "outside the environment's repository") {
+		t.Fatalf("a deploy of another repository's image must be refused (err %v):\n%s", err, tail(out, 30))
+	}
+	out, err := daggerLocal(t, sb, dir, "deploy", "--artifact", art)
+	if err != nil {
+		t.Fatalf("deploy --artifact: %v\n%s", err, tail(out, 60))
+	}
+	want := sb.Registry + "/demo-app-promoted@" + source.Digest()
+	if summaryDigest(out) != source.Digest() || !strings.Contains(out, "image    "+want) || !strings.Contains(out, "promoted from "+source.Repository()) {
+		t.Fatalf("the promoted deploy must run the same digest from its own repository (%s):\n%s", want, tail(out, 40))
+	}
+	if strings.Contains(out, "dockerBuild") || strings.Contains(out, "release image push") || strings.Contains(out, "publish      ") {
+		t.Fatalf("a promotion must not build or push a build:\n%s", tail(out, 60))
+	}
+	reg, err := image.Plain(sb.Registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := image.ResolveTag(context.Background(), reg, sb.Registry+"/demo-app-promoted", source.Tag())
+	if err != nil || res.Image.Digest() != source.Digest() {
+		t.Fatalf("the promoted repository must hold the same digest under the commit's tag: %+v %v", res, err)
+	}
+	env, err := environment.Load(dir, "promoted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, img := ecsImage(t, sb, env); img != want {
+		t.Fatalf("ECS runs %s, want %s", img, want)
+	}
+	// The same promotion again changes nothing and exits 0.
+	again, err := daggerLocal(t, sb, dir, "deploy", "--artifact", art)
+	if err != nil || !strings.Contains(again, "deploy promoted: no change") || !strings.Contains(again, "(promoted before)") {
+		t.Fatalf("re-running the promotion must change nothing (err %v):\n%s", err, tail(again, 40))
 	}
 }

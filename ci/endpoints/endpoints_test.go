@@ -46,4 +46,3 @@ clusters:
 		t.Errorf("plain http servers are not the apiserver: rewrote %d", n)
 	}
 }
-

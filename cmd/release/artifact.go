@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/image"
+	"github.com/platformteam/delivery/pkg/release"
 )
 
 func artifactWrite(ctx context.Context, args []string) error {
 	c := newFlags("artifact write")
-	ref := c.fs.String("ref", "", "published reference <registry>/<repo>[:<tag>]@sha256:<hex> (what Dagger's Publish returns) [required]")
+	ref := c.fs.String("ref", "", "pushed reference <registry>/<repo>[:<tag>]@sha256:<hex> (what another tool pushed) [required]")
 	commit := c.fs.String("commit", "", "short or full commit SHA (default: CODEBUILD_RESOLVED_SOURCE_VERSION, GITHUB_SHA, then git metadata of --root)")
 	version := c.fs.String("build-version", "", "build version (default: the short SHA)")
 	if err := c.parse(args); err != nil {
@@ -23,25 +23,25 @@ func artifactWrite(ctx context.Context, args []string) error {
 	if *ref == "" {
 		return usageError("--ref is required")
 	}
-	env, err := c.environment()
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
-	published, err := image.ParsePublished(*ref)
+	published, err := artifact.ParsePinned(*ref)
 	if err != nil {
 		return err
 	}
-	if !strings.HasSuffix(published.Repository, "/"+env.Image.Repository) {
-		return fmt.Errorf("reference %s is not the environment's repository %q (image.repository in delivery.yaml)", *ref, env.Image.Repository)
+	if published.Path() != acc.Env.Image.Repository {
+		return fmt.Errorf("reference %s is not the environment's repository %q (image.repository in delivery.yaml)", *ref, acc.Env.Image.Repository)
 	}
-	short, err := shortCommit(c.root, *commit)
+	sha, err := commitOf(c.root, *commit)
 	if err != nil {
 		return err
 	}
-	if published.Tag != "" && published.Tag != short {
-		return fmt.Errorf("reference tag %q is not the commit's short SHA %q: publish with the short SHA tag", published.Tag, short)
+	if published.Tag() != "" && published.Tag() != sha.Short() {
+		return fmt.Errorf("reference tag %q is not the commit's short SHA %q: push with the short SHA tag", published.Tag(), sha.Short())
 	}
-	reg, canonical, err := c.imageRegistry(ctx, env)
+	reg, err := acc.Registry(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,17 +49,25 @@ func artifactWrite(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A ref published through the --registry alias (e.g. from inside a container) is recorded under the
+	// A ref pushed through the --registry alias (e.g. from inside a container) is recorded under the
 	// registry's canonical name, which is what the deploys and verify use.
-	if c.registry != "" && strings.HasPrefix(published.Repository, c.registry+"/") {
-		resolved.Repository = canonical
+	img := resolved.Image
+	if c.conn.Registry != "" && published.Registry() == c.conn.Registry {
+		if img, err = img.In(release.Repository(acc.Env)); err != nil {
+			return err
+		}
 	}
-	a := &artifact.Artifact{CommitSHA: short, Image: resolved.Repository, Digest: resolved.Digest,
-		BuildVersion: orDefault(*version, short), Created: createdNow()}
-	if err := artifact.Write(c.artifactPath, a); err != nil {
+	a, err := artifact.New(sha, img, createdNow())
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %s (commit %s, confirmed with 1 registry request)\n", c.artifactPath, a.Ref(), a.CommitSHA)
+	if *version != "" {
+		a.BuildVersion = *version
+	}
+	if err := artifact.Write(c.artifactFile(), a); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %s (commit %s, confirmed with 1 registry request)\n", c.artifactFile(), a.Ref(), a.Tag())
 	return c.emit(a, func(w io.Writer) { fmt.Fprintln(w, a.Ref()) })
 }
 
@@ -76,27 +84,21 @@ func artifactShow(_ context.Context, args []string) error {
 	}
 	return c.emit(a, func(w io.Writer) {
 		fmt.Fprintf(w, "commit_sha     %s\nimage          %s\ndigest         %s\nbuild_version  %s\ncreated        %s\nref            %s\n",
-			a.CommitSHA, a.Image, a.Digest, a.BuildVersion, a.Created.Format(time.RFC3339), a.Ref())
+			a.Tag(), a.Repository(), a.Digest(), a.BuildVersion, a.Created.Format(time.RFC3339), a.Ref())
 	})
 }
 
-// shortCommit returns the 7-character tag from an explicit SHA or the build's sources.
-func shortCommit(root, explicit string) (string, error) {
+// commitOf is --commit, else the commit of the build's sources (CI variables, then git metadata).
+func commitOf(root, explicit string) (artifact.Commit, error) {
 	if explicit == "" {
-		return image.ShortSHA(root, nil)
+		c, err := image.Commit(root, nil)
+		return c.Commit, err
 	}
-	explicit = strings.ToLower(strings.TrimSpace(explicit))
-	if len(explicit) < image.ShortSHALength || strings.Trim(explicit, "0123456789abcdef") != "" {
-		return "", usageError("--commit %q is not a commit SHA (at least 7 hex characters)", explicit)
+	c, err := artifact.ParseCommit(explicit)
+	if err != nil {
+		return artifact.Commit{}, usageError("--commit: %v", err)
 	}
-	return explicit[:image.ShortSHALength], nil
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
+	return c, nil
 }
 
 // createdNow is the artifact creation time as the file stores it (UTC, whole seconds).

@@ -10,7 +10,7 @@ import (
 )
 
 // chartLint lints and renders the environment's chart with its values files (no cluster, no artifact
-// needed: a placeholder digest stands in unless --artifact names a real one).
+// needed: a placeholder digest stands in).
 func chartLint(ctx context.Context, args []string) error {
 	c := newFlags("chart lint")
 	chart := c.fs.String("chart", "", "chart directory (default: eks.chart in delivery.yaml)")

@@ -2,40 +2,31 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
-	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/release"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
-func ecsSetup(ctx context.Context, c *common) (*environment.Environment, *ecsdeploy.Deployer, error) {
-	env, err := c.environment()
+// ecsPlan reads the environment and the artifact and plans the release (no AWS call yet).
+func ecsPlan(c *common) (*release.Access, *release.Plan, error) {
+	acc, err := c.access()
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.timeout <= 0 {
-		c.timeout = env.ECS.Timeout.Duration
-	}
-	cfg, err := c.aws(ctx, env)
-	if err != nil {
-		return nil, nil, err
-	}
-	return env, &ecsdeploy.Deployer{API: ecs.NewFromConfig(cfg), Out: os.Stderr}, nil
-}
-
-func ecsRequest(env *environment.Environment, c *common) (ecsdeploy.Request, error) {
 	a, err := c.readArtifact()
 	if err != nil {
-		return ecsdeploy.Request{}, err
+		return nil, nil, err
 	}
-	return ecsdeploy.Request{Cluster: env.ECS.Cluster, Service: env.ECS.Service, Container: env.ECS.Container,
-		Image: a.Ref(), Timeout: c.timeout}, nil
+	p, err := release.For(acc.Env, a, release.Options{ECSTimeout: c.timeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, p, nil
 }
 
 func ecsDiff(ctx context.Context, args []string) error {
@@ -43,28 +34,28 @@ func ecsDiff(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	env, d, err := ecsSetup(ctx, c)
+	acc, p, err := ecsPlan(c)
 	if err != nil {
 		return err
 	}
-	req, err := ecsRequest(env, c)
+	d, err := acc.ECSDeployer(ctx)
 	if err != nil {
 		return err
 	}
-	plan, err := d.Plan(ctx, req)
+	plan, err := d.Plan(ctx, p.ECS)
 	if err != nil {
 		return err
 	}
 	out := struct {
-		Cluster        string             `json:"cluster"`
-		Service        string             `json:"service"`
-		Container      string             `json:"container"`
-		TaskDefinition string             `json:"task_definition"`
-		Image          string             `json:"image"`
-		Changes        []ecsdeploy.Change `json:"changes"`
-	}{req.Cluster, req.Service, plan.Container, aws.ToString(plan.Live.TaskDefinitionArn), req.Image, plan.Changes}
+		Cluster        string          `json:"cluster"`
+		Service        string          `json:"service"`
+		Container      string          `json:"container"`
+		TaskDefinition string          `json:"task_definition"`
+		Image          string          `json:"image"`
+		Changes        []api.ECSChange `json:"changes"`
+	}{p.ECS.Cluster, p.ECS.Service, plan.Container, aws.ToString(plan.Live.TaskDefinitionArn), p.ECS.Image.String(), plan.Changes}
 	if out.Changes == nil {
-		out.Changes = []ecsdeploy.Change{}
+		out.Changes = []api.ECSChange{}
 	}
 	return c.emit(out, func(w io.Writer) { ecsdeploy.PrintDiff(w, aws.ToString(plan.Live.Family), plan.Changes) })
 }
@@ -75,33 +66,20 @@ func ecsDeploy(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	env, d, err := ecsSetup(ctx, c)
+	acc, p, err := ecsPlan(c)
 	if err != nil {
 		return err
 	}
-	req, err := ecsRequest(env, c)
+	res, err := release.DeployECS(ctx, acc, p, *noRollback)
 	if err != nil {
-		return err
-	}
-	req.NoRollback = *noRollback
-	res, err := d.Deploy(ctx, req)
-	var failed *ecsdeploy.FailedError
-	if errors.As(err, &failed) {
-		_ = c.emit(res, func(w io.Writer) { fmt.Fprintf(w, "%s: %s\n", res.Outcome, res.Reason) })
-		if failed.RolledBack {
-			return withCode(exitRolledBack, err)
+		if res.PreviousTaskDefinition != "" {
+			// The result says what was registered and what runs now, also on failure.
+			_ = c.emit(res, func(w io.Writer) { fmt.Fprintf(w, "%s: %s\n", res.Outcome, res.Reason) })
 		}
-		return withCode(exitNotRolledBack, err)
-	}
-	if err != nil {
-		if res.TaskDefinition != "" {
-			// Failed after registering (e.g. update-service refused): say what exists now.
-			_ = c.emit(res, func(io.Writer) {})
-		}
-		return err
+		return failed(err)
 	}
 	return c.emit(res, func(w io.Writer) {
-		if res.Outcome == ecsdeploy.OutcomeUnchanged {
+		if res.Outcome == api.Unchanged {
 			fmt.Fprintf(w, "unchanged: %s already runs %s\n", res.Service, res.PreviousTaskDefinition)
 			return
 		}
@@ -115,11 +93,11 @@ func ecsRollback(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	env, d, err := ecsSetup(ctx, c)
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
-	res, err := d.Rollback(ctx, ecsdeploy.RollbackRequest{Cluster: env.ECS.Cluster, Service: env.ECS.Service, To: *to, Timeout: c.timeout})
+	res, err := release.RollbackECS(ctx, acc, *to, c.timeout)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/image"
+	"github.com/platformteam/delivery/pkg/release"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 func imagePush(ctx context.Context, args []string) error {
@@ -22,36 +25,97 @@ func imagePush(ctx context.Context, args []string) error {
 	if *source == "" {
 		return usageError("--source is required")
 	}
-	env, err := c.environment()
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
-	tag, err := shortCommit(c.root, *commit)
+	sha, err := commitOf(c.root, *commit)
 	if err != nil {
 		return err
 	}
-	reg, repo, err := c.imageRegistry(ctx, env)
+	pub, err := release.Publish(ctx, acc, *source, sha, createdNow())
 	if err != nil {
 		return err
 	}
-	pushed, err := image.Push(ctx, reg, repo, tag, *source)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "pushed %s:%s → %s\n", repo, tag, pushed.Digest)
 	if !*noArtifact {
-		a := &artifact.Artifact{CommitSHA: tag, Image: repo, Digest: pushed.Digest, BuildVersion: tag, Created: createdNow()}
-		if err := artifact.Write(c.artifactPath, a); err != nil {
+		if err := artifact.Write(c.artifactFile(), pub.Artifact); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "wrote %s\n", c.artifactPath)
+		fmt.Fprintf(os.Stderr, "wrote %s\n", c.artifactFile())
 	}
-	return c.emit(pushed, func(w io.Writer) { fmt.Fprintln(w, pushed.Ref()) })
+	return c.emit(pub, func(w io.Writer) { fmt.Fprintln(w, pub.Artifact.Image.Tagged()) })
+}
+
+// imageFind says whether the commit was published already: a commit is built once, so a publish
+// step reuses what the registry holds under its tag instead of building it again.
+func imageFind(ctx context.Context, args []string) error {
+	c := newFlags("image find")
+	commit := c.fs.String("commit", "", "commit SHA whose tag to look up (default: from CI variables or git metadata)")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	acc, err := c.access()
+	if err != nil {
+		return err
+	}
+	sha, err := commitOf(c.root, *commit)
+	if err != nil {
+		return err
+	}
+	reg, err := acc.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	found := api.Found{}
+	res, err := image.ResolveTag(ctx, reg, release.Repository(acc.Env), sha.Short())
+	switch {
+	case err == nil:
+		if found.Artifact, err = artifact.New(sha, res.Image, createdNow()); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "commit %s is published: %s\n", sha.Short(), res.Image.Tagged())
+	case errors.Is(err, image.ErrNotFound):
+		fmt.Fprintf(os.Stderr, "commit %s is not published in %s yet\n", sha.Short(), release.Repository(acc.Env))
+	default:
+		return err
+	}
+	return c.emit(found, func(w io.Writer) {
+		if found.Artifact == nil {
+			fmt.Fprintln(w, "not published")
+			return
+		}
+		fmt.Fprintln(w, found.Artifact.Image.Tagged())
+	})
+}
+
+func imagePromote(ctx context.Context, args []string) error {
+	c := newFlags("image promote")
+	out := c.fs.String("out", artifact.DefaultPath, "where to write the promoted artifact.json")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	acc, err := c.access()
+	if err != nil {
+		return err
+	}
+	a, err := c.readArtifact()
+	if err != nil {
+		return err
+	}
+	pub, err := release.Promote(ctx, acc, a)
+	if err != nil {
+		return err
+	}
+	if err := artifact.Write(*out, pub.Artifact); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+	return c.emit(pub, func(w io.Writer) { fmt.Fprintln(w, pub.Artifact.Image.Tagged()) })
 }
 
 func imageResolve(ctx context.Context, args []string) error {
 	c := newFlags("image resolve")
-	ref := c.fs.String("ref", "", "published reference to confirm (<registry>/<repo>[:<tag>]@sha256:<hex>)")
+	ref := c.fs.String("ref", "", "pinned reference to confirm (<registry>/<repo>[:<tag>]@sha256:<hex>)")
 	tag := c.fs.String("tag", "", "tag to resolve in the environment's repository (instead of --ref)")
 	write := c.fs.Bool("write-artifact", false, "with --tag: write artifact.json for the resolved digest")
 	if err := c.parse(args); err != nil {
@@ -60,17 +124,17 @@ func imageResolve(ctx context.Context, args []string) error {
 	if (*ref == "") == (*tag == "") {
 		return usageError("pass exactly one of --ref or --tag")
 	}
-	env, err := c.environment()
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
-	reg, repo, err := c.imageRegistry(ctx, env)
+	reg, err := acc.Registry(ctx)
 	if err != nil {
 		return err
 	}
 	var res image.Resolved
 	if *ref != "" {
-		p, err := image.ParsePublished(*ref)
+		p, err := artifact.ParsePinned(*ref)
 		if err != nil {
 			return err
 		}
@@ -78,16 +142,16 @@ func imageResolve(ctx context.Context, args []string) error {
 			return err
 		}
 	} else {
-		if res, err = image.ResolveTag(ctx, reg, repo, *tag); err != nil {
+		if res, err = image.ResolveTag(ctx, reg, release.Repository(acc.Env), *tag); err != nil {
 			return err
 		}
 		if *write {
-			if err := writeTagArtifact(c.artifactPath, res); err != nil {
+			if err := writeTagArtifact(c.artifactFile(), res); err != nil {
 				return err
 			}
 		}
 	}
-	return c.emit(res, func(w io.Writer) { fmt.Fprintln(w, res.Ref()) })
+	return c.emit(res, func(w io.Writer) { fmt.Fprintln(w, res.Image.Tagged()) })
 }
 
 func imageWaitForTag(ctx context.Context, args []string) error {
@@ -99,22 +163,26 @@ func imageWaitForTag(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	env, err := c.environment()
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
 	if *tag == "" {
-		if a, err := artifact.Read(c.artifactPath); err == nil {
-			*tag = a.CommitSHA
-		} else if *tag, err = shortCommit(c.root, ""); err != nil {
-			return err
+		if a, err := c.readArtifact(); err == nil {
+			*tag = a.Tag()
+		} else {
+			sha, err := commitOf(c.root, "")
+			if err != nil {
+				return err
+			}
+			*tag = sha.Short()
 		}
 	}
-	reg, repo, err := c.imageRegistry(ctx, env)
+	reg, err := acc.Registry(ctx)
 	if err != nil {
 		return err
 	}
-	res, attempts, err := image.WaitForTag(ctx, reg, repo, *tag, image.WaitOptions{
+	res, attempts, err := image.WaitForTag(ctx, reg, release.Repository(acc.Env), *tag, image.WaitOptions{
 		Backoff:  image.Backoff{Initial: *initial, Max: *maxDelay, Timeout: c.timeout},
 		Progress: os.Stderr,
 	})
@@ -122,7 +190,7 @@ func imageWaitForTag(ctx context.Context, args []string) error {
 		return err
 	}
 	if *write {
-		if err := writeTagArtifact(c.artifactPath, res); err != nil {
+		if err := writeTagArtifact(c.artifactFile(), res); err != nil {
 			return err
 		}
 	}
@@ -130,13 +198,21 @@ func imageWaitForTag(ctx context.Context, args []string) error {
 		image.Resolved
 		Attempts int `json:"attempts"`
 	}{res, attempts}
-	return c.emit(out, func(w io.Writer) { fmt.Fprintln(w, res.Ref()) })
+	return c.emit(out, func(w io.Writer) { fmt.Fprintln(w, res.Image.Tagged()) })
 }
 
+// writeTagArtifact records a tag's image as the build of the commit the tag names.
 func writeTagArtifact(path string, res image.Resolved) error {
-	a := &artifact.Artifact{CommitSHA: res.Tag, Image: res.Repository, Digest: res.Digest, BuildVersion: res.Tag, Created: createdNow()}
-	if err := artifact.Write(path, a); err != nil {
-		return fmt.Errorf("tag %q: %w", res.Tag, err)
+	sha, err := artifact.ParseCommit(res.Image.Tag())
+	if err != nil {
+		return fmt.Errorf("tag %q is not a commit SHA, so it cannot name a build: %w", res.Image.Tag(), err)
+	}
+	a, err := artifact.New(sha, res.Image, createdNow())
+	if err == nil {
+		err = artifact.Write(path, a)
+	}
+	if err != nil {
+		return fmt.Errorf("tag %q: %w", res.Image.Tag(), err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s: %s\n", path, a.Ref())
 	return nil

@@ -99,18 +99,18 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 		t.Fatalf("push: %d %s", code, out)
 	}
 	a, err := artifact.Read(filepath.Join(root, "artifact.json"))
-	if err != nil || a.Digest != want.String() || a.CommitSHA != "0123456" || a.Image != s.Registry+"/"+name {
+	if err != nil || a.Digest() != want.String() || a.Tag() != "0123456" || a.Repository() != s.Registry+"/"+name {
 		t.Fatalf("artifact %+v %v", a, err)
 	}
-	if out, code := run("artifact", "write", "--ref", a.Image+":0123456@"+a.Digest, "--artifact", "again.json"); code != 0 || !strings.Contains(out, a.Digest) {
+	if out, code := run("artifact", "write", "--ref", a.Repository()+":0123456@"+a.Digest(), "--artifact", "again.json"); code != 0 || !strings.Contains(out, a.Digest()) {
 		t.Fatalf("artifact write: %d %s", code, out)
 	}
 	// The same registry reached through an alias (as from inside a container) is recorded canonically.
 	alias := strings.Replace(s.Registry, "127.0.0.1", "localhost", 1)
-	if _, code := run("artifact", "write", "--registry", alias, "--ref", alias+"/"+name+":0123456@"+a.Digest, "--artifact", "alias.json"); code != 0 {
+	if _, code := run("artifact", "write", "--registry", alias, "--ref", alias+"/"+name+":0123456@"+a.Digest(), "--artifact", "alias.json"); code != 0 {
 		t.Fatalf("artifact write via alias: %d", code)
 	}
-	if viaAlias, err := artifact.Read(filepath.Join(root, "alias.json")); err != nil || viaAlias.Image != a.Image {
+	if viaAlias, err := artifact.Read(filepath.Join(root, "alias.json")); err != nil || viaAlias.Repository() != a.Repository() {
 		t.Fatalf("alias artifact %+v %v", viaAlias, err)
 	}
 	if out, code := run("ecs", "diff"); code != 0 || !strings.Contains(out, "containerDefinitions[app].image") {
@@ -124,9 +124,9 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 		t.Fatalf("ecs deploy: %d %s", code, out)
 	}
 	// ... and an image ECS cannot start trips the circuit breaker: a failure, restored (exit 3).
-	ecsBad := *a
-	ecsBad.Image = s.Registry + "/" + kwokstages.PullFailMarker + "/" + name
-	must(t, artifact.Write(filepath.Join(root, "ecs-bad.json"), &ecsBad))
+	ecsBad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
+	must(t, err)
+	must(t, artifact.Write(filepath.Join(root, "ecs-bad.json"), ecsBad))
 	out, code = run("ecs", "deploy", "--artifact", "ecs-bad.json")
 	ecsRes = struct{ Outcome, Failure string }{}
 	json.Unmarshal([]byte(out), &ecsRes)
@@ -148,9 +148,9 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	}
 
 	// A bad image fails fast and is rolled back (exit 3); verify against its artifact then fails (exit 5).
-	bad := *a
-	bad.Image = s.Registry + "/" + kwokstages.PullFailMarker + "/" + name
-	must(t, artifact.Write(filepath.Join(root, "bad.json"), &bad))
+	bad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
+	must(t, err)
+	must(t, artifact.Write(filepath.Join(root, "bad.json"), bad))
 	if _, code := run("eks", "deploy", "--artifact", "bad.json"); code != exitRolledBack {
 		t.Fatalf("bad eks deploy: exit %d, want %d", code, exitRolledBack)
 	}

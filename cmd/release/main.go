@@ -16,23 +16,18 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
-// Exit codes. Deploy pipelines branch on them, so they never change meaning.
+// Exit codes (api.Exit*). Deploy pipelines branch on them, so they never change meaning.
 const (
-	exitOK = 0
-	// exitFailed: anything that failed before or without a rollout verdict (bad input, API errors).
-	exitFailed = 1
-	// exitUsage: unknown command or bad flags.
-	exitUsage = 2
-	// exitRolledBack: the deploy failed and the previous version was restored (ECS explicit restore,
-	// Helm atomic rollback). The service is healthy on the old version.
-	exitRolledBack = 3
-	// exitNotRolledBack: the deploy failed and nothing restored the previous version (--no-rollback, or
-	// the restore itself failed). The service needs attention.
-	exitNotRolledBack = 4
-	// exitMismatch: verify found something running that is not the artifact's digest.
-	exitMismatch = 5
+	exitOK            = api.ExitOK
+	exitFailed        = api.ExitFailed
+	exitUsage         = api.ExitUsage
+	exitRolledBack    = api.ExitRolledBack
+	exitNotRolledBack = api.ExitNotRolledBack
+	exitMismatch      = api.ExitMismatch
 )
 
 type command struct {
@@ -43,7 +38,9 @@ type command struct {
 var commands = map[string]command{
 	"artifact write":     {"resolve a published ref (one HEAD request) and write artifact.json", artifactWrite},
 	"artifact show":      {"validate and print artifact.json", artifactShow},
-	"image push":         {"push an OCI layout or tarball built elsewhere, tag = short SHA; writes artifact.json", imagePush},
+	"image push":         {"push an OCI layout or tarball built elsewhere, tag = short SHA (immutable: same digest is a no-op); writes artifact.json", imagePush},
+	"image find":         {"look up the commit's tag in the environment's repository (a commit is built once)", imageFind},
+	"image promote":      {"copy --artifact's image by digest into the environment's repository (cross-account); writes the promoted artifact.json", imagePromote},
 	"image resolve":      {"confirm a published ref or resolve a tag to its digest (one HEAD request)", imageResolve},
 	"image wait-for-tag": {"wait (exponential backoff, deadline) until another pipeline pushes the tag", imageWaitForTag},
 	"ecs diff":           {"show what the next task definition revision changes; registers nothing", ecsDiff},

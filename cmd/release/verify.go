@@ -6,10 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/platformteam/delivery/pkg/verify"
+	"github.com/platformteam/delivery/pkg/release"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 func verifyCmd(ctx context.Context, args []string) error {
@@ -20,10 +18,11 @@ func verifyCmd(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	if *platform != "ecs" && *platform != "eks" && *platform != "both" {
+	targets := map[string][]api.Target{"ecs": {api.ECS}, "eks": {api.EKS}, "both": api.Targets}[*platform]
+	if targets == nil {
 		return usageError("--platform must be ecs, eks or both")
 	}
-	env, err := c.environment()
+	acc, err := c.access()
 	if err != nil {
 		return err
 	}
@@ -31,45 +30,18 @@ func verifyCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	report := verify.Report{Digest: a.Digest, Checks: []verify.Check{}, Problems: []string{}}
-	if *platform != "eks" {
-		cfg, err := c.aws(ctx, env)
-		if err != nil {
-			return err
-		}
-		r, err := verify.ECS(ctx, ecs.NewFromConfig(cfg), env.ECS.Cluster, env.ECS.Service, env.ECS.Container, a.Digest)
-		if err != nil {
-			return err
-		}
-		report.Merge(r)
+	p, err := release.For(acc.Env, a, release.Options{})
+	if err != nil {
+		return err
 	}
-	if *platform != "ecs" {
-		access, err := clusterAccess(ctx, c, env)
-		if err != nil {
-			return err
-		}
-		rc, err := access.ToRESTConfig()
-		if err != nil {
-			return err
-		}
-		cs, err := kubernetes.NewForConfig(rc)
-		if err != nil {
-			return err
-		}
-		sel := *selector
-		if sel == "" {
-			sel = verify.ReleaseSelector(env.EKS.Release)
-		}
-		r, err := verify.Pods(ctx, cs, env.EKS.Namespace, sel, a.Image, a.Digest)
-		if err != nil {
-			return err
-		}
-		report.Merge(r)
+	report, err := release.Verify(ctx, acc, p, targets, *selector)
+	if err != nil {
+		return err
 	}
 	report.Print(os.Stderr)
 	if err := c.emit(report, func(w io.Writer) {
 		if report.Err(*strict) == nil {
-			fmt.Fprintf(w, "verified: %d check(s) run %s\n", len(report.Checks), a.Digest)
+			fmt.Fprintf(w, "verified: %d check(s) run %s\n", len(report.Checks), a.Digest())
 		}
 	}); err != nil {
 		return err

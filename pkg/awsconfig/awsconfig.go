@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/platformteam/delivery/pkg/environment"
 )
@@ -48,6 +50,22 @@ func Load(ctx context.Context, env *environment.Environment, opts Options) (aws.
 		return aws.Config{}, err
 	}
 	loaders := []func(*config.LoadOptions) error{config.WithRegion(env.Region)}
+	if endpoint != "" {
+		// The SDK builds the credential providers' own STS clients (role chaining through
+		// source_profile + role_arn, web identity) before it applies a base endpoint, so they would
+		// call the real STS: point them at the same endpoint as every other call.
+		loaders = append(loaders, config.WithBaseEndpoint(endpoint),
+			config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+				if o.Client != nil {
+					o.Client = stsAt{assumeRole: o.Client, endpoint: endpoint}
+				}
+			}),
+			config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
+				if o.Client != nil {
+					o.Client = stsAt{webIdentity: o.Client, endpoint: endpoint}
+				}
+			}))
+	}
 	if endpoint != "" && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" &&
 		getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == "" && getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == "" &&
 		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == "" {
@@ -62,6 +80,25 @@ func Load(ctx context.Context, env *environment.Environment, opts Options) (aws.
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}
 	return cfg, nil
+}
+
+// stsAt sends a credential provider's STS calls to endpoint.
+type stsAt struct {
+	assumeRole  stscreds.AssumeRoleAPIClient
+	webIdentity stscreds.AssumeRoleWithWebIdentityAPIClient
+	endpoint    string
+}
+
+func (s stsAt) at(optFns []func(*sts.Options)) []func(*sts.Options) {
+	return append(optFns, func(o *sts.Options) { o.BaseEndpoint = aws.String(s.endpoint) })
+}
+
+func (s stsAt) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return s.assumeRole.AssumeRole(ctx, in, s.at(optFns)...)
+}
+
+func (s stsAt) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return s.webIdentity.AssumeRoleWithWebIdentity(ctx, in, s.at(optFns)...)
 }
 
 // Endpoint resolves the base endpoint for env: flag, then AWS_ENDPOINT_URL, then env.Endpoints.AWS.

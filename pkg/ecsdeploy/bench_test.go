@@ -52,7 +52,7 @@ func BenchmarkRolloutDetection(b *testing.B) {
 			// This engine.
 			srv.Queue(rolloutWithQuietGap(gap))
 			d := &ecsdeploy.Deployer{API: client}
-			res, err := d.Deploy(ctx, ecsdeploy.Request{Cluster: "demo", Service: "demo-app", Container: "app", Image: newImage, Timeout: 2 * time.Minute})
+			res, err := d.Deploy(ctx, ecsdeploy.Request{Cluster: "demo", Service: "demo-app", Container: "app", Image: pinned(newImage), Timeout: 2 * time.Minute})
 			returned := time.Now()
 			if err != nil {
 				b.Fatal(err)

@@ -10,14 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-)
 
-// Outcomes of a deploy, as reported in Result.Outcome and the CLI's JSON.
-const (
-	OutcomeDeployed   = "deployed"    // the new revision completed
-	OutcomeUnchanged  = "unchanged"   // the live revision already runs this image; nothing registered
-	OutcomeRolledBack = "rolled-back" // the new revision failed and the previous one was restored
-	OutcomeFailed     = "failed"      // the new revision failed and the service was left as ECS left it
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // Request names what to deploy where.
@@ -26,8 +21,8 @@ type Request struct {
 	Service string
 	// Container is the container whose image changes (empty: the first one).
 	Container string
-	// Image is the pinned reference <registry>/<repo>@sha256:<hex>.
-	Image string
+	// Image is the pinned image (<registry>/<repo>@sha256:<hex>).
+	Image artifact.Pinned
 	// Timeout bounds the rollout wait (and, separately, the wait for a restore).
 	Timeout time.Duration
 	// NoRollback leaves the service as ECS left it when the rollout fails.
@@ -42,59 +37,14 @@ func (r Request) validate() error {
 	if r.Service == "" {
 		errs = append(errs, errors.New("service is required (ecs.service in delivery.yaml)"))
 	}
-	if err := ValidateImage(r.Image); err != nil {
-		errs = append(errs, err)
+	if r.Image.IsZero() {
+		errs = append(errs, errUnpinned)
 	}
 	if r.Timeout <= 0 {
 		errs = append(errs, errors.New("timeout must be positive"))
 	}
 	return errors.Join(errs...)
 }
-
-// Result is what a deploy did. It is also the CLI's --json output.
-type Result struct {
-	Cluster   string `json:"cluster"`
-	Service   string `json:"service"`
-	Container string `json:"container"`
-	Image     string `json:"image"`
-	// PreviousTaskDefinition is the ARN the service ran before the deploy.
-	PreviousTaskDefinition string `json:"previous_task_definition"`
-	// TaskDefinition is the ARN registered for this deploy (empty when unchanged).
-	TaskDefinition string   `json:"task_definition,omitempty"`
-	Changes        []Change `json:"changes"`
-	Outcome        string   `json:"outcome"`
-	// Failure is why the rollout failed (circuit-breaker, replaced, timeout), Reason the details.
-	Failure string `json:"failure,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	// RunningTaskDefinition is what the service runs when the deploy returns.
-	RunningTaskDefinition string  `json:"running_task_definition"`
-	Polls                 int     `json:"polls"`
-	Seconds               float64 `json:"seconds"`
-}
-
-// FailedError is returned when the new revision did not roll out; RolledBack says whether the previous
-// revision was restored (the CLI maps the two cases to distinct exit codes).
-type FailedError struct {
-	Result     Result
-	RolledBack bool
-	Cause      error
-	// RestoreErr is set when restoring the previous revision was attempted and failed.
-	RestoreErr error
-}
-
-func (e *FailedError) Error() string {
-	switch {
-	case e.RolledBack:
-		return fmt.Sprintf("%v; restored %s", e.Cause, shortARN(e.Result.PreviousTaskDefinition))
-	case e.RestoreErr != nil:
-		return fmt.Sprintf("%v; restoring %s also failed: %v: run `release ecs rollback` once the cause is fixed",
-			e.Cause, shortARN(e.Result.PreviousTaskDefinition), e.RestoreErr)
-	default:
-		return fmt.Sprintf("%v; not rolled back (--no-rollback): the service runs %s", e.Cause, shortARN(e.Result.RunningTaskDefinition))
-	}
-}
-
-func (e *FailedError) Unwrap() error { return e.Cause }
 
 // Deployer runs ECS deploys and rollbacks.
 type Deployer struct {
@@ -126,7 +76,7 @@ type Plan struct {
 	Live      *types.TaskDefinition
 	Container string
 	Register  *ecs.RegisterTaskDefinitionInput
-	Changes   []Change
+	Changes   []api.ECSChange
 }
 
 // Plan reads the service and its live task definition and renders the next revision; it changes nothing.
@@ -160,19 +110,25 @@ func (d *Deployer) Plan(ctx context.Context, req Request) (*Plan, error) {
 }
 
 // Deploy registers the next revision, updates the service and waits for the rollout. On failure it
-// restores the previous revision (unless req.NoRollback) and returns a *FailedError.
-func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
+// restores the previous revision (unless req.NoRollback) and returns an *api.FailedError. The result
+// is returned in every case: it says what was registered and what runs now.
+func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, error) {
 	w := d.waiter()
 	start := w.clock.Now()
 	plan, err := d.Plan(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return api.ECSResult{}, err
 	}
 	previous := aws.ToString(plan.Live.TaskDefinitionArn)
-	res := Result{Cluster: req.Cluster, Service: req.Service, Container: plan.Container, Image: req.Image,
+	res := api.ECSResult{Cluster: req.Cluster, Service: req.Service, Container: plan.Container, Image: req.Image.String(),
 		PreviousTaskDefinition: previous, Changes: plan.Changes, RunningTaskDefinition: previous}
 	if res.Changes == nil {
-		res.Changes = []Change{}
+		res.Changes = []api.ECSChange{}
+	}
+	for _, c := range plan.Live.ContainerDefinitions {
+		if aws.ToString(c.Name) == plan.Container {
+			res.PreviousImage = aws.ToString(c.Image)
+		}
 	}
 	finish := func() { res.Seconds = w.clock.Now().Sub(start).Seconds() }
 	PrintDiff(w.out, aws.ToString(plan.Live.Family), plan.Changes)
@@ -182,10 +138,10 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 		res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, previous, req.Timeout)
 		finish()
 		if err != nil {
-			res.Outcome, res.Failure, res.Reason = OutcomeFailed, failureKind(err), err.Error()
-			return res, &FailedError{Result: res, Cause: err}
+			res.Outcome, res.Failure, res.Reason = api.Failed, failureKind(err), err.Error()
+			return res, failed(res, err, nil)
 		}
-		res.Outcome = OutcomeUnchanged
+		res.Outcome = api.Unchanged
 		return res, nil
 	}
 
@@ -207,7 +163,7 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, next, req.Timeout)
 	if err == nil {
 		finish()
-		res.Outcome = OutcomeDeployed
+		res.Outcome = api.Deployed
 		fmt.Fprintf(w.out, "deployed %s to %s in %.1fs: task definition %s → %s\n", req.Image, req.Service, res.Seconds, shortARN(previous), shortARN(next))
 		return res, nil
 	}
@@ -219,23 +175,36 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 			res.RunningTaskDefinition = aws.ToString(svc.TaskDefinition)
 		}
 		finish()
-		res.Outcome = OutcomeFailed
-		return res, &FailedError{Result: res, Cause: err}
+		res.Outcome = api.Failed
+		return res, failed(res, err, nil)
 	}
 	fmt.Fprintf(w.out, "%v\nrestoring %s\n", err, shortARN(previous))
 	restoreErr := d.restore(ctx, w, req, previous)
 	finish()
 	if restoreErr != nil {
-		res.Outcome = OutcomeFailed
+		res.Outcome = api.Failed
 		if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil {
 			res.RunningTaskDefinition = aws.ToString(svc.TaskDefinition)
 		}
-		return res, &FailedError{Result: res, Cause: err, RestoreErr: restoreErr}
+		return res, failed(res, err, restoreErr)
 	}
-	res.Outcome = OutcomeRolledBack
+	res.Outcome = api.RolledBack
 	res.RunningTaskDefinition = previous
 	fmt.Fprintf(w.out, "rolled back %s: task definition %s → %s\n", req.Service, shortARN(next), shortARN(previous))
-	return res, &FailedError{Result: res, RolledBack: true, Cause: err}
+	return res, failed(res, err, nil)
+}
+
+// failed is the error of a deploy whose rollout failed, from its result.
+func failed(res api.ECSResult, cause, restoreErr error) *api.FailedError {
+	e := &api.FailedError{Target: api.ECS, Outcome: res.Outcome, Cause: cause, RestoreErr: restoreErr,
+		Running: "task definition " + shortARN(res.RunningTaskDefinition)}
+	switch {
+	case restoreErr != nil:
+		e.Hint = "run `release ecs rollback` once the cause is fixed"
+	case res.Outcome == api.Failed:
+		e.Hint = "the service was left as ECS left it (--no-rollback, or the rollout of what already ran failed); run `release ecs rollback` or deploy a fixed version"
+	}
+	return e
 }
 
 // restore points the service at taskDefinition and waits for that rollout. It uses a fresh context so a

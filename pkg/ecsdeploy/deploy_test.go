@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/platformteam/delivery/internal/fake/ecs/scenario"
+	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 const (
@@ -64,7 +66,7 @@ func newRig(t *testing.T) *rig {
 }
 
 func (r *rig) request() ecsdeploy.Request {
-	return ecsdeploy.Request{Cluster: "demo", Service: "demo-app", Container: "app", Image: newImage, Timeout: 2 * time.Minute}
+	return ecsdeploy.Request{Cluster: "demo", Service: "demo-app", Container: "app", Image: pinned(newImage), Timeout: 2 * time.Minute}
 }
 
 func TestDeployWaitsForNewDeploymentToComplete(t *testing.T) {
@@ -74,7 +76,7 @@ func TestDeployWaitsForNewDeploymentToComplete(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy: %v\n%s", err, r.out)
 	}
-	if res.Outcome != ecsdeploy.OutcomeDeployed || res.PreviousTaskDefinition != r.previous || !strings.HasSuffix(res.TaskDefinition, "task-definition/demo-app:2") {
+	if res.Outcome != api.Deployed || res.PreviousTaskDefinition != r.previous || !strings.HasSuffix(res.TaskDefinition, "task-definition/demo-app:2") {
 		t.Fatalf("result %+v", res)
 	}
 	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != res.TaskDefinition {
@@ -113,14 +115,14 @@ func TestDeployCircuitBreakerRollbackIsAFailureAndRestores(t *testing.T) {
 	r := newRig(t)
 	r.server.Queue(scenario.BreakerTrips(2, 30*time.Second))
 	res, err := r.deployer.Deploy(context.Background(), r.request())
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() {
 		t.Fatalf("want FailedError rolled back, got %v\n%s", err, r.out)
 	}
-	if res.Outcome != ecsdeploy.OutcomeRolledBack || res.Failure != ecsdeploy.FailureCircuitBreaker || res.RunningTaskDefinition != r.previous {
+	if res.Outcome != api.RolledBack || res.Failure != ecsdeploy.FailureCircuitBreaker || res.RunningTaskDefinition != r.previous {
 		t.Fatalf("result %+v", res)
 	}
-	if !strings.Contains(err.Error(), "circuit breaker") || !strings.Contains(err.Error(), "restored demo-app:1") {
+	if !strings.Contains(err.Error(), "circuit breaker") || !strings.Contains(err.Error(), "rolled back: task definition demo-app:1") {
 		t.Fatalf("error does not say what happened: %v", err)
 	}
 	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != r.previous {
@@ -137,14 +139,14 @@ func TestDeployNoRollbackLeavesServiceAsECSLeftIt(t *testing.T) {
 	req := r.request()
 	req.NoRollback = true
 	res, err := r.deployer.Deploy(context.Background(), req)
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || failed.RolledBack {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || failed.RolledBack() {
 		t.Fatalf("want FailedError not rolled back, got %v", err)
 	}
-	if res.Outcome != ecsdeploy.OutcomeFailed || r.server.Calls("UpdateService") != 1 {
+	if res.Outcome != api.Failed || r.server.Calls("UpdateService") != 1 {
 		t.Fatalf("outcome %s, %d updates", res.Outcome, r.server.Calls("UpdateService"))
 	}
-	if !strings.Contains(err.Error(), "not rolled back") {
+	if !strings.Contains(err.Error(), "NOT rolled back") {
 		t.Fatalf("error %v", err)
 	}
 }
@@ -155,8 +157,8 @@ func TestDeployTimeoutRestoresPrevious(t *testing.T) {
 	req := r.request()
 	req.Timeout = 40 * time.Second
 	res, err := r.deployer.Deploy(context.Background(), req)
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureTimeout {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() || res.Failure != ecsdeploy.FailureTimeout {
 		t.Fatalf("want timeout rolled back, got %v (%+v)", err, res)
 	}
 	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != r.previous {
@@ -178,7 +180,7 @@ func TestDeployRejectsBadInputBeforeAnyMutation(t *testing.T) {
 	}{
 		"unknown service":   {func(r *ecsdeploy.Request) { r.Service = "nope" }, "service nope in cluster demo: missing"},
 		"unknown container": {func(r *ecsdeploy.Request) { r.Container = "web" }, `container "web" not found`},
-		"unpinned image":    {func(r *ecsdeploy.Request) { r.Image = "127.0.0.1:5000/demo-app:abc1234" }, "not pinned"},
+		"unpinned image":    {func(r *ecsdeploy.Request) { r.Image = artifact.Pinned{} }, "pinned by digest"},
 		"no cluster":        {func(r *ecsdeploy.Request) { r.Cluster = "" }, "cluster is required"},
 	}
 	for name, tc := range cases {
@@ -203,7 +205,7 @@ func TestDeploySameImageRegistersNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := r.deployer.Deploy(context.Background(), r.request())
-	if err != nil || res.Outcome != ecsdeploy.OutcomeUnchanged {
+	if err != nil || res.Outcome != api.Unchanged {
 		t.Fatalf("second deploy: %v %+v", err, res)
 	}
 	if n := r.server.Calls("RegisterTaskDefinition"); n != 1 {
@@ -218,7 +220,7 @@ func TestRollbackToPreviousAndNamedRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := r.request()
-	req.Image = strings.Replace(newImage, "2222", "3333", 1)
+	req.Image = pinned(strings.Replace(newImage, "2222", "3333", 1))
 	if _, err := r.deployer.Deploy(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +269,20 @@ func TestDeployInterruptedStillRestores(t *testing.T) {
 	defer cancel()
 	r.deployer.Clock = &cancellingClock{FakeClock: r.clock, cancel: cancel}
 	res, err := r.deployer.Deploy(ctx, r.request())
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureInterrupted {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() || res.Failure != ecsdeploy.FailureInterrupted {
 		t.Fatalf("want interrupted + restored, got %v (%+v)\n%s", err, res, r.out)
 	}
 	if got := r.server.ServiceTaskDefinition("demo", "demo-app"); got != r.previous {
 		t.Fatalf("service runs %s, want %s", got, r.previous)
 	}
+}
+
+// pinned parses a reference the tests spell out (a bad one is a bug in the test).
+func pinned(ref string) artifact.Pinned {
+	p, err := artifact.ParsePinned(ref)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

@@ -10,33 +10,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/platformteam/delivery/pkg/release/api"
 )
-
-// Change is one field that differs between two task definition registrations.
-type Change struct {
-	// Path names the field, e.g. containerDefinitions[app].image or
-	// containerDefinitions[app].environment[DEPLOY_PLATFORM].value.
-	Path string `json:"path"`
-	// Old and New are JSON renderings of the values; empty means absent.
-	Old string `json:"old,omitempty"`
-	New string `json:"new,omitempty"`
-}
-
-func (c Change) String() string {
-	switch {
-	case c.Old == "":
-		return fmt.Sprintf("+ %s: %s", c.Path, c.New)
-	case c.New == "":
-		return fmt.Sprintf("- %s: %s", c.Path, c.Old)
-	default:
-		return fmt.Sprintf("~ %s: %s → %s", c.Path, c.Old, c.New)
-	}
-}
 
 // Diff lists every field that differs between the registration of the live revision and the new one,
 // sorted by path. List elements that carry a name (containers, environment variables, secrets,
 // volumes) are matched by name, not position, so a reordering is not reported as a change.
-func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
+func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]api.ECSChange, error) {
 	a, aElems, err := flatten(old)
 	if err != nil {
 		return nil, err
@@ -45,16 +26,16 @@ func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Change
+	var out []api.ECSChange
 	// A named element present on one side only (an added variable, a removed secret) is one change.
 	for p, v := range aElems {
 		if _, ok := bElems[p]; !ok && !under(p, aElems, bElems) {
-			out = append(out, Change{Path: p, Old: v})
+			out = append(out, api.ECSChange{Path: p, Old: v})
 		}
 	}
 	for p, w := range bElems {
 		if _, ok := aElems[p]; !ok && !under(p, bElems, aElems) {
-			out = append(out, Change{Path: p, New: w})
+			out = append(out, api.ECSChange{Path: p, New: w})
 		}
 	}
 	wholeElement := func(p string, own, other map[string]string) bool {
@@ -68,15 +49,15 @@ func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
 	for p, v := range a {
 		if w, ok := b[p]; !ok {
 			if !wholeElement(p, aElems, bElems) {
-				out = append(out, Change{Path: p, Old: v})
+				out = append(out, api.ECSChange{Path: p, Old: v})
 			}
 		} else if w != v {
-			out = append(out, Change{Path: p, Old: v, New: w})
+			out = append(out, api.ECSChange{Path: p, Old: v, New: w})
 		}
 	}
 	for p, w := range b {
 		if _, ok := a[p]; !ok && !wholeElement(p, bElems, aElems) {
-			out = append(out, Change{Path: p, New: w})
+			out = append(out, api.ECSChange{Path: p, New: w})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
@@ -84,7 +65,7 @@ func Diff(old, new *ecs.RegisterTaskDefinitionInput) ([]Change, error) {
 }
 
 // PrintDiff writes one line per change, or a line saying nothing changes.
-func PrintDiff(w io.Writer, family string, changes []Change) {
+func PrintDiff(w io.Writer, family string, changes []api.ECSChange) {
 	if len(changes) == 0 {
 		fmt.Fprintf(w, "task definition %s: no changes\n", family)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
+	"github.com/platformteam/delivery/pkg/release/api"
 	"github.com/platformteam/delivery/pkg/verify"
 )
 
@@ -65,7 +66,7 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	cluster, family, first := motoService(t, client)
 	var out strings.Builder
 	d := &ecsdeploy.Deployer{API: client, Out: &out, Polling: ecsdeploy.Polling{Min: 200 * time.Millisecond, Max: time.Second, Factor: 2}}
-	image := pushedImage(t, s.Registry)
+	image := pinned(pushedImage(t, s.Registry))
 	req := ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: image, Timeout: time.Minute}
 
 	plan, err := d.Plan(context.Background(), req)
@@ -76,7 +77,7 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 		t.Fatalf("changes %v", plan.Changes)
 	}
 	res, err := d.Deploy(context.Background(), req)
-	if err != nil || res.Outcome != ecsdeploy.OutcomeDeployed || res.PreviousTaskDefinition != first || !strings.HasSuffix(res.TaskDefinition, family+":2") {
+	if err != nil || res.Outcome != api.Deployed || res.PreviousTaskDefinition != first || !strings.HasSuffix(res.TaskDefinition, family+":2") {
 		t.Fatalf("want a completed rollout %s → %s:2, got %v (%+v)\n%s", first, family, err, res, out.String())
 	}
 	if !strings.Contains(out.String(), "IN_PROGRESS") || !strings.Contains(out.String(), "COMPLETED") {
@@ -95,7 +96,7 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	for _, kv := range app.Environment {
 		env[aws.ToString(kv.Name)] = aws.ToString(kv.Value)
 	}
-	if aws.ToString(app.Image) != image || env["DEPLOY_PLATFORM"] != "ecs" || env["APP_ENV"] != "local" ||
+	if aws.ToString(app.Image) != image.String() || env["DEPLOY_PLATFORM"] != "ecs" || env["APP_ENV"] != "local" ||
 		len(app.Secrets) != 1 || !strings.HasSuffix(aws.ToString(app.Secrets[0].ValueFrom), "/APP_AUTH_SECRET") ||
 		app.LogConfiguration == nil || app.LogConfiguration.Options["awslogs-group"] != "/ecs/demo-app" ||
 		aws.ToString(td.TaskDefinition.ExecutionRoleArn) != "arn:aws:iam::123456789012:role/demo-exec" ||
@@ -104,7 +105,7 @@ func TestSandboxDeployCompletesAndKeepsFields(t *testing.T) {
 	}
 	// The twin reports the service's tasks with the digest the registry resolved when the deployment
 	// started: verify is strict (no fallback to the task definition).
-	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", strings.SplitN(image, "@", 2)[1])
+	r, err := verify.ECS(context.Background(), client, cluster, "demo-app", "", image)
 	if err != nil || r.Err(true) != nil || r.Fallbacks != 0 || len(r.Checks) != sandbox.MotoRunningTasks {
 		t.Fatalf("verify deployed revision (strict): %v %v %+v", err, r.Err(true), r)
 	}
@@ -141,9 +142,9 @@ func TestSandboxCircuitBreakerIsAFailure(t *testing.T) {
 	var out strings.Builder
 	d := &ecsdeploy.Deployer{API: client, Out: &out, Polling: ecsdeploy.Polling{Min: 200 * time.Millisecond, Max: time.Second, Factor: 2}}
 	bad := strings.Replace(newImage, "@", "-pull-fail@", 1)
-	res, err := d.Deploy(context.Background(), ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: bad, Timeout: time.Minute})
-	var failed *ecsdeploy.FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || res.Failure != ecsdeploy.FailureCircuitBreaker {
+	res, err := d.Deploy(context.Background(), ecsdeploy.Request{Cluster: cluster, Service: "demo-app", Image: pinned(bad), Timeout: time.Minute})
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() || res.Failure != ecsdeploy.FailureCircuitBreaker {
 		t.Fatalf("want circuit-breaker failure + restore, got %v (%+v)\n%s", err, res, out.String())
 	}
 	svc, err := client.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"demo-app"}})
@@ -158,9 +159,9 @@ func TestMotoBadInputChangesNothing(t *testing.T) {
 	cluster, family, _ := motoService(t, client)
 	d := &ecsdeploy.Deployer{API: client}
 	for name, req := range map[string]ecsdeploy.Request{
-		"unknown cluster":   {Cluster: cluster + "-nope", Service: "demo-app", Image: newImage, Timeout: time.Second},
-		"unknown service":   {Cluster: cluster, Service: "nope", Image: newImage, Timeout: time.Second},
-		"unknown container": {Cluster: cluster, Service: "demo-app", Container: "web", Image: newImage, Timeout: time.Second},
+		"unknown cluster":   {Cluster: cluster + "-nope", Service: "demo-app", Image: pinned(newImage), Timeout: time.Second},
+		"unknown service":   {Cluster: cluster, Service: "nope", Image: pinned(newImage), Timeout: time.Second},
+		"unknown container": {Cluster: cluster, Service: "demo-app", Container: "web", Image: pinned(newImage), Timeout: time.Second},
 	} {
 		if _, err := d.Deploy(context.Background(), req); err == nil {
 			t.Fatalf("%s: want error", name)

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // RollbackRequest names the service and, optionally, the revision to restore.
@@ -23,54 +25,42 @@ type RollbackRequest struct {
 	Timeout time.Duration
 }
 
-// RollbackResult is what a rollback did (also the CLI's --json output).
-type RollbackResult struct {
-	Cluster string `json:"cluster"`
-	Service string `json:"service"`
-	// From and To are task definition ARNs: what ran before and what runs now.
-	From    string  `json:"from"`
-	To      string  `json:"to"`
-	Image   string  `json:"image"`
-	Polls   int     `json:"polls"`
-	Seconds float64 `json:"seconds"`
-}
-
 // Rollback points the service at an earlier revision and waits for it to complete. The target is
 // resolved and described before anything changes, so a bad --to fails without touching the service.
-func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) (RollbackResult, error) {
+func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) (api.ECSRollback, error) {
 	w := d.waiter()
 	start := w.clock.Now()
 	if req.Cluster == "" || req.Service == "" || req.Timeout <= 0 {
-		return RollbackResult{}, errors.New("ecs rollback: cluster, service and a positive timeout are required")
+		return api.ECSRollback{}, errors.New("ecs rollback: cluster, service and a positive timeout are required")
 	}
 	svc, err := describeService(ctx, d.API, req.Cluster, req.Service)
 	if err != nil {
-		return RollbackResult{}, err
+		return api.ECSRollback{}, err
 	}
 	current := aws.ToString(svc.TaskDefinition)
 	family, revision, err := splitRevision(current)
 	if err != nil {
-		return RollbackResult{}, err
+		return api.ECSRollback{}, err
 	}
 	target := req.To
 	switch {
 	case target == "":
 		target, err = d.previousRevision(ctx, family, revision)
 		if err != nil {
-			return RollbackResult{}, err
+			return api.ECSRollback{}, err
 		}
 	case isNumber(target):
 		target = family + ":" + target
 	}
 	td, err := d.API.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(target)})
 	if err != nil {
-		return RollbackResult{}, fmt.Errorf("rollback target %s: %w (list revisions with `aws ecs list-task-definitions --family-prefix %s`)", target, err, family)
+		return api.ECSRollback{}, fmt.Errorf("rollback target %s: %w (list revisions with `aws ecs list-task-definitions --family-prefix %s`)", target, err, family)
 	}
 	targetARN := aws.ToString(td.TaskDefinition.TaskDefinitionArn)
 	if td.TaskDefinition.Status == types.TaskDefinitionStatusInactive {
-		return RollbackResult{}, fmt.Errorf("rollback target %s is INACTIVE (deregistered): pick another revision", shortARN(targetARN))
+		return api.ECSRollback{}, fmt.Errorf("rollback target %s is INACTIVE (deregistered): pick another revision", shortARN(targetARN))
 	}
-	res := RollbackResult{Cluster: req.Cluster, Service: req.Service, From: current, To: targetARN}
+	res := api.ECSRollback{Cluster: req.Cluster, Service: req.Service, From: current, To: targetARN}
 	if len(td.TaskDefinition.ContainerDefinitions) > 0 {
 		res.Image = aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image)
 	}

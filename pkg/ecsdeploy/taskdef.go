@@ -3,12 +3,13 @@ package ecsdeploy
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 // PlatformVariable tells the app which runtime it is on; the ECS deploy sets it to PlatformValue.
@@ -17,16 +18,8 @@ const (
 	PlatformValue    = "ecs"
 )
 
-var pinnedImageRE = regexp.MustCompile(`^[^@\s]+@sha256:[0-9a-f]{64}$`)
-
-// ValidateImage rejects image references that are not pinned by digest: a deploy must name exactly
-// what runs.
-func ValidateImage(image string) error {
-	if !pinnedImageRE.MatchString(image) {
-		return fmt.Errorf("image %q is not pinned: expected <registry>/<repo>@sha256:<64 hex> (take it from artifact.json)", image)
-	}
-	return nil
-}
+// errUnpinned is the error for a deploy that names no pinned image: a deploy must name exactly what runs.
+var errUnpinned = fmt.Errorf("image is required, pinned by digest: <registry>/<repo>@sha256:<64 hex> (take it from artifact.json)")
 
 // RegistrationFrom turns a live task definition into the input that registers it again unchanged.
 // Every field RegisterTaskDefinition accepts is carried over (secrets' valueFrom, log configuration,
@@ -54,9 +47,9 @@ func RegistrationFrom(live *types.TaskDefinition, tags []types.Tag) (*ecs.Regist
 // NextRevision builds the registration of the next revision: the live task definition with the named
 // container's image replaced by image (repo@digest) and DEPLOY_PLATFORM=ecs set in its environment.
 // An empty container name means the first container. Unknown names fail, listing the known ones.
-func NextRevision(live *types.TaskDefinition, tags []types.Tag, container, image string) (*ecs.RegisterTaskDefinitionInput, string, error) {
-	if err := ValidateImage(image); err != nil {
-		return nil, "", err
+func NextRevision(live *types.TaskDefinition, tags []types.Tag, container string, image artifact.Pinned) (*ecs.RegisterTaskDefinitionInput, string, error) {
+	if image.IsZero() {
+		return nil, "", errUnpinned
 	}
 	in, err := RegistrationFrom(live, tags)
 	if err != nil {
@@ -81,7 +74,7 @@ func NextRevision(live *types.TaskDefinition, tags []types.Tag, container, image
 		}
 	}
 	c := &in.ContainerDefinitions[idx]
-	c.Image = aws.String(image)
+	c.Image = aws.String(image.String())
 	c.Environment = setVariable(c.Environment, PlatformVariable, PlatformValue)
 	return in, aws.ToString(c.Name), nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 const (
@@ -39,7 +41,7 @@ func liveTaskDefinition() *types.TaskDefinition {
 
 func TestNextRevisionReplacesOnlyImageAndPlatform(t *testing.T) {
 	tags := []types.Tag{{Key: aws.String("App"), Value: aws.String("demo-app")}}
-	in, name, err := NextRevision(liveTaskDefinition(), tags, "", imgB)
+	in, name, err := NextRevision(liveTaskDefinition(), tags, "", pin(t, imgB))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +78,14 @@ func TestNextRevisionReplacesOnlyImageAndPlatform(t *testing.T) {
 }
 
 func TestNextRevisionNamedContainerAndErrors(t *testing.T) {
-	in, name, err := NextRevision(liveTaskDefinition(), nil, "sidecar", imgB)
+	in, name, err := NextRevision(liveTaskDefinition(), nil, "sidecar", pin(t, imgB))
 	if err != nil || name != "sidecar" || aws.ToString(in.ContainerDefinitions[1].Image) != imgB || aws.ToString(in.ContainerDefinitions[0].Image) != imgA {
 		t.Fatalf("named container: %v", err)
 	}
-	if _, _, err := NextRevision(liveTaskDefinition(), nil, "web", imgB); err == nil || !strings.Contains(err.Error(), "containers: app, sidecar") {
+	if _, _, err := NextRevision(liveTaskDefinition(), nil, "web", pin(t, imgB)); err == nil || !strings.Contains(err.Error(), "containers: app, sidecar") {
 		t.Fatalf("want unknown container listing names, got %v", err)
 	}
-	if _, _, err := NextRevision(liveTaskDefinition(), nil, "", "demo-app:latest"); err == nil || !strings.Contains(err.Error(), "not pinned") {
+	if _, _, err := NextRevision(liveTaskDefinition(), nil, "", artifact.Pinned{}); err == nil || !strings.Contains(err.Error(), "pinned by digest") {
 		t.Fatalf("want unpinned error, got %v", err)
 	}
 }
@@ -141,4 +143,13 @@ func TestPollingAdaptsAndCaps(t *testing.T) {
 	if p.next(5*time.Second, true) != time.Second {
 		t.Fatal("a change of state must reset polling to the minimum")
 	}
+}
+
+func pin(t testing.TB, ref string) artifact.Pinned {
+	t.Helper()
+	p, err := artifact.ParsePinned(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -41,13 +41,12 @@ func BenchmarkHelmBadImageRollback(b *testing.B) {
 			}
 			d := &Deployer{Access: access}
 			good := Request{Release: "demo-app", Namespace: ns, Chart: "testdata/chart", ValuesFiles: []string{"testdata/chart/values-test.yaml"},
-				Image: ImageValues{Repository: s.Registry + "/demo-app", Digest: goodDigest}, Timeout: time.Minute}
+				Image: imageValues(s.Registry+"/demo-app", goodDigest), Timeout: time.Minute}
 			if _, err := d.Deploy(context.Background(), good); err != nil {
 				b.Fatal(err)
 			}
 			bad := good
-			bad.Image.Repository = s.Registry + "/" + kwokstages.PullFailMarker + "/demo-app"
-			bad.Image.Digest = otherDigest
+			bad.Image = imageValues(s.Registry+"/"+kwokstages.PullFailMarker+"/demo-app", otherDigest)
 			start := time.Now()
 			if failFast {
 				bad.Timeout = 5 * time.Minute

@@ -13,19 +13,14 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/client-go/kubernetes"
-)
 
-// Outcomes of a deploy, as in Result.Outcome.
-const (
-	OutcomeDeployed   = "deployed"
-	OutcomeRolledBack = "rolled-back" // failed; Helm's atomic rollback restored the previous revision (or removed a failed first install)
-	OutcomeFailed     = "failed"      // failed and the release was not restored
-	OutcomeUnchanged  = "unchanged"   // the deployed revision already has this chart and these values; nothing done
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // Request is one deploy.
@@ -44,41 +39,6 @@ type Request struct {
 	// Force upgrades even when the deployed revision already has this chart and these values.
 	Force bool
 }
-
-// Result is what a deploy did (also the CLI's --json output).
-type Result struct {
-	Release      string   `json:"release"`
-	Namespace    string   `json:"namespace"`
-	Chart        string   `json:"chart"`
-	ChartVersion string   `json:"chart_version"`
-	Image        string   `json:"image"`
-	Action       string   `json:"action"` // install or upgrade
-	Healed       []string `json:"healed"`
-	// OldRevision is the deployed revision before (0: none); NewRevision the one this deploy created;
-	// CurrentRevision the deployed revision when the deploy returned (after a rollback, a new number).
-	OldRevision     int     `json:"old_revision"`
-	NewRevision     int     `json:"new_revision"`
-	CurrentRevision int     `json:"current_revision"`
-	Outcome         string  `json:"outcome"`
-	Reason          string  `json:"reason,omitempty"`
-	Seconds         float64 `json:"seconds"`
-}
-
-// FailedError is a deploy that did not complete; RolledBack says whether the previous state was restored.
-type FailedError struct {
-	Result     Result
-	RolledBack bool
-	Cause      error
-}
-
-func (e *FailedError) Error() string {
-	if e.RolledBack {
-		return fmt.Sprintf("release %s failed and was rolled back (deployed revision now %d): %v", e.Result.Release, e.Result.CurrentRevision, e.Cause)
-	}
-	return fmt.Sprintf("release %s failed and was NOT rolled back: %v", e.Result.Release, e.Cause)
-}
-
-func (e *FailedError) Unwrap() error { return e.Cause }
 
 // Deployer runs Helm actions against one cluster.
 type Deployer struct {
@@ -149,9 +109,20 @@ func (r *Request) validate() error {
 	return errors.Join(errs...)
 }
 
-// Deploy renders the chart, heals the release, then installs or upgrades it (atomic, wait, fail-fast).
-func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
-	start := time.Now()
+// Prepared is a deploy checked without the cluster: the chart loaded, the values composed and the
+// manifest rendered client-side. A deploy renders once: Prepare, then Apply.
+type Prepared struct {
+	Request Request
+	Chart   *chart.Chart
+	Values  map[string]any
+	// Manifest is the rendered chart (what Helm will send).
+	Manifest string
+}
+
+// Prepare does everything that can fail without a cluster: validate the request, load the chart,
+// compose the values (a missing values file fails here) and render client-side (a broken chart fails
+// here, with nothing sent to the cluster).
+func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if req.PendingThreshold <= 0 {
 		req.PendingThreshold = 10 * time.Minute
 	}
@@ -159,40 +130,60 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 		req.MaxHistory = 10
 	}
 	if err := req.validate(); err != nil {
-		return Result{}, fmt.Errorf("eks deploy: %w", err)
+		return nil, fmt.Errorf("eks deploy: %w", err)
 	}
-	// Everything that can be checked without the cluster comes first.
 	ch, err := LoadChart(req.Chart)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	vals, err := ComposeValues(req.ValuesFiles, req.Image)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	if _, err := Render(ctx, ch, vals, req.Release, req.Namespace); err != nil {
-		return Result{}, err
+	manifest, err := Render(ctx, ch, vals, req.Release, req.Namespace)
+	if err != nil {
+		return nil, err
 	}
+	return &Prepared{Request: req, Chart: ch, Values: vals, Manifest: manifest}, nil
+}
+
+// Deploy prepares and applies: render, heal, install or upgrade (atomic, wait, fail-fast).
+func (d *Deployer) Deploy(ctx context.Context, req Request) (api.EKSResult, error) {
+	p, err := Prepare(ctx, req)
+	if err != nil {
+		return api.EKSResult{}, err
+	}
+	return d.Apply(ctx, p)
+}
+
+// Apply heals the release, then installs or upgrades it with the prepared chart and values (atomic,
+// wait, fail-fast). A failed rollout returns an *api.FailedError; the result is returned in every case.
+func (d *Deployer) Apply(ctx context.Context, p *Prepared) (api.EKSResult, error) {
+	start := time.Now()
+	req, ch, vals := p.Request, p.Chart, p.Values
 	fmt.Fprintf(d.out(), "chart %s %s renders with %d values file(s)\n", ch.Name(), ch.Metadata.Version, len(req.ValuesFiles))
 
 	cfg, err := d.configuration(req.Namespace)
 	if err != nil {
-		return Result{}, err
+		return api.EKSResult{}, err
 	}
 	now := d.Now
 	if now == nil {
 		now = time.Now
 	}
-	res := Result{Release: req.Release, Namespace: req.Namespace, Chart: filepath.Base(req.Chart), ChartVersion: ch.Metadata.Version,
-		Image: req.Image.Repository + "@" + req.Image.Digest, Healed: []string{}}
+	res := api.EKSResult{Release: req.Release, Namespace: req.Namespace, Chart: filepath.Base(req.Chart), ChartVersion: ch.Metadata.Version,
+		Image: req.Image.Image.String(), Healed: []string{}}
 	healed, err := healer{cfg: cfg, out: d.out(), now: now, threshold: req.PendingThreshold, timeout: req.Timeout}.heal(req.Release)
 	if err != nil {
 		return res, err
 	}
 	res.Healed = append(res.Healed, healed...)
 	res.OldRevision = deployedRevision(cfg, req.Release)
+	if dep, err := cfg.Releases.Deployed(req.Release); err == nil && dep != nil {
+		res.PreviousImage = imageOf(dep.Config)
+	}
 	if dep, err := cfg.Releases.Deployed(req.Release); err == nil && !req.Force && sameAsDeployed(dep, ch, vals) {
-		res.Action, res.Outcome = "none", OutcomeUnchanged
+		res.Action, res.Outcome = "none", api.Unchanged
 		res.NewRevision, res.CurrentRevision = dep.Version, dep.Version
 		res.Seconds = time.Since(start).Seconds()
 		fmt.Fprintf(d.out(), "release %s: revision %d already runs %s with this chart and these values; nothing to do\n", req.Release, dep.Version, res.Image)
@@ -232,16 +223,44 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		res.Reason = err.Error()
 		rolledBack := restored(cfg, req.Release, res.Action, res.NewRevision)
-		res.Outcome = OutcomeFailed
+		res.Outcome = api.Failed
 		if rolledBack {
-			res.Outcome = OutcomeRolledBack
+			res.Outcome = api.RolledBack
 			fmt.Fprintf(d.out(), "release %s: revision %d failed; rolled back, deployed revision %d → %d\n", req.Release, res.NewRevision, res.OldRevision, res.CurrentRevision)
 		}
-		return res, &FailedError{Result: res, RolledBack: rolledBack, Cause: err}
+		return res, failed(res, err)
 	}
-	res.Outcome = OutcomeDeployed
+	res.Outcome = api.Deployed
 	fmt.Fprintf(d.out(), "release %s: revision %d → %d (%s) in %.1fs\n", req.Release, res.OldRevision, res.NewRevision, res.Image, res.Seconds)
 	return res, nil
+}
+
+// imageOf is repository@digest from a release's values (what this engine sets), "" when absent.
+func imageOf(values map[string]any) string {
+	img, _ := values["image"].(map[string]any)
+	repo, _ := img["repository"].(string)
+	digest, _ := img["digest"].(string)
+	if repo == "" || digest == "" {
+		return ""
+	}
+	return repo + "@" + digest
+}
+
+// failed is the error of a deploy whose rollout failed, from its result.
+func failed(res api.EKSResult, cause error) *api.FailedError {
+	e := &api.FailedError{Target: api.EKS, Outcome: res.Outcome, Cause: cause,
+		Running: fmt.Sprintf("release %s at helm revision %s", res.Release, orNone(res.CurrentRevision))}
+	if res.Outcome == api.Failed {
+		e.Hint = "run `release eks rollback` (or deploy a fixed version) once the cause is fixed"
+	}
+	return e
+}
+
+func orNone(rev int) string {
+	if rev == 0 {
+		return "(none)"
+	}
+	return fmt.Sprint(rev)
 }
 
 // restored reports whether the failed deploy left the release as it was before: a failed install was

@@ -18,12 +18,14 @@ import (
 	helmtime "helm.sh/helm/v3/pkg/time"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 const testDigest = "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 
 func testImage() ImageValues {
-	return ImageValues{Repository: "127.0.0.1:5000/demo-app", Digest: testDigest, Tag: "abc1234", BuildVersion: "abc1234"}
+	return imageValues("127.0.0.1:5000/demo-app", testDigest)
 }
 
 func TestComposeValuesLayersFilesThenImage(t *testing.T) {
@@ -58,10 +60,8 @@ func TestComposeValuesRejectsBadInput(t *testing.T) {
 	if _, err := ComposeValues([]string{bad}, testImage()); err == nil || !strings.Contains(err.Error(), "not valid YAML") {
 		t.Fatalf("want YAML error, got %v", err)
 	}
-	img := testImage()
-	img.Digest = "abc1234"
-	if _, err := ComposeValues(nil, img); err == nil || !strings.Contains(err.Error(), "sha256") {
-		t.Fatalf("want digest error, got %v", err)
+	if _, err := ComposeValues(nil, ImageValues{BuildVersion: "abc1234"}); err == nil || !strings.Contains(err.Error(), "pinned by digest") {
+		t.Fatalf("want an unpinned-image error, got %v", err)
 	}
 }
 
@@ -288,4 +288,13 @@ func TestRenderHonoursKubeVersionConstraints(t *testing.T) {
 		!strings.Contains(err.Error(), "does not render") {
 		t.Fatalf("want a kubeVersion incompatibility error, got %v", err)
 	}
+}
+
+// imageValues pins repository to digest, tagged abc1234 as a build of that commit would be.
+func imageValues(repository, digest string) ImageValues {
+	p, err := artifact.ParsePinned(repository + ":abc1234@" + digest)
+	if err != nil {
+		panic(err)
+	}
+	return ImageValues{Image: p, BuildVersion: "abc1234"}
 }

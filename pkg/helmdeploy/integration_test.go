@@ -18,6 +18,7 @@ import (
 
 	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/pkg/release/api"
 	"github.com/platformteam/delivery/pkg/verify"
 )
 
@@ -55,13 +56,13 @@ func newHelmRig(t *testing.T) *helmRig {
 func (r *helmRig) request(repository, digest string, timeout time.Duration, values ...string) Request {
 	return Request{Release: "demo-app", Namespace: r.namespace, Chart: "testdata/chart",
 		ValuesFiles: append([]string{"testdata/chart/values-test.yaml"}, values...),
-		Image:       ImageValues{Repository: repository, Digest: digest, Tag: "abc1234", BuildVersion: "abc1234"},
+		Image:       imageValues(repository, digest),
 		Timeout:     timeout}
 }
 
 func (r *helmRig) repo() string { return r.sandbox.Registry + "/demo-app" }
 
-func (r *helmRig) deploy(req Request) Result {
+func (r *helmRig) deploy(req Request) api.EKSResult {
 	r.t.Helper()
 	res, err := r.deployer.Deploy(context.Background(), req)
 	if err != nil {
@@ -73,7 +74,7 @@ func (r *helmRig) deploy(req Request) Result {
 func TestHelmInstallUpgradeRollbackHistoryVerify(t *testing.T) {
 	r := newHelmRig(t)
 	first := r.deploy(r.request(r.repo(), goodDigest, time.Minute))
-	if first.Action != "install" || first.OldRevision != 0 || first.NewRevision != 1 || first.Outcome != OutcomeDeployed {
+	if first.Action != "install" || first.OldRevision != 0 || first.NewRevision != 1 || first.Outcome != api.Deployed {
 		t.Fatalf("install %+v", first)
 	}
 	second := r.deploy(r.request(r.repo(), otherDigest, time.Minute))
@@ -104,11 +105,11 @@ func TestHelmInstallUpgradeRollbackHistoryVerify(t *testing.T) {
 }
 
 // waitVerified retries verify until the old pods are gone (the deployment controller replaces them).
-func waitVerified(t *testing.T, r *helmRig, digest string) verify.Report {
+func waitVerified(t *testing.T, r *helmRig, digest string) api.VerifyReport {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		report, err := verify.Pods(context.Background(), r.sandbox.Kube(t), r.namespace, verify.ReleaseSelector("demo-app"), r.repo(), digest)
+		report, err := verify.Pods(context.Background(), r.sandbox.Kube(t), r.namespace, verify.ReleaseSelector("demo-app"), imageValues(r.repo(), digest).Image)
 		if err == nil && report.Err(false) == nil {
 			return report
 		}
@@ -126,8 +127,8 @@ func TestHelmBadImageFailsFastAndRollsBack(t *testing.T) {
 	bad := r.request(r.sandbox.Registry+"/"+kwokstages.PullFailMarker+"/demo-app", otherDigest, 3*time.Minute)
 	res, err := r.deployer.Deploy(context.Background(), bad)
 	elapsed := time.Since(start)
-	var failed *FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || res.Outcome != OutcomeRolledBack {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() || res.Outcome != api.RolledBack {
 		t.Fatalf("want failed + rolled back, got %v (%+v)", err, res)
 	}
 	if !strings.Contains(res.Reason, "ImagePullBackOff") && !strings.Contains(res.Reason, "ErrImagePull") {
@@ -148,8 +149,8 @@ func TestHelmNeverReadyTimesOutAndRollsBack(t *testing.T) {
 	neverReady := filepath.Join(t.TempDir(), "never-ready.yaml")
 	os.WriteFile(neverReady, []byte("neverReady: true\n"), 0o644)
 	res, err := r.deployer.Deploy(context.Background(), r.request(r.repo(), otherDigest, 8*time.Second, neverReady))
-	var failed *FailedError
-	if !errors.As(err, &failed) || !failed.RolledBack || !strings.Contains(res.Reason, "timed out") {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() || !strings.Contains(res.Reason, "timed out") {
 		t.Fatalf("want timeout + rollback, got %v (%+v)", err, res)
 	}
 	if res.CurrentRevision != 3 {
@@ -180,7 +181,7 @@ func TestHelmSelfHealsStuckPendingUpgrade(t *testing.T) {
 	req := r.request(r.repo(), otherDigest, time.Minute)
 	req.PendingThreshold = 5 * time.Minute
 	res := r.deploy(req)
-	if len(res.Healed) != 1 || !strings.Contains(res.Healed[0], "rolled back to revision 1") || res.Outcome != OutcomeDeployed {
+	if len(res.Healed) != 1 || !strings.Contains(res.Healed[0], "rolled back to revision 1") || res.Outcome != api.Deployed {
 		t.Fatalf("heal %+v", res)
 	}
 	waitVerified(t, r, otherDigest)
@@ -231,7 +232,7 @@ func TestHelmRejectsInvalidCredentials(t *testing.T) {
 	}
 	d := &Deployer{Access: access}
 	_, err = d.Deploy(context.Background(), Request{Release: "demo-app", Namespace: "demo", Chart: "testdata/chart",
-		Image: ImageValues{Repository: s.Registry + "/demo-app", Digest: goodDigest}, Timeout: time.Minute})
+		Image: imageValues(s.Registry+"/demo-app", goodDigest), Timeout: time.Minute})
 	if err == nil || !strings.Contains(err.Error(), "cluster unreachable") {
 		t.Fatalf("want a clear credentials error, got %v", err)
 	}

@@ -9,15 +9,20 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/lint/support"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 // LintImage is the image the lint renders with when no artifact exists yet: a well-formed reference
 // that no registry serves.
-var LintImage = ImageValues{
-	Repository:   "lint/placeholder",
-	Digest:       "sha256:" + strings.Repeat("0", 64),
-	Tag:          "0000000",
-	BuildVersion: "lint",
+var LintImage = ImageValues{Image: lintImage(), BuildVersion: "lint"}
+
+func lintImage() artifact.Pinned {
+	p, err := artifact.ParsePinned("lint.invalid/placeholder:0000000@sha256:" + strings.Repeat("0", 64))
+	if err != nil {
+		panic(err) // a constant reference
+	}
+	return p
 }
 
 // Lint runs Helm's chart linter (strict: warnings count) with the values a deploy would use, then

@@ -9,6 +9,8 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
+
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // RollbackRequest names the release and, optionally, the revision to restore (0: the previous one).
@@ -19,36 +21,25 @@ type RollbackRequest struct {
 	Timeout   time.Duration
 }
 
-// RollbackResult is what a rollback did (also the CLI's --json output).
-type RollbackResult struct {
-	Release string `json:"release"`
-	// From is the deployed revision before; Target the revision whose content was restored; To the new
-	// revision Helm recorded for the rollback.
-	From    int     `json:"from"`
-	Target  int     `json:"target"`
-	To      int     `json:"to"`
-	Seconds float64 `json:"seconds"`
-}
-
 // Rollback restores an earlier revision and waits for it (fail-fast applies). The target is checked
 // against the history before anything changes.
-func (d *Deployer) Rollback(_ context.Context, req RollbackRequest) (RollbackResult, error) {
+func (d *Deployer) Rollback(_ context.Context, req RollbackRequest) (api.EKSRollback, error) {
 	start := time.Now()
 	if req.Release == "" || req.Namespace == "" || req.Timeout <= 0 {
-		return RollbackResult{}, errors.New("eks rollback: release, namespace and a positive timeout are required")
+		return api.EKSRollback{}, errors.New("eks rollback: release, namespace and a positive timeout are required")
 	}
 	cfg, err := d.configuration(req.Namespace)
 	if err != nil {
-		return RollbackResult{}, err
+		return api.EKSRollback{}, err
 	}
 	hist, err := cfg.Releases.History(req.Release)
 	if errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && len(hist) == 0) {
-		return RollbackResult{}, fmt.Errorf("release %s not found in namespace %s: nothing to roll back", req.Release, req.Namespace)
+		return api.EKSRollback{}, fmt.Errorf("release %s not found in namespace %s: nothing to roll back", req.Release, req.Namespace)
 	}
 	if err != nil {
-		return RollbackResult{}, fmt.Errorf("read history of %s: %w", req.Release, err)
+		return api.EKSRollback{}, fmt.Errorf("read history of %s: %w", req.Release, err)
 	}
-	res := RollbackResult{Release: req.Release, From: deployedRevision(cfg, req.Release)}
+	res := api.EKSRollback{Release: req.Release, From: deployedRevision(cfg, req.Release)}
 	target := req.To
 	if target == 0 {
 		// The newest successful revision older than the deployed one.

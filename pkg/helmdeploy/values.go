@@ -3,9 +3,10 @@ package helmdeploy
 import (
 	"fmt"
 	"os"
-	"regexp"
 
 	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 // PlatformVariable tells the app it runs on EKS; set under the chart's env map.
@@ -14,32 +15,26 @@ const (
 	PlatformValue    = "eks"
 )
 
-var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-
 // ImageValues are the values the release engine always sets, over any values file:
 //
 //	image.repository, image.digest, image.tag, image.pullPolicy=Always, buildVersion, env.DEPLOY_PLATFORM=eks
 type ImageValues struct {
-	Repository   string
-	Digest       string
-	Tag          string
+	// Image is the pinned image; its tag (the short commit SHA), when known, becomes image.tag.
+	Image        artifact.Pinned
 	BuildVersion string
 }
 
 func (v ImageValues) validate() error {
-	if v.Repository == "" {
-		return fmt.Errorf("image repository is required")
-	}
-	if !digestRE.MatchString(v.Digest) {
-		return fmt.Errorf("image digest %q must be sha256:<64 hex> (take it from artifact.json)", v.Digest)
+	if v.Image.IsZero() {
+		return fmt.Errorf("image is required, pinned by digest (take it from artifact.json)")
 	}
 	return nil
 }
 
 func (v ImageValues) overrides() map[string]any {
-	img := map[string]any{"repository": v.Repository, "digest": v.Digest, "pullPolicy": "Always"}
-	if v.Tag != "" {
-		img["tag"] = v.Tag
+	img := map[string]any{"repository": v.Image.Repository(), "digest": v.Image.Digest(), "pullPolicy": "Always"}
+	if t := v.Image.Tag(); t != "" {
+		img["tag"] = t
 	}
 	out := map[string]any{"image": img, "env": map[string]any{PlatformVariable: PlatformValue}}
 	if v.BuildVersion != "" {

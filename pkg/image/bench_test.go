@@ -22,7 +22,7 @@ func BenchmarkDigestResolution(b *testing.B) {
 		}
 		counter.all.Store(0)
 		start := time.Now()
-		if _, err := Confirm(ctx, reg, Published{Repository: repo, Tag: "abc1234", Digest: digest}); err != nil {
+		if _, err := Confirm(ctx, reg, pinned(b, repo+":abc1234@"+digest)); err != nil {
 			b.Fatal(err)
 		}
 		confirmTime += time.Since(start)

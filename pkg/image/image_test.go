@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 // manifestCounter counts manifest requests (the "registry polls") going through it.
@@ -81,13 +83,13 @@ func TestPushLayoutThenConfirmWithOneHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pushed.Digest != want || pushed.Tag != "abc1234" {
+	if pushed.Image.Digest() != want || pushed.Image.Tag() != "abc1234" || pushed.Existed {
 		t.Fatalf("pushed %+v, want digest %s", pushed, want)
 	}
 
 	counter.heads.Store(0)
 	counter.all.Store(0)
-	p, err := ParsePublished(repo + ":abc1234@" + want)
+	p, err := artifact.ParsePinned(repo + ":abc1234@" + want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +97,8 @@ func TestPushLayoutThenConfirmWithOneHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Ref() != repo+"@"+want {
-		t.Fatalf("ref %s", res.Ref())
+	if res.Image.String() != repo+"@"+want {
+		t.Fatalf("ref %s", res.Image)
 	}
 	if counter.all.Load() != 1 || counter.heads.Load() != 1 {
 		t.Fatalf("one-pipeline path must make exactly one HEAD manifest request, made %d manifest requests (%d HEAD)", counter.all.Load(), counter.heads.Load())
@@ -116,8 +118,8 @@ func TestPushDockerTarball(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pushed.Digest != want.String() {
-		t.Fatalf("digest %s want %s", pushed.Digest, want)
+	if pushed.Image.Digest() != want.String() {
+		t.Fatalf("digest %s want %s", pushed.Image.Digest(), want)
 	}
 }
 
@@ -134,7 +136,7 @@ func TestConfirmDetectsMovedTag(t *testing.T) {
 	if err := remote.Write(ref, other); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Confirm(ctx, reg, Published{Repository: repo, Tag: "abc1234", Digest: first})
+	_, err := Confirm(ctx, reg, pinned(t, repo+":abc1234@"+first))
 	if err == nil || !strings.Contains(err.Error(), "tag moved") {
 		t.Fatalf("want moved-tag error, got %v", err)
 	}
@@ -155,12 +157,12 @@ func TestConfirmViaRegistryAliasKeepsPublishedRepository(t *testing.T) {
 	if _, err := Push(ctx, reg, reg.Host+"/demo-app", "abc1234", dir); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Confirm(ctx, reg, Published{Repository: "registry.sandbox:5000/demo-app", Digest: d})
+	res, err := Confirm(ctx, reg, pinned(t, "registry.sandbox:5000/demo-app@"+d))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Repository != "registry.sandbox:5000/demo-app" {
-		t.Fatalf("repository %q must stay as published", res.Repository)
+	if res.Image.Repository() != "registry.sandbox:5000/demo-app" {
+		t.Fatalf("repository %q must stay as published", res.Image.Repository())
 	}
 }
 
@@ -191,8 +193,8 @@ func TestWaitForTagBacksOffUntilPushed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Digest != want || attempts != 4 {
-		t.Fatalf("digest %s attempts %d", res.Digest, attempts)
+	if res.Image.Digest() != want || attempts != 4 {
+		t.Fatalf("digest %s attempts %d", res.Image.Digest(), attempts)
 	}
 	wantSlept := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}
 	for i := range wantSlept {
@@ -221,49 +223,19 @@ func TestWaitForTagGivesUpAtDeadline(t *testing.T) {
 	}
 }
 
-func TestParsePublished(t *testing.T) {
-	d := "sha256:" + strings.Repeat("ab", 32)
-	cases := map[string]struct {
-		ref  string
-		want Published
-		err  string
-	}{
-		"tag and digest": {ref: "127.0.0.1:5000/demo-app:abc1234@" + d, want: Published{"127.0.0.1:5000/demo-app", "abc1234", d}},
-		"digest only":    {ref: "127.0.0.1:5000/team/demo-app@" + d, want: Published{"127.0.0.1:5000/team/demo-app", "", d}},
-		"no digest":      {ref: "127.0.0.1:5000/demo-app:abc1234", err: "has no digest"},
-		"short digest":   {ref: "127.0.0.1:5000/demo-app@sha256:abc", err: "64 lower-case hex"},
-		"no registry":    {ref: "demo-app@" + d, err: "names no registry"},
-		"bad repo":       {ref: "127.0.0.1:5000/Demo@" + d, err: "repository"},
-	}
-	for n, tc := range cases {
-		t.Run(n, func(t *testing.T) {
-			got, err := ParsePublished(tc.ref)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("want error %q, got %v", tc.err, err)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("got %+v, %v", got, err)
-			}
-		})
-	}
-}
-
 func TestCommitSources(t *testing.T) {
 	full := "0123456789abcdef0123456789abcdef01234567"
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 	c, err := Commit(t.TempDir(), env(map[string]string{"CODEBUILD_RESOLVED_SOURCE_VERSION": full, "GITHUB_SHA": strings.Repeat("f", 40)}))
-	if err != nil || c.Short() != "0123456" || c.From != "CODEBUILD_RESOLVED_SOURCE_VERSION" {
+	if err != nil || c.Short() != "0123456" || c.From != "CODEBUILD_RESOLVED_SOURCE_VERSION" || c.String() != full {
 		t.Fatalf("codebuild first: %+v %v", c, err)
 	}
 	c, err = Commit(t.TempDir(), env(map[string]string{"GITHUB_SHA": strings.ToUpper(full)}))
 	if err != nil || c.Short() != "0123456" || c.From != "GITHUB_SHA" {
 		t.Fatalf("github: %+v %v", c, err)
 	}
-	if _, err := Commit(t.TempDir(), env(map[string]string{"GITHUB_SHA": "main"})); err == nil || !strings.Contains(err.Error(), "not a full commit SHA") {
+	if _, err := Commit(t.TempDir(), env(map[string]string{"GITHUB_SHA": "main"})); err == nil || !strings.Contains(err.Error(), "not a full commit SHA") || !strings.Contains(err.Error(), "GITHUB_SHA") {
 		t.Fatalf("want bad SHA error, got %v", err)
 	}
 
@@ -275,25 +247,25 @@ func TestCommitSources(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(git, "refs", "heads", "main"), []byte(full+"\n"), 0o644))
 	sub := filepath.Join(root, "app", "src")
 	must(t, os.MkdirAll(sub, 0o755))
-	if s, err := ShortSHA(sub, env(nil)); err != nil || s != "0123456" {
+	if s, err := shortSHA(sub, env(nil)); err != nil || s != "0123456" {
 		t.Fatalf("loose ref: %q %v", s, err)
 	}
 	must(t, os.Remove(filepath.Join(git, "refs", "heads", "main")))
 	must(t, os.WriteFile(filepath.Join(git, "packed-refs"), []byte("# pack-refs\n"+strings.Repeat("e", 40)+" refs/heads/main\n"), 0o644))
-	if s, err := ShortSHA(root, env(nil)); err != nil || s != "eeeeeee" {
+	if s, err := shortSHA(root, env(nil)); err != nil || s != "eeeeeee" {
 		t.Fatalf("packed ref: %q %v", s, err)
 	}
 	must(t, os.WriteFile(filepath.Join(git, "HEAD"), []byte(strings.Repeat("d", 40)+"\n"), 0o644))
-	if s, err := ShortSHA(root, env(nil)); err != nil || s != "ddddddd" {
+	if s, err := shortSHA(root, env(nil)); err != nil || s != "ddddddd" {
 		t.Fatalf("detached: %q %v", s, err)
 	}
 	wt := filepath.Join(t.TempDir(), "wt")
 	must(t, os.MkdirAll(wt, 0o755))
 	must(t, os.WriteFile(filepath.Join(wt, ".git"), []byte("gitdir: "+git+"\n"), 0o644))
-	if s, err := ShortSHA(wt, env(nil)); err != nil || s != "ddddddd" {
+	if s, err := shortSHA(wt, env(nil)); err != nil || s != "ddddddd" {
 		t.Fatalf("worktree: %q %v", s, err)
 	}
-	if _, err := ShortSHA(t.TempDir(), env(nil)); err == nil || !strings.Contains(err.Error(), "GITHUB_SHA") {
+	if _, err := shortSHA(t.TempDir(), env(nil)); err == nil || !strings.Contains(err.Error(), "GITHUB_SHA") {
 		t.Fatalf("want no-git error with a hint, got %v", err)
 	}
 }
@@ -302,5 +274,92 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func shortSHA(dir string, getenv func(string) string) (string, error) {
+	c, err := Commit(dir, getenv)
+	if err != nil {
+		return "", err
+	}
+	return c.Short(), nil
+}
+
+func pinned(t testing.TB, ref string) artifact.Pinned {
+	t.Helper()
+	p, err := artifact.ParsePinned(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Tags are immutable: pushing the same digest again is a no-op, another digest is refused.
+func TestPushIsIdempotentAndRespectsImmutableTags(t *testing.T) {
+	ctx := context.Background()
+	reg, counter := startRegistry(t)
+	dir, want := writeLayout(t)
+	repo := reg.Host + "/demo-app"
+	if _, err := Push(ctx, reg, repo, "abc1234", dir); err != nil {
+		t.Fatal(err)
+	}
+	counter.all.Store(0)
+	again, err := Push(ctx, reg, repo, "abc1234", dir)
+	if err != nil || !again.Existed || again.Image.Digest() != want {
+		t.Fatalf("same digest again must be a no-op: %+v %v", again, err)
+	}
+	if counter.all.Load() != 1 {
+		t.Fatalf("a no-op push makes one manifest request (HEAD of the tag), made %d", counter.all.Load())
+	}
+	otherDir, other := writeLayout(t)
+	_, err = Push(ctx, reg, repo, "abc1234", otherDir)
+	var conflict *TagConflictError
+	if !errors.As(err, &conflict) || conflict.Existing != want || conflict.Want != other || !strings.Contains(err.Error(), "immutable") {
+		t.Fatalf("another digest under the same tag must be refused: %v", err)
+	}
+	if res, err := ResolveTag(ctx, reg, repo, "abc1234"); err != nil || res.Image.Digest() != want {
+		t.Fatalf("the tag must still hold the first digest: %+v %v", res, err)
+	}
+}
+
+// Promotion copies by digest between registries: same digest, idempotent, immutable.
+func TestCopyBetweenRegistriesKeepsTheDigest(t *testing.T) {
+	ctx := context.Background()
+	src, _ := startRegistry(t)
+	dst, _ := startRegistry(t)
+	dir, want := writeLayout(t)
+	if _, err := Push(ctx, src, src.Host+"/demo-app", "abc1234", dir); err != nil {
+		t.Fatal(err)
+	}
+	from := pinned(t, src.Host+"/demo-app:abc1234@"+want)
+	to := dst.Host + "/prod/demo-app"
+	copied, err := Copy(ctx, src.At(""), from, dst, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copied.Image.String() != to+"@"+want || copied.Image.Tag() != "abc1234" || copied.Existed {
+		t.Fatalf("copied %+v", copied)
+	}
+	again, err := Copy(ctx, src.At(""), from, dst, to)
+	if err != nil || !again.Existed {
+		t.Fatalf("a second copy is a no-op: %+v %v", again, err)
+	}
+	otherDir, _ := writeLayout(t)
+	if _, err := Push(ctx, src, src.Host+"/demo-app", "def5678", otherDir); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := ResolveTag(ctx, src, src.Host+"/demo-app", "def5678")
+	moved, _ := res.Image.WithTag("abc1234")
+	var conflict *TagConflictError
+	if _, err := Copy(ctx, src.At(""), moved, dst, to); !errors.As(err, &conflict) {
+		t.Fatalf("copying another digest under an existing tag must be refused: %v", err)
+	}
+	untagged := pinned(t, src.Host+"/demo-app@"+want)
+	if _, err := Copy(ctx, src.At(""), untagged, dst, to); err == nil || !strings.Contains(err.Error(), "no tag") {
+		t.Fatalf("an untagged source must be refused: %v", err)
+	}
+	absent := pinned(t, src.Host+"/demo-app:abc1234@sha256:"+strings.Repeat("0", 64))
+	if _, err := Copy(ctx, src.At(""), absent, dst, to+"2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a digest the source does not hold: %v", err)
 	}
 }

@@ -42,21 +42,18 @@ func TestSandboxRegistryPushConfirmWait(t *testing.T) {
 	if perr := <-pushed; perr != nil {
 		t.Fatal(perr)
 	}
-	if res.Digest != want || attempts < 2 {
-		t.Fatalf("digest %s (want %s) after %d attempts", res.Digest, want, attempts)
+	if res.Image.Digest() != want || attempts < 2 {
+		t.Fatalf("digest %s (want %s) after %d attempts", res.Image.Digest(), want, attempts)
 	}
 
 	counter.all.Store(0)
 	counter.heads.Store(0)
-	p, err := ParsePublished(repo + ":abc1234@" + want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pinned(t, repo+":abc1234@"+want)
 	confirmed, err := Confirm(ctx, reg, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if confirmed.Digest != want || counter.all.Load() != 1 || counter.heads.Load() != 1 {
+	if confirmed.Image.Digest() != want || counter.all.Load() != 1 || counter.heads.Load() != 1 {
 		t.Fatalf("confirm: %+v with %d manifest requests (%d HEAD), want exactly 1 HEAD", confirmed, counter.all.Load(), counter.heads.Load())
 	}
 

@@ -10,40 +10,121 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
-// Pushed is the result of Push: the registry-confirmed image and where it came from.
+// Pushed is the result of Push and Copy: the registry-confirmed image and where it came from.
 type Pushed struct {
 	Resolved
+	// Source is the image's origin: a layout or tarball path, or the pinned reference copied.
 	Source string `json:"source"`
+	// Existed is true when the tag already held this digest, so nothing was uploaded: tags are
+	// immutable (ECR repositories are IMMUTABLE), and writing the same digest again is a no-op.
+	Existed bool `json:"existed"`
+}
+
+// TagConflictError is a push or copy to a tag that already holds another digest. Tags are immutable:
+// nothing was written.
+type TagConflictError struct {
+	// Ref is <repository>:<tag>.
+	Ref      string
+	Existing string
+	Want     string
+}
+
+func (e *TagConflictError) Error() string {
+	return fmt.Sprintf("tag %s already holds %s, not %s: tags are immutable, so nothing was pushed; "+
+		"this commit was published before with another build: deploy that image (its artifact.json), or commit the change so it gets its own tag",
+		e.Ref, e.Existing, e.Want)
 }
 
 // Push uploads an image built elsewhere (an OCI layout directory, an OCI layout tarball, or a
-// `docker save` tarball) to repository:tag in reg. The digest is the one of the manifest pushed, and
-// it is cross-checked with one HEAD request on the tag; nothing polls.
+// `docker save` tarball) to repository:tag in reg. When the tag already holds the same digest nothing
+// is uploaded; when it holds another one the push is refused (*TagConflictError). The digest is the
+// one of the manifest pushed, cross-checked with one HEAD request on the tag; nothing polls.
 func Push(ctx context.Context, reg Registry, repository, tag, source string) (Pushed, error) {
 	if _, err := os.Stat(source); err != nil {
 		return Pushed{}, fmt.Errorf("image source %s: %w (pass an OCI layout directory or an image tarball)", source, err)
 	}
-	repo, err := reg.connect(repository)
-	if err != nil {
-		return Pushed{}, err
-	}
-	ref := repo.Tag(tag)
 	cleanup := func() {}
 	defer func() { cleanup() }()
 	img, digest, err := load(source, &cleanup)
 	if err != nil {
 		return Pushed{}, err
 	}
-	if err := remote.Write(ref, img, reg.remoteOptions(ctx)...); err != nil {
-		return Pushed{}, fmt.Errorf("push %s to %s: %w", source, ref, err)
+	return write(ctx, reg, repository, tag, digest, source, func(ref name.Tag, opts []remote.Option) error {
+		return remote.Write(ref, img, opts...)
+	})
+}
+
+// Copy copies the image pinned by from (read through src) to repository:<from's tag> in dst, by digest:
+// the manifest is written unchanged, so the digest is equal, and this is checked. The same rules as
+// Push apply to the tag (same digest: no-op; another digest: *TagConflictError). Promotion uses it.
+func Copy(ctx context.Context, src Registry, from artifact.Pinned, dst Registry, repository string) (Pushed, error) {
+	if from.Tag() == "" {
+		return Pushed{}, fmt.Errorf("copy %s: the image has no tag to copy it under (artifact.json's commit_sha)", from)
 	}
-	res, err := Confirm(ctx, reg, Published{Repository: repository, Tag: tag, Digest: digest})
+	srcRepo, err := src.connect(from.Repository())
+	if err != nil {
+		return Pushed{}, err
+	}
+	ref := srcRepo.Digest(from.Digest())
+	desc, err := remote.Get(ref, src.remoteOptions(ctx)...)
+	if err != nil {
+		return Pushed{}, fmt.Errorf("read the image to promote: %w", describeRegistryError(from.String(), err))
+	}
+	if desc.Digest.String() != from.Digest() {
+		return Pushed{}, fmt.Errorf("%s: the source registry returned %s, not the pinned digest", from, desc.Digest)
+	}
+	return write(ctx, dst, repository, from.Tag(), from.Digest(), from.Tagged(), func(to name.Tag, opts []remote.Option) error {
+		if desc.MediaType.IsIndex() {
+			idx, err := desc.ImageIndex()
+			if err != nil {
+				return err
+			}
+			return remote.WriteIndex(to, idx, opts...)
+		}
+		img, err := desc.Image()
+		if err != nil {
+			return err
+		}
+		return remote.Write(to, img, opts...)
+	})
+}
+
+// write puts an image of a known digest under repository:tag unless the tag exists, then confirms it.
+func write(ctx context.Context, reg Registry, repository, tag, digest, source string, put func(name.Tag, []remote.Option) error) (Pushed, error) {
+	want, err := artifact.NewPinned(repository, digest)
+	if err == nil {
+		want, err = want.WithTag(tag)
+	}
+	if err != nil {
+		return Pushed{}, err
+	}
+	existing, err := ResolveTag(ctx, reg, repository, tag)
+	switch {
+	case err == nil && existing.Image.Digest() == digest:
+		return Pushed{Resolved: existing, Source: source, Existed: true}, nil
+	case err == nil:
+		return Pushed{}, &TagConflictError{Ref: repository + ":" + tag, Existing: existing.Image.Digest(), Want: digest}
+	case !errors.Is(err, ErrNotFound):
+		return Pushed{}, err
+	}
+	repo, err := reg.connect(repository)
+	if err != nil {
+		return Pushed{}, err
+	}
+	ref := repo.Tag(tag)
+	if err := put(ref, reg.remoteOptions(ctx)); err != nil {
+		return Pushed{}, fmt.Errorf("push %s to %s: %w", source, ref, describeRegistryError(ref.String(), err))
+	}
+	res, err := Confirm(ctx, reg, want)
 	if err != nil {
 		return Pushed{}, fmt.Errorf("after pushing %s: %w", ref, err)
 	}

@@ -85,7 +85,8 @@ func ECR(ctx context.Context, api ECRTokenGetter) (Registry, error) {
 	if err != nil || u.Host == "" {
 		return Registry{}, fmt.Errorf("ECR proxy endpoint %q is not a URL", *data.ProxyEndpoint)
 	}
-	return Registry{Host: u.Host, Auth: &authn.Basic{Username: user, Password: pass}}, nil
+	// A plain-HTTP proxy endpoint is an ECR stand-in (the sandbox's twin accounts); ECR itself is HTTPS.
+	return Registry{Host: u.Host, Insecure: u.Scheme == "http", Auth: &authn.Basic{Username: user, Password: pass}}, nil
 }
 
 // Repository is the reference of repo inside this registry.
@@ -115,4 +116,18 @@ func (r Registry) remoteOptions(ctx context.Context) []remote.Option {
 		transport = DefaultTransport
 	}
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(auth), remote.WithTransport(transport)}
+}
+
+// cutHost splits <host>/<path>.
+func cutHost(repository string) (host, path string, ok bool) {
+	host, path, ok = strings.Cut(repository, "/")
+	return host, path, ok && host != "" && path != ""
+}
+
+// At is the same credentials and transport for another registry host (a promotion's source registry:
+// an ECR token is valid for every registry the principal may read).
+func (r Registry) At(host string) Registry {
+	c := r
+	c.Host = host
+	return c
 }

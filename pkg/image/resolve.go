@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/platformteam/delivery/pkg/artifact"
 )
 
 // ErrNotFound means the registry has no manifest for the tag or digest asked for.
@@ -17,40 +18,36 @@ var ErrNotFound = errors.New("manifest not found")
 
 // Resolved is a registry-confirmed image.
 type Resolved struct {
-	// Repository is the repository reference as deploys use it (the published host, not a connection alias).
-	Repository string `json:"repository"`
-	Tag        string `json:"tag,omitempty"`
-	Digest     string `json:"digest"`
+	// Image is the image as deploys use it: the canonical repository (the published host, not a
+	// connection alias), the tag asked for, and the digest the registry reported.
+	Image artifact.Pinned `json:"image"`
 	// MediaType is the manifest's media type as the registry reported it.
 	MediaType string `json:"media_type"`
 	Size      int64  `json:"size"`
 }
 
-// Ref is repository@digest.
-func (r Resolved) Ref() string { return r.Repository + "@" + r.Digest }
-
-// Confirm cross-checks a published reference with exactly one HEAD manifest request: by tag when the
-// reference has one (proving the tag points at the digest), else by digest. No polling.
-// If reg.Host is set and differs from the reference's registry, the request goes to reg.Host (an alias
-// for the same registry, e.g. inside a container), while the result keeps the published repository.
-func Confirm(ctx context.Context, reg Registry, p Published) (Resolved, error) {
-	repo, err := reg.connect(p.Repository)
+// Confirm cross-checks a pinned image with exactly one HEAD manifest request: by tag when it has one
+// (proving the tag points at the digest), else by digest. No polling.
+// If reg.Host is set and differs from the image's registry, the request goes to reg.Host (an alias
+// for the same registry, e.g. inside a container), while the result keeps the image's repository.
+func Confirm(ctx context.Context, reg Registry, p artifact.Pinned) (Resolved, error) {
+	repo, err := reg.connect(p.Repository())
 	if err != nil {
 		return Resolved{}, err
 	}
-	var ref name.Reference = repo.Digest(p.Digest)
-	if p.Tag != "" {
-		ref = repo.Tag(p.Tag)
+	var ref name.Reference = repo.Digest(p.Digest())
+	if p.Tag() != "" {
+		ref = repo.Tag(p.Tag())
 	}
 	desc, err := remote.Head(ref, reg.remoteOptions(ctx)...)
 	if err != nil {
 		return Resolved{}, describeRegistryError(ref.String(), err)
 	}
-	if got := desc.Digest.String(); got != p.Digest {
-		return Resolved{}, fmt.Errorf("registry says %s is %s, but the publish step reported %s: the tag moved or the wrong registry was asked; rebuild, or check --registry",
-			ref, got, p.Digest)
+	if got := desc.Digest.String(); got != p.Digest() {
+		return Resolved{}, fmt.Errorf("registry says %s is %s, not %s: the tag moved or the wrong registry was asked; rebuild, or check --registry",
+			ref, got, p.Digest())
 	}
-	return Resolved{Repository: p.Repository, Tag: p.Tag, Digest: p.Digest, MediaType: string(desc.MediaType), Size: desc.Size}, nil
+	return Resolved{Image: p, MediaType: string(desc.MediaType), Size: desc.Size}, nil
 }
 
 // ResolveTag returns the digest a tag points at with one HEAD manifest request.
@@ -60,20 +57,27 @@ func ResolveTag(ctx context.Context, reg Registry, repository, tag string) (Reso
 	if err != nil {
 		return Resolved{}, err
 	}
-	ref := repo.Tag(tag)
-	if _, err := name.NewTag(ref.String(), name.StrictValidation); err != nil {
+	if _, err := name.NewTag(repository+":"+tag, name.StrictValidation); err != nil {
 		return Resolved{}, fmt.Errorf("tag %q: %w", tag, err)
 	}
+	ref := repo.Tag(tag)
 	desc, err := remote.Head(ref, reg.remoteOptions(ctx)...)
 	if err != nil {
 		return Resolved{}, describeRegistryError(ref.String(), err)
 	}
-	return Resolved{Repository: repository, Tag: tag, Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}, nil
+	img, err := artifact.NewPinned(repository, desc.Digest.String())
+	if err == nil {
+		img, err = img.WithTag(tag)
+	}
+	if err != nil {
+		return Resolved{}, fmt.Errorf("%s: %w", ref, err)
+	}
+	return Resolved{Image: img, MediaType: string(desc.MediaType), Size: desc.Size}, nil
 }
 
 // connect returns the repository to send requests to: the given one, re-homed on reg.Host when set.
 func (r Registry) connect(repository string) (name.Repository, error) {
-	host, path, ok := strings.Cut(repository, "/")
+	host, path, ok := cutHost(repository)
 	if !ok {
 		return name.Repository{}, fmt.Errorf("repository %q names no registry", repository)
 	}
@@ -92,7 +96,7 @@ func describeRegistryError(ref string, err error) error {
 		case http.StatusNotFound:
 			return fmt.Errorf("%s: %w: the build has not pushed it (check the tag, or use wait-for-tag when another pipeline pushes)", ref, ErrNotFound)
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("%s: registry refused the credentials (%d): log in again (ECR tokens last 12 hours) or check the role's ECR permissions: %w", ref, terr.StatusCode, err)
+			return fmt.Errorf("%s: registry refused the credentials (%d): log in again (ECR tokens last 12 hours) or check the role's ECR permissions (and, across accounts, the source repository's policy): %w", ref, terr.StatusCode, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", ref, err)

@@ -81,7 +81,7 @@ func WaitForTag(ctx context.Context, reg Registry, repository, tag string, opts 
 	for attempt := 1; ; attempt++ {
 		res, err := ResolveTag(ctx, reg, repository, tag)
 		if err == nil {
-			fmt.Fprintf(out, "tag %s:%s found after %d attempt(s): %s\n", repository, tag, attempt, res.Digest)
+			fmt.Fprintf(out, "tag %s:%s found after %d attempt(s): %s\n", repository, tag, attempt, res.Image.Digest())
 			return res, attempt, nil
 		}
 		if !errors.Is(err, ErrNotFound) {

@@ -1,11 +1,14 @@
-// Package pipeline records what one pipeline run did — its steps and their durations, the stacks it
-// changed, the artifact, and what each deploy changed (old → new) — and renders that record as the run's
-// summary: plain text for a terminal, markdown for a step summary, and a report for the CI surface.
+// Package pipeline runs the deploy — the step order, the skip rules, what counts as changed, the
+// policy for a split result, the exit code — behind a small interface (Stages) that the Dagger module
+// implements with containers and the tests implement with fakes. It records what the run did (Run) and
+// renders that record, and the stack engine's summaries, in the pipeline's three formats (Render).
 package pipeline
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // Status is the outcome of one step.
@@ -17,6 +20,18 @@ const (
 	StatusNoChange Status = "no change"
 	StatusFailed   Status = "failed"
 	StatusSkipped  Status = "skipped"
+)
+
+// Step names, in the order a deploy runs them.
+const (
+	StepInfra      = "infra"
+	StepPublish    = "publish"
+	StepPromote    = "promote"
+	StepDeployECS  = "deploy-ecs"
+	StepDeployEKS  = "deploy-eks"
+	StepRestoreECS = "restore-ecs"
+	StepRestoreEKS = "restore-eks"
+	StepVerify     = "verify"
 )
 
 // Step is one timed stage of a run.
@@ -40,77 +55,69 @@ type StackChange struct {
 // Changed reports whether the stack had (or would have) any resource change.
 func (s StackChange) Changed() bool { return s.Add+s.Change+s.Destroy > 0 }
 
-// Rollout is what a deploy changed on one target, e.g. task definition ARN or Helm revision old → new.
+// Rollout is what the run did on one target, including what the split-result policy did to it.
 type Rollout struct {
-	Target string `json:"target"` // "ecs" or "eks"
-	What   string `json:"what"`   // "task definition", "helm revision"
-	Old    string `json:"old"`
-	New    string `json:"new"`
-	// Changed is false when the target already ran the artifact's digest and nothing was deployed.
-	Changed bool `json:"changed"`
+	api.Rollout
+	// Restored is set when the pipeline put this target back on its previous version because the other
+	// target's deploy failed; RestoreError when that did not work.
+	Restored     bool   `json:"restored,omitempty"`
+	RestoreError string `json:"restore_error,omitempty"`
 }
 
-// Image is the one image of the run.
-type Image struct {
-	Ref       string `json:"ref"` // repository@digest
-	Digest    string `json:"digest"`
-	CommitSHA string `json:"commit_sha"`
-}
+// Changed reports whether the target runs something else than before the run.
+func (r Rollout) Changed() bool { return r.Outcome == api.Deployed && !r.Restored }
 
-// Run is the record of one pipeline run in one environment.
-type Run struct {
-	Env      string        `json:"env"`
-	Steps    []Step        `json:"steps"`
-	Stacks   []StackChange `json:"stacks,omitempty"`
-	Image    *Image        `json:"image,omitempty"`
-	Rollouts []Rollout     `json:"rollouts,omitempty"`
-	Verified bool          `json:"verified"`
-
-	now func() time.Time
-}
-
-// New starts the record of a run in env.
-func New(env string) *Run { return &Run{Env: env, now: time.Now} }
-
-// Step runs fn as a named step, timing it. fn returns a one-line detail and whether it changed anything;
-// an error marks the step failed and is returned wrapped with the step's name.
-func (r *Run) Step(name string, fn func() (detail string, changed bool, err error)) error {
-	now := r.now
-	if now == nil {
-		now = time.Now
-	}
-	start := now()
-	detail, changed, err := fn()
-	st := Step{Name: name, Duration: now().Sub(start), Detail: detail, Status: StatusOK}
+// Running is what the target runs at the end of the run: an image (repository@digest), or, when that
+// is not known, a description of the state.
+func (r Rollout) Running() string {
 	switch {
-	case err != nil:
-		st.Status = StatusFailed
-		if st.Detail == "" {
-			st.Detail = err.Error()
-		}
-	case !changed:
-		st.Status = StatusNoChange
+	case r.Outcome == api.Deployed && !r.Restored, r.Outcome == api.Unchanged:
+		return r.Image
+	case r.Outcome == api.Failed, r.RestoreError != "":
+		return "unknown: " + r.What + " " + orNone(r.Current) + " (not restored)"
+	case r.PreviousImage != "":
+		return r.PreviousImage
 	}
-	r.Steps = append(r.Steps, st)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+	return "its previous version (" + r.What + " " + orNone(r.Previous) + ")"
 }
 
-// Skip records a step that did not run, with the reason.
-func (r *Run) Skip(name, reason string) {
-	r.Steps = append(r.Steps, Step{Name: name, Status: StatusSkipped, Detail: reason})
+// Back reports whether the target runs what it ran before the run.
+func (r Rollout) Back() bool {
+	switch r.Outcome {
+	case api.Deployed:
+		return r.Restored
+	case api.Failed:
+		return false
+	}
+	return true // unchanged, rolled back, or refused before any change
 }
 
-// Total is the sum of the step durations.
-func (r *Run) Total() time.Duration {
-	var d time.Duration
-	for _, s := range r.Steps {
-		d += s.Duration
-	}
-	return d
+// Run is the record of one deploy in one environment.
+type Run struct {
+	Env    string        `json:"env"`
+	Steps  []Step        `json:"steps"`
+	Stacks []StackChange `json:"stacks,omitempty"`
+	// Artifact is what was deployed (in the environment's repository); PromotedFrom the image it was
+	// copied from when the run promoted it.
+	Artifact     *artifact.Artifact `json:"artifact,omitempty"`
+	PromotedFrom artifact.Pinned    `json:"promoted_from,omitzero"`
+	Rollouts     []Rollout          `json:"rollouts,omitempty"`
+	Verified     bool               `json:"verified"`
+	// Split says what the split-result policy did ("" when both targets agreed).
+	Split string `json:"split,omitempty"`
+	// ExitCode is the run's result (api.Exit*); Err its error (nil on success).
+	ExitCode int   `json:"exit_code"`
+	Err      error `json:"-"`
+	// DeployWall is the wall time of the concurrent deploys (ECS ∥ EKS).
+	DeployWall time.Duration `json:"deploy_wall_ns"`
+	Started    time.Time     `json:"started"`
+	Finished   time.Time     `json:"finished"`
+	// Masks are values the CI log must hide from here on (the accounts the run touched).
+	Masks []string `json:"-"`
 }
+
+// Wall is the run's wall time.
+func (r *Run) Wall() time.Duration { return r.Finished.Sub(r.Started) }
 
 // Failed reports whether any step failed.
 func (r *Run) Failed() bool {
@@ -122,7 +129,8 @@ func (r *Run) Failed() bool {
 	return false
 }
 
-// Changed reports whether the run changed anything: a stack, or a deploy target.
+// Changed reports whether the run changed anything: a stack applied with changes, or a target that now
+// runs something else.
 func (r *Run) Changed() bool {
 	for _, s := range r.Stacks {
 		if s.Changed() && s.Action == "apply" {
@@ -130,9 +138,26 @@ func (r *Run) Changed() bool {
 		}
 	}
 	for _, ro := range r.Rollouts {
-		if ro.Changed {
+		if ro.Changed() {
 			return true
 		}
 	}
 	return false
+}
+
+// Rollout is the record of target (nil when it did not run).
+func (r *Run) Rollout(t api.Target) *Rollout {
+	for i := range r.Rollouts {
+		if r.Rollouts[i].Target == t {
+			return &r.Rollouts[i]
+		}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

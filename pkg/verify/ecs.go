@@ -7,6 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // ECSAPI is the part of the ECS API verification reads.
@@ -20,9 +23,10 @@ type ECSAPI interface {
 // ECS checks the service's running tasks: the named container's imageDigest (or, when ECS reports none,
 // the image of the task's task definition). With no running tasks listed it falls back to the
 // service's task definition. container "" means the first container.
-func ECS(ctx context.Context, api ECSAPI, cluster, service, container, digest string) (Report, error) {
-	r := Report{Digest: digest, Checks: []Check{}, Problems: []string{}}
-	svcOut, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{service}})
+func ECS(ctx context.Context, client ECSAPI, cluster, service, container string, want artifact.Pinned) (api.VerifyReport, error) {
+	digest := want.Digest()
+	r := api.VerifyReport{Digest: digest, Checks: []api.Check{}, Problems: []string{}}
+	svcOut, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{service}})
 	if err != nil {
 		return r, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
 	}
@@ -33,7 +37,7 @@ func ECS(ctx context.Context, api ECSAPI, cluster, service, container, digest st
 	var arns []string
 	var token *string
 	for {
-		out, err := api.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: aws.String(service),
+		out, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: aws.String(service),
 			DesiredStatus: types.DesiredStatusRunning, NextToken: token})
 		if err != nil {
 			return r, fmt.Errorf("list tasks of %s: %w", service, err)
@@ -46,27 +50,27 @@ func ECS(ctx context.Context, api ECSAPI, cluster, service, container, digest st
 	}
 	if len(arns) == 0 {
 		if svc.DesiredCount == 0 {
-			r.problem("ecs service %s has no tasks to verify (desired count 0)", service)
+			r.Problem("ecs service %s has no tasks to verify (desired count 0)", service)
 			return r, nil
 		}
-		td, err := taskDefinition(ctx, api, aws.ToString(svc.TaskDefinition))
+		td, err := taskDefinition(ctx, client, aws.ToString(svc.TaskDefinition))
 		if err != nil {
 			return r, err
 		}
-		r.add(checkDefinition(td, container, digest, "service "+service, SourceServiceTaskDef))
+		r.Add(checkDefinition(td, container, digest, "service "+service, api.SourceServiceTaskDef))
 		return r, nil
 	}
 	defs := map[string]*types.TaskDefinition{}
 	for start := 0; start < len(arns); start += 100 {
 		end := min(start+100, len(arns))
-		out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns[start:end]})
+		out, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns[start:end]})
 		if err != nil {
 			return r, fmt.Errorf("describe tasks of %s: %w", service, err)
 		}
 		for _, task := range out.Tasks {
 			tdARN := aws.ToString(task.TaskDefinitionArn)
 			if defs[tdARN] == nil {
-				if defs[tdARN], err = taskDefinition(ctx, api, tdARN); err != nil {
+				if defs[tdARN], err = taskDefinition(ctx, client, tdARN); err != nil {
 					return r, err
 				}
 			}
@@ -79,19 +83,19 @@ func ECS(ctx context.Context, api ECSAPI, cluster, service, container, digest st
 			}
 			if c != nil && aws.ToString(c.ImageDigest) != "" {
 				found := aws.ToString(c.ImageDigest)
-				r.add(Check{Platform: "ecs", Target: aws.ToString(task.TaskArn), Container: name, Image: aws.ToString(c.Image),
-					Digest: found, Source: SourceTaskDigest, OK: found == digest})
+				r.Add(api.Check{Platform: api.ECS, Target: aws.ToString(task.TaskArn), Container: name, Image: aws.ToString(c.Image),
+					Digest: found, Source: api.SourceTaskDigest, OK: found == digest})
 				continue
 			}
-			chk := checkDefinition(defs[tdARN], container, digest, aws.ToString(task.TaskArn), SourceTaskDefinition)
-			r.add(chk)
+			chk := checkDefinition(defs[tdARN], container, digest, aws.ToString(task.TaskArn), api.SourceTaskDefinition)
+			r.Add(chk)
 		}
 	}
 	return r, nil
 }
 
-func taskDefinition(ctx context.Context, api ECSAPI, arn string) (*types.TaskDefinition, error) {
-	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+func taskDefinition(ctx context.Context, client ECSAPI, arn string) (*types.TaskDefinition, error) {
+	out, err := client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 	if err != nil {
 		return nil, fmt.Errorf("describe task definition %s: %w", arn, err)
 	}
@@ -105,9 +109,9 @@ func containerName(td *types.TaskDefinition, container string) string {
 	return aws.ToString(td.ContainerDefinitions[0].Name)
 }
 
-func checkDefinition(td *types.TaskDefinition, container, digest, target, source string) Check {
+func checkDefinition(td *types.TaskDefinition, container, digest, target, source string) api.Check {
 	name := containerName(td, container)
-	chk := Check{Platform: "ecs", Target: target, Container: name, Source: source, Fallback: true}
+	chk := api.Check{Platform: api.ECS, Target: target, Container: name, Source: source, Fallback: true}
 	for _, c := range td.ContainerDefinitions {
 		if aws.ToString(c.Name) == name {
 			chk.Image = aws.ToString(c.Image)

@@ -12,6 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 const (
@@ -53,12 +56,12 @@ func task(arn, digest string) types.Task {
 }
 
 func TestECSUsesTaskDigestThenFallsBack(t *testing.T) {
-	api := fakeECS{image: repo + "@" + want, desired: 2, tasks: []types.Task{task("t1", want), task("t2", "")}}
-	r, err := ECS(context.Background(), api, "demo", "demo-app", "", want)
+	client := fakeECS{image: repo + "@" + want, desired: 2, tasks: []types.Task{task("t1", want), task("t2", "")}}
+	r, err := ECS(context.Background(), client, "demo", "demo-app", "", pin(repo, want))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Checks) != 2 || r.Checks[0].Source != SourceTaskDigest || r.Checks[1].Source != SourceTaskDefinition || r.Fallbacks != 1 {
+	if len(r.Checks) != 2 || r.Checks[0].Source != api.SourceTaskDigest || r.Checks[1].Source != api.SourceTaskDefinition || r.Fallbacks != 1 {
 		t.Fatalf("checks %+v", r.Checks)
 	}
 	if err := r.Err(false); err != nil {
@@ -70,8 +73,8 @@ func TestECSUsesTaskDigestThenFallsBack(t *testing.T) {
 }
 
 func TestECSReportsMismatch(t *testing.T) {
-	api := fakeECS{image: repo + "@" + want, desired: 1, tasks: []types.Task{task("t1", other)}}
-	r, _ := ECS(context.Background(), api, "demo", "demo-app", "app", want)
+	client := fakeECS{image: repo + "@" + want, desired: 1, tasks: []types.Task{task("t1", other)}}
+	r, _ := ECS(context.Background(), client, "demo", "demo-app", "app", pin(repo, want))
 	err := r.Err(false)
 	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "t1 container app runs "+other) {
 		t.Fatalf("want mismatch naming the task, got %v", err)
@@ -79,14 +82,14 @@ func TestECSReportsMismatch(t *testing.T) {
 }
 
 func TestECSWithoutTasksChecksServiceTaskDefinition(t *testing.T) {
-	r, err := ECS(context.Background(), fakeECS{image: repo + "@" + other, desired: 2}, "demo", "demo-app", "", want)
+	r, err := ECS(context.Background(), fakeECS{image: repo + "@" + other, desired: 2}, "demo", "demo-app", "", pin(repo, want))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Checks) != 1 || r.Checks[0].Source != SourceServiceTaskDef || r.Checks[0].OK {
+	if len(r.Checks) != 1 || r.Checks[0].Source != api.SourceServiceTaskDef || r.Checks[0].OK {
 		t.Fatalf("checks %+v", r.Checks)
 	}
-	r, _ = ECS(context.Background(), fakeECS{image: repo + "@" + want}, "demo", "demo-app", "", want)
+	r, _ = ECS(context.Background(), fakeECS{image: repo + "@" + want}, "demo", "demo-app", "", pin(repo, want))
 	if err := r.Err(false); err == nil || !strings.Contains(err.Error(), "desired count 0") {
 		t.Fatalf("no tasks at all must fail, got %v", err)
 	}
@@ -106,7 +109,7 @@ func TestPodsImageIDThenSpec(t *testing.T) {
 		pod("b", repo+"@"+want, ""),
 		pod("c", repo+"@"+other, ""),
 	)
-	r, err := Pods(context.Background(), cs, "demo", ReleaseSelector("demo-app"), repo, want)
+	r, err := Pods(context.Background(), cs, "demo", ReleaseSelector("demo-app"), pin(repo, want))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +119,16 @@ func TestPodsImageIDThenSpec(t *testing.T) {
 	if err := r.Err(false); err == nil || !strings.Contains(err.Error(), "demo/c") {
 		t.Fatalf("want mismatch on pod c, got %v", err)
 	}
-	empty, _ := Pods(context.Background(), fake.NewSimpleClientset(), "demo", ReleaseSelector("demo-app"), repo, want)
+	empty, _ := Pods(context.Background(), fake.NewSimpleClientset(), "demo", ReleaseSelector("demo-app"), pin(repo, want))
 	if err := empty.Err(false); err == nil || !strings.Contains(err.Error(), "no pods") {
 		t.Fatalf("no pods must fail, got %v", err)
 	}
+}
+
+func pin(repository, digest string) artifact.Pinned {
+	p, err := artifact.NewPinned(repository, digest)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

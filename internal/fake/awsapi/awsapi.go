@@ -1,0 +1,225 @@
+// Package awsapi is an in-process stand-in for the AWS calls the release engine makes around the
+// services it deploys to: STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity), ECR
+// GetAuthorizationToken and EKS DescribeCluster, plus a container-credentials endpoint (CodeBuild, ECS).
+// It issues credentials, remembers whom it issued them to, and records which access key signed every
+// request, so a test can prove that each way of authenticating reaches every call. Everything else is
+// handed to Next (for example an ECS fake). It checks no signature: the sandbox's twin accounts do.
+package awsapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Identity is who a set of credentials is.
+type Identity struct {
+	Account string
+	ARN     string
+}
+
+// Call is one request the front saw: the action and the access key that signed it ("" unsigned).
+type Call struct {
+	Action    string
+	AccessKey string
+}
+
+// Front answers STS, ECR GetAuthorizationToken and EKS DescribeCluster; the rest goes to Next.
+type Front struct {
+	// Users are the long-lived keys it knows (access key id → identity).
+	Users map[string]Identity
+	// WebIdentityToken is the one token AssumeRoleWithWebIdentity accepts ("" accepts none).
+	WebIdentityToken string
+	// RegistryHost is the proxy endpoint host GetAuthorizationToken returns (plain HTTP).
+	RegistryHost string
+	// ClusterEndpoint is what DescribeCluster returns as the cluster's endpoint.
+	ClusterEndpoint string
+	Next            http.Handler
+
+	mu     sync.Mutex
+	issued map[string]Identity
+	calls  []Call
+	seq    int
+}
+
+// Calls is every request seen so far.
+func (f *Front) Calls() []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Call(nil), f.calls...)
+}
+
+// Identity is who an access key is: a user, or a role session the front issued.
+func (f *Front) Identity(key string) (Identity, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.issued[key]; ok {
+		return id, true
+	}
+	id, ok := f.Users[key]
+	return id, ok
+}
+
+// RegistryPassword is the registry password of the ECR token issued to an access key.
+func RegistryPassword(key string) string { return "ecr-token-for-" + key }
+
+var credentialRE = regexp.MustCompile(`Credential=([^/]+)/`)
+
+func signer(r *http.Request) string {
+	if m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func (f *Front) record(action, key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, Call{Action: action, AccessKey: key})
+}
+
+// issue makes credentials for a role session.
+func (f *Front) issue(roleARN, session string) (key, secret, token string, id Identity) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	if f.issued == nil {
+		f.issued = map[string]Identity{}
+	}
+	account := ""
+	if parts := strings.Split(roleARN, ":"); len(parts) > 4 {
+		account = parts[4]
+	}
+	role := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	key = fmt.Sprintf("ASIAFAKE%08d", f.seq)
+	id = Identity{Account: account, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, role, session)}
+	f.issued[key] = id
+	return key, "secret-" + key, "token-" + key, id
+}
+
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := signer(r)
+	target := r.Header.Get("X-Amz-Target")
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.sts(w, r, key)
+	case strings.HasSuffix(target, ".GetAuthorizationToken"):
+		f.record("ecr:GetAuthorizationToken", key)
+		token := base64.StdEncoding.EncodeToString([]byte("AWS:" + RegistryPassword(key)))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(map[string]any{"authorizationData": []map[string]any{{
+			"authorizationToken": token, "expiresAt": float64(time.Now().Add(12 * time.Hour).Unix()), "proxyEndpoint": "http://" + f.RegistryHost}}})
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/clusters/"):
+		name := strings.TrimPrefix(r.URL.Path, "/clusters/")
+		f.record("eks:DescribeCluster", key)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"cluster": map[string]any{"name": name, "status": "ACTIVE",
+			"endpoint": f.ClusterEndpoint, "certificateAuthority": map[string]any{"data": ""}}})
+	default:
+		action := target
+		if i := strings.LastIndex(target, "."); i >= 0 {
+			action = "ecs:" + target[i+1:]
+		}
+		f.record(action, key)
+		if f.Next == nil {
+			http.Error(w, "no fake for "+target, http.StatusNotImplemented)
+			return
+		}
+		f.Next.ServeHTTP(w, r)
+	}
+}
+
+func (f *Front) sts(w http.ResponseWriter, r *http.Request, key string) {
+	action := r.PostForm.Get("Action")
+	f.record("sts:"+action, key)
+	switch action {
+	case "GetCallerIdentity":
+		id, ok := f.Identity(key)
+		if !ok {
+			stsError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		}
+		WriteCallerIdentity(w, id.Account, id.ARN)
+	case "AssumeRole":
+		if _, ok := f.Identity(key); !ok {
+			stsError(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		}
+		writeCredentials(w, "AssumeRole", f, r.PostForm.Get("RoleArn"), r.PostForm.Get("RoleSessionName"))
+	case "AssumeRoleWithWebIdentity":
+		if f.WebIdentityToken == "" || r.PostForm.Get("WebIdentityToken") != f.WebIdentityToken {
+			stsError(w, http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+			return
+		}
+		writeCredentials(w, "AssumeRoleWithWebIdentity", f, r.PostForm.Get("RoleArn"), r.PostForm.Get("RoleSessionName"))
+	default:
+		stsError(w, http.StatusBadRequest, "InvalidAction", "no fake for "+action)
+	}
+}
+
+func writeCredentials(w http.ResponseWriter, action string, f *Front, roleARN, session string) {
+	key, secret, token, id := f.issue(roleARN, session)
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%[1]sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%[1]sResult><Credentials>`+
+		`<AccessKeyId>%[2]s</AccessKeyId><SecretAccessKey>%[3]s</SecretAccessKey><SessionToken>%[4]s</SessionToken>`+
+		`<Expiration>%[5]s</Expiration></Credentials><AssumedRoleUser><Arn>%[6]s</Arn><AssumedRoleId>AROAFAKE:%[7]s</AssumedRoleId></AssumedRoleUser>`+
+		`</%[1]sResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></%[1]sResponse>`,
+		action, key, secret, token, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), id.ARN, session)
+}
+
+// WriteCallerIdentity writes STS's GetCallerIdentity response.
+func WriteCallerIdentity(w http.ResponseWriter, account, arn string) {
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+		`<Arn>%s</Arn><UserId>AIDAFAKE</UserId><Account>%s</Account></GetCallerIdentityResult>`+
+		`<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, arn, account)
+}
+
+func stsError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, code, msg)
+}
+
+// ContainerCredentials is the endpoint CodeBuild and ECS give a container (AWS_CONTAINER_CREDENTIALS_
+// FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN): it hands out a role session's credentials when the
+// authorization token matches.
+func (f *Front) ContainerCredentials(roleARN, authorization string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != authorization {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		f.record("container-credentials", "")
+		key, secret, token, _ := f.issue(roleARN, "codebuild")
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
+			"Expiration": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "RoleArn": roleARN})
+	})
+}
+
+// BasicAuthRegistry puts registry in front of HTTP basic auth as ECR does: every request must carry
+// user AWS and the password of a token the front issued. It records the access key each token was
+// issued to.
+func (f *Front) BasicAuthRegistry(registry http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, ok := r.BasicAuth()
+		key, issued := strings.CutPrefix(pass, "ecr-token-for-")
+		if !ok || user != "AWS" || !issued {
+			w.Header().Set("WWW-Authenticate", `Basic realm="fake-ecr"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		f.record("registry:"+r.Method, key)
+		registry.ServeHTTP(w, r)
+	})
+}
