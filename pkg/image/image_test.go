@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -361,5 +363,40 @@ func TestCopyBetweenRegistriesKeepsTheDigest(t *testing.T) {
 	absent := pinned(t, src.Host+"/demo-app:abc1234@sha256:"+strings.Repeat("0", 64))
 	if _, err := Copy(ctx, src.At(""), absent, dst, to+"2"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a digest the source does not hold: %v", err)
+	}
+}
+
+// An export may wrap the image in an index (with attestations beside it): the one runnable image is
+// pushed; two runnable images are refused.
+func TestPushLayoutWithANestedIndex(t *testing.T) {
+	img, _ := random.Image(256, 1)
+	att, _ := random.Image(64, 1)
+	inner := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "unknown", Architecture: "unknown"}}})
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendIndex(inner); err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := startRegistry(t)
+	pushed, err := Push(context.Background(), reg, reg.Host+"/demo-app", "abc1234", dir)
+	want, _ := img.Digest()
+	if err != nil || pushed.Image.Digest() != want.String() {
+		t.Fatalf("pushed %+v %v, want %s", pushed, err, want)
+	}
+	two := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}})
+	dir2 := filepath.Join(t.TempDir(), "layout")
+	p2, _ := layout.Write(dir2, empty.Index)
+	if err := p2.AppendIndex(two); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Push(context.Background(), reg, reg.Host+"/demo-app", "def5678", dir2); err == nil || !strings.Contains(err.Error(), "exactly one image") {
+		t.Fatalf("two platforms must be refused: %v", err)
 	}
 }

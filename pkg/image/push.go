@@ -164,21 +164,61 @@ func load(source string, cleanup *func()) (v1.Image, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("read OCI layout %s: %w", source, err)
 	}
-	im, err := idx.IndexManifest()
+	img, err := onlyImage(idx, source)
 	if err != nil {
-		return nil, "", fmt.Errorf("read OCI layout index %s: %w", source, err)
-	}
-	if len(im.Manifests) != 1 {
-		return nil, "", fmt.Errorf("OCI layout %s holds %d manifests: export exactly one image", source, len(im.Manifests))
-	}
-	if !im.Manifests[0].MediaType.IsImage() {
-		return nil, "", fmt.Errorf("OCI layout %s holds a %s, not a single-platform image: export one platform", source, im.Manifests[0].MediaType)
-	}
-	img, err := idx.Image(im.Manifests[0].Digest)
-	if err != nil {
-		return nil, "", fmt.Errorf("read image in OCI layout %s: %w", source, err)
+		return nil, "", err
 	}
 	return digestOf(img, source)
+}
+
+// onlyImage is the one image of a layout: its index names exactly one image manifest, or one nested
+// index holding exactly one runnable image (attestation manifests, platform unknown/unknown, are not
+// images to run).
+func onlyImage(idx v1.ImageIndex, source string) (v1.Image, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("read OCI layout index %s: %w", source, err)
+	}
+	var images []v1.Hash
+	var nested []v1.Descriptor
+	for _, d := range im.Manifests {
+		switch {
+		case d.MediaType.IsImage():
+			images = append(images, d.Digest)
+		case d.MediaType.IsIndex():
+			nested = append(nested, d)
+		}
+	}
+	if len(images) == 0 && len(nested) == 1 {
+		child, err := idx.ImageIndex(nested[0].Digest)
+		if err != nil {
+			return nil, fmt.Errorf("read the index in OCI layout %s: %w", source, err)
+		}
+		cm, err := child.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("read the index in OCI layout %s: %w", source, err)
+		}
+		for _, d := range cm.Manifests {
+			if d.MediaType.IsImage() && (d.Platform == nil || d.Platform.OS != "unknown") {
+				images = append(images, d.Digest)
+			}
+		}
+		if len(images) == 1 {
+			img, err := child.Image(images[0])
+			if err != nil {
+				return nil, fmt.Errorf("read image in OCI layout %s: %w", source, err)
+			}
+			return img, nil
+		}
+	}
+	if len(images) != 1 {
+		return nil, fmt.Errorf("OCI layout %s holds %d images: export exactly one image of one platform", source, len(images))
+	}
+	img, err := idx.Image(images[0])
+	if err != nil {
+		return nil, fmt.Errorf("read image in OCI layout %s: %w", source, err)
+	}
+	return img, nil
 }
 
 func digestOf(img v1.Image, source string) (v1.Image, string, error) {
