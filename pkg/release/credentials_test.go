@@ -304,4 +304,34 @@ func TestOneECRLoginPerAccess(t *testing.T) {
 	}
 }
 
+// An override of the region (dagger call --region) reaches every call and the registry's name.
+func TestRegionOverrideReachesEveryCall(t *testing.T) {
+	r := newRig(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSTAGING")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	r.env.Region = "eu-west-1" // what the Dagger module's --region does to the resolved environment
+	acc := NewAccess(r.env, Connection{}, io.Discard)
+	commit, _ := artifact.ParseCommit("abc1234")
+	pub, err := Publish(context.Background(), acc, imageLayout(t), commit, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.Artifact.Image.Registry() != "222222222222.dkr.ecr.eu-west-1.amazonaws.com" {
+		t.Fatalf("the artifact names the registry of the overridden region: %s", pub.Artifact.Ref())
+	}
+	plan, _ := For(r.env, pub.Artifact, Options{})
+	r.ecs.Queue(ecsscenario.Completes(1, 200*time.Millisecond))
+	if _, err := DeployECS(context.Background(), acc, plan, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.Cluster(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.front.Calls() {
+		if !strings.HasPrefix(c.Action, "registry:") && c.AccessKey != "" && c.Region != "eu-west-1" {
+			t.Errorf("%s was signed for %s, not the overridden region", c.Action, c.Region)
+		}
+	}
+}
+
 var _ http.Handler = (*awsapi.Front)(nil)

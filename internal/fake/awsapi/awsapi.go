@@ -23,10 +23,12 @@ type Identity struct {
 	ARN     string
 }
 
-// Call is one request the front saw: the action and the access key that signed it ("" unsigned).
+// Call is one request the front saw: the action, the access key that signed it ("" unsigned) and the
+// region of the signature's scope.
 type Call struct {
 	Action    string
 	AccessKey string
+	Region    string
 }
 
 // Front answers STS, ECR GetAuthorizationToken and EKS DescribeCluster; the rest goes to Next.
@@ -68,19 +70,20 @@ func (f *Front) Identity(key string) (Identity, bool) {
 // RegistryPassword is the registry password of the ECR token issued to an access key.
 func RegistryPassword(key string) string { return "ecr-token-for-" + key }
 
-var credentialRE = regexp.MustCompile(`Credential=([^/]+)/`)
+var credentialRE = regexp.MustCompile(`Credential=([^/]+)/[0-9]+/([^/]+)/`)
 
-func signer(r *http.Request) string {
+// signer is the access key and the region of a request's SigV4 credential scope.
+func signer(r *http.Request) (key, region string) {
 	if m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		return m[1]
+		return m[1], m[2]
 	}
-	return ""
+	return "", ""
 }
 
-func (f *Front) record(action, key string) {
+func (f *Front) record(action, key, region string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, Call{Action: action, AccessKey: key})
+	f.calls = append(f.calls, Call{Action: action, AccessKey: key, Region: region})
 }
 
 // issue makes credentials for a role session.
@@ -103,7 +106,7 @@ func (f *Front) issue(roleARN, session string) (key, secret, token string, id Id
 }
 
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	key := signer(r)
+	key, region := signer(r)
 	target := r.Header.Get("X-Amz-Target")
 	switch {
 	case r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
@@ -111,16 +114,16 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		f.sts(w, r, key)
+		f.sts(w, r, key, region)
 	case strings.HasSuffix(target, ".GetAuthorizationToken"):
-		f.record("ecr:GetAuthorizationToken", key)
+		f.record("ecr:GetAuthorizationToken", key, region)
 		token := base64.StdEncoding.EncodeToString([]byte("AWS:" + RegistryPassword(key)))
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		json.NewEncoder(w).Encode(map[string]any{"authorizationData": []map[string]any{{
 			"authorizationToken": token, "expiresAt": float64(time.Now().Add(12 * time.Hour).Unix()), "proxyEndpoint": "http://" + f.RegistryHost}}})
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/clusters/"):
 		name := strings.TrimPrefix(r.URL.Path, "/clusters/")
-		f.record("eks:DescribeCluster", key)
+		f.record("eks:DescribeCluster", key, region)
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"cluster": map[string]any{"name": name, "status": "ACTIVE",
 			"endpoint": f.ClusterEndpoint, "certificateAuthority": map[string]any{"data": ""}}})
@@ -129,7 +132,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if i := strings.LastIndex(target, "."); i >= 0 {
 			action = "ecs:" + target[i+1:]
 		}
-		f.record(action, key)
+		f.record(action, key, region)
 		if f.Next == nil {
 			http.Error(w, "no fake for "+target, http.StatusNotImplemented)
 			return
@@ -138,9 +141,9 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *Front) sts(w http.ResponseWriter, r *http.Request, key string) {
+func (f *Front) sts(w http.ResponseWriter, r *http.Request, key, region string) {
 	action := r.PostForm.Get("Action")
-	f.record("sts:"+action, key)
+	f.record("sts:"+action, key, region)
 	switch action {
 	case "GetCallerIdentity":
 		id, ok := f.Identity(key)
@@ -199,7 +202,7 @@ func (f *Front) ContainerCredentials(roleARN, authorization string) http.Handler
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		f.record("container-credentials", "")
+		f.record("container-credentials", "", "")
 		key, secret, token, _ := f.issue(roleARN, "codebuild")
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
@@ -219,7 +222,7 @@ func (f *Front) BasicAuthRegistry(registry http.Handler) http.Handler {
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
-		f.record("registry:"+r.Method, key)
+		f.record("registry:"+r.Method, key, "")
 		registry.ServeHTTP(w, r)
 	})
 }
