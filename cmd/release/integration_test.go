@@ -84,6 +84,20 @@ ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
 endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 `), 0o644))
+	// The same services, but a repository the sandbox's platforms cannot pull from (its name carries the
+	// pull-fail marker): a deploy refuses images outside the environment's repository, so a failing
+	// image is deployed through an environment whose repository it lies in.
+	badDir := filepath.Join(root, "environments", "e2e-pull-fail")
+	must(t, os.MkdirAll(badDir, 0o755))
+	must(t, os.WriteFile(filepath.Join(badDir, "backend.hcl"), []byte("bucket = \"x\"\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(badDir, "delivery.yaml"), []byte(`
+account_id: "123456789012"
+region: `+s.Region+`
+image: {repository: `+kwokstages.PullFailMarker+"/"+name+`}
+ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
+eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
+endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
+`), 0o644))
 	copyDir(t, "../../pkg/helmdeploy/testdata/chart", filepath.Join(root, "chart"))
 	img, _ := random.Image(512, 1)
 	p, err := layout.Write(filepath.Join(root, "oci"), empty.Index)
@@ -94,6 +108,9 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 
 	base := []string{"--env", "e2e", "--root", root, "--json"}
 	run := func(args ...string) (string, int) { return cli(t, bin, env, root, append(args, base...)...) }
+	runPullFail := func(args ...string) (string, int) {
+		return cli(t, bin, env, root, append(args, "--env", "e2e-pull-fail", "--root", root, "--json")...)
+	}
 
 	if out, code := run("image", "push", "--source", filepath.Join(root, "oci")); code != 0 || !strings.Contains(out, want.String()) {
 		t.Fatalf("push: %d %s", code, out)
@@ -127,7 +144,7 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	ecsBad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
 	must(t, err)
 	must(t, artifact.Write(filepath.Join(root, "ecs-bad.json"), ecsBad))
-	out, code = run("ecs", "deploy", "--artifact", "ecs-bad.json")
+	out, code = runPullFail("ecs", "deploy", "--artifact", "ecs-bad.json")
 	ecsRes = struct{ Outcome, Failure string }{}
 	json.Unmarshal([]byte(out), &ecsRes)
 	if code != exitRolledBack || ecsRes.Outcome != "rolled-back" || ecsRes.Failure != "circuit-breaker" {
@@ -151,10 +168,10 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	bad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
 	must(t, err)
 	must(t, artifact.Write(filepath.Join(root, "bad.json"), bad))
-	if _, code := run("eks", "deploy", "--artifact", "bad.json"); code != exitRolledBack {
+	if _, code := runPullFail("eks", "deploy", "--artifact", "bad.json"); code != exitRolledBack {
 		t.Fatalf("bad eks deploy: exit %d, want %d", code, exitRolledBack)
 	}
-	if _, code := run("verify", "--platform", "eks", "--artifact", "bad.json"); code != exitMismatch {
+	if _, code := runPullFail("verify", "--platform", "eks", "--artifact", "bad.json"); code != exitMismatch {
 		t.Fatalf("verify of the rolled-back image: exit %d, want %d", code, exitMismatch)
 	}
 	if out, code := run("eks", "rollback", "--to", "1"); code != 0 || !strings.Contains(out, `"target": 1`) {
