@@ -399,7 +399,8 @@ func TestPromoteLocal(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(dir, "environments", "promoted"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		cp := exec.Command("cp", "-r", filepath.Join(dir, "environments", "local", "."), filepath.Join(dir, "environments", "promoted"))
+		cp := exec.Command("cp", "-r", // the trailing /. copies the contents (filepath.Join would clean it away)
+			filepath.Join(dir, "environments", "local")+"/.", filepath.Join(dir, "environments", "promoted"))
 		if out, err := cp.CombinedOutput(); err != nil {
 			t.Fatalf("copy the environment: %v\n%s", err, out)
 		}
