@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/platformteam/delivery/internal/sandbox/kube"
 	"github.com/platformteam/delivery/internal/sandbox/proc"
 )
 
@@ -108,9 +107,4 @@ func (l Layout) ProcessFiles(name string) proc.Files {
 // terraformImageRecord remembers which terraform binary the registry serves as an image.
 func (l Layout) terraformImageRecord() string {
 	return filepath.Join(l.StateDir, "terraform-image.json")
-}
-
-// cluster is the sandbox's Kubernetes cluster in this layout.
-func (l Layout) cluster(region string, binaries kube.Binaries) kube.Cluster {
-	return kube.Cluster{Dir: l.KubeDir(), EtcdData: l.DataDir("etcd"), Files: l.ProcessFiles, Binaries: binaries, Region: region}
 }

@@ -17,7 +17,7 @@ func TestNewLayoutDefaultsAndOverrides(t *testing.T) {
 	if l.StateDir != "/repo/.sandbox" || l.CacheDir != "/repo/.cache" {
 		t.Errorf("defaults = %+v", l)
 	}
-	if kubeconfig := l.cluster("", kube.Binaries{}).Kubeconfig(); l.EnvFile() != "/repo/.sandbox/env" || kubeconfig != "/repo/.sandbox/kube/kubeconfig" {
+	if kubeconfig := l.primaryKubeconfig(); l.EnvFile() != "/repo/.sandbox/env" || kubeconfig != "/repo/.sandbox/kube/kubeconfig" {
 		t.Errorf("contract paths = %s, %s", l.EnvFile(), kubeconfig)
 	}
 	if got := kube.CachedBinaries(l.RepoRoot, l.CacheDir).Kube; got != "/repo/.cache/tools/kubernetes-v1.37.2/kube" {

@@ -30,8 +30,14 @@ func lifecycleOptions(t *testing.T) (sandbox.Options, *bytes.Buffer) {
 	return sandbox.Options{Layout: layout, Progress: &out}, &out
 }
 
-var sandboxPorts = []int{sandbox.MotoPort, sandbox.MotoBackendPort, sandbox.RegistryPort, kube.EtcdClientPort, kube.EtcdPeerPort,
-	kube.APIServerPort, kube.ControllerMgrPort, kube.SchedulerPort}
+var sandboxPorts = func() []int {
+	ports := []int{sandbox.MotoPort, sandbox.MotoBackendPort, sandbox.RegistryPort, kube.EtcdClientPort, kube.EtcdPeerPort, kube.TwinControlPort}
+	for i := range sandbox.ClusterEnvironments {
+		p := kube.PortsOf(i)
+		ports = append(ports, p.APIServer, p.ControllerManager, p.Scheduler, p.Proxy)
+	}
+	return ports
+}()
 
 func pidFiles(t *testing.T, l sandbox.Layout) map[string]string {
 	t.Helper()

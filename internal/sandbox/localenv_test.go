@@ -11,7 +11,6 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/platformteam/delivery/internal/sandbox/awsseed"
-	"github.com/platformteam/delivery/internal/sandbox/kube"
 	"github.com/platformteam/delivery/internal/sandbox/toolchain"
 	"github.com/platformteam/delivery/pkg/environment"
 )
@@ -37,7 +36,7 @@ func TestLocalEnvironmentMatchesSandbox(t *testing.T) {
 		t.Errorf("endpoints.registry = %q, want %q", env.Endpoints.Registry, RegistryAddress())
 	}
 	l, _ := NewLayout(root, "", "")
-	if got, want := env.Path(env.Endpoints.Kubeconfig), l.cluster(env.Region, kube.Binaries{}).Kubeconfig(); got != want {
+	if got, want := env.Path(env.Endpoints.Kubeconfig), l.primaryKubeconfig(); got != want {
 		t.Errorf("endpoints.kubeconfig resolves to %s, want the sandbox's %s", got, want)
 	}
 	if want := toolchain.TerraformImageRef(RegistryAddress(), env.Terraform.Binary); env.Images.Terraform != want {

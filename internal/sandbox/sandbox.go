@@ -102,6 +102,7 @@ type toolset struct {
 	python, motoVersion string
 	registry            string
 	awsFront            string
+	kubeTwin            string
 	cluster             kube.Binaries
 	terraform           toolchain.Terraform
 }
@@ -119,6 +120,9 @@ func installTools(ctx context.Context, l Layout, out io.Writer) (toolset, error)
 	if t.awsFront, err = l.awsFrontTool().Ensure(ctx, l.CacheDir, out); err != nil {
 		return t, err
 	}
+	if t.kubeTwin, err = l.kubeTwinTool().Ensure(ctx, l.CacheDir, out); err != nil {
+		return t, err
+	}
 	if t.cluster, err = kube.BuildBinaries(ctx, l.RepoRoot, l.CacheDir, out); err != nil {
 		return t, err
 	}
@@ -131,10 +135,10 @@ func installTools(ctx context.Context, l Layout, out io.Writer) (toolset, error)
 	return t, nil
 }
 
-// startServices brings the cluster up (after the AWS endpoint and registry, see startAWS) and waits
-// until the environment's namespace can run pods.
+// startServices brings the clusters up (after the AWS endpoint and registry, see startAWS) and waits
+// until the environments' namespaces can run pods.
 func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env *environment.Environment) error {
-	return l.cluster(env.Region, t.cluster).Up(ctx, out, env.EKS.Namespace)
+	return startClusters(ctx, l, out, t)
 }
 
 // daggerEntries brings the Dagger engine up when asked and adds its client variables; without
@@ -179,7 +183,7 @@ func clientEnv(l Layout, env *environment.Environment, tf toolchain.Terraform) E
 		EnvAWSDefRegion: env.Region,
 		EnvAccountID:    env.AccountID,
 		EnvRegistry:     RegistryAddress(),
-		EnvKubeconfig:   l.cluster(env.Region, kube.Binaries{}).Kubeconfig(),
+		EnvKubeconfig:   l.primaryKubeconfig(),
 		EnvTerraform:    tf.Path,
 		EnvStateDir:     l.StateDir,
 	}
@@ -187,9 +191,18 @@ func clientEnv(l Layout, env *environment.Environment, tf toolchain.Terraform) E
 
 // allProcesses lists every process in start order, for Down and Status (which never build anything,
 // so binaries are referenced by their cache path whether or not they exist).
-func allProcesses(l Layout, region string) []proc.Process {
+func allProcesses(l Layout) ([]proc.Process, error) {
 	processes := l.processes("python3", moto.InstalledVersion(), l.awsFrontTool().Path(l.CacheDir), "docker-registry")
-	return append(processes, l.cluster(region, kube.CachedBinaries(l.RepoRoot, l.CacheDir)).Processes()...)
+	binaries := kube.CachedBinaries(l.RepoRoot, l.CacheDir)
+	processes = append(processes, l.etcd(binaries.Etcd))
+	clusters, err := l.clusters(binaries)
+	if err != nil {
+		return processes, err
+	}
+	for _, c := range clusters {
+		processes = append(processes, c.Processes()...)
+	}
+	return append(processes, l.kubeTwin(l.kubeTwinTool().Path(l.CacheDir), clusters).Process()), nil
 }
 
 // Down stops every process the sandbox started, in reverse start order, each gracefully (SIGTERM,
@@ -209,7 +222,11 @@ func Down(ctx context.Context, opts Options, purge bool) error {
 	if err := daggerengine.Down(ctx, opts.daggerOptions()); err != nil {
 		errs = append(errs, fmt.Errorf("dagger engine: %w", err))
 	}
-	processes := append(l.retiredProcesses(), allProcesses(l, "")...)
+	all, err := allProcesses(l)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("list the clusters' processes (stopping the others): %w", err))
+	}
+	processes := append(l.retiredProcesses(), all...)
 	for i := len(processes) - 1; i >= 0; i-- {
 		if err := processes[i].Stop(out); err != nil {
 			errs = append(errs, err)
@@ -252,14 +269,13 @@ func (r Report) AllUp() bool {
 // Services probes the sandbox's long-running processes (not terraform or Dagger) without changing
 // anything; it is what integration tests check before deciding to bring the sandbox up.
 func Services(ctx context.Context, opts Options) []proc.Status {
-	l := opts.Layout
-	region := ""
-	if env, err := environment.Load(l.RepoRoot, EnvName); err == nil {
-		region = env.Region
-	}
+	processes, err := allProcesses(opts.Layout)
 	var out []proc.Status
-	for _, p := range allProcesses(l, region) {
+	for _, p := range processes {
 		out = append(out, p.Status(ctx))
+	}
+	if err != nil {
+		out = append(out, proc.Status{Name: "clusters", Address: "-", Detail: err.Error()})
 	}
 	return out
 }

@@ -7,27 +7,29 @@ import (
 	"testing"
 )
 
-// The AWS endpoint's cache key must cover every package of this module it is built from, or an edit
-// of one would leave the sandbox running a stale binary.
-func TestAWSFrontSourcesCoverItsDependencies(t *testing.T) {
+// The project's own tools' cache keys must cover every package of this module each is built from, or
+// an edit of one would leave the sandbox running a stale binary.
+func TestToolSourcesCoverTheirDependencies(t *testing.T) {
 	root, err := FindRepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", "./"+awsFrontMain)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, dir := range strings.Fields(string(out)) {
-		rel, _ := filepath.Rel(root, dir)
-		covered := false
-		for _, src := range awsFrontSources {
-			covered = covered || rel == src || strings.HasPrefix(rel, src+string(filepath.Separator))
+	for main, sources := range map[string][]string{awsFrontMain: awsFrontSources, kubeTwinMain: kubeTwinSources} {
+		cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", "./"+main)
+		cmd.Dir = root
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list: %v", err)
 		}
-		if !covered {
-			t.Errorf("aws-front is built from %s, which awsFrontSources does not hash", rel)
+		for _, dir := range strings.Fields(string(out)) {
+			rel, _ := filepath.Rel(root, dir)
+			covered := false
+			for _, src := range sources {
+				covered = covered || rel == src || strings.HasPrefix(rel, src+string(filepath.Separator))
+			}
+			if !covered {
+				t.Errorf("%s is built from %s, which its sources list does not hash", main, rel)
+			}
 		}
 	}
 }

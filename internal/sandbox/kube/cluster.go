@@ -21,14 +21,47 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/proc"
 )
 
-// Cluster is the sandbox's cluster: where its files live and the binaries it runs.
+// Cluster is one of the sandbox's clusters: where its files live and the binaries it runs. Every
+// cluster has its own API server, PKI, controller manager, scheduler and kwok; they share one etcd
+// (each API server under its own key prefix). The first cluster (the local environment's) keeps the
+// original paths and names: <state>/kube, process names without a suffix, etcd prefix /registry.
 type Cluster struct {
-	Dir      string // PKI, kubeconfigs and kwok stages (<state>/kube)
-	EtcdData string // etcd's data directory
-	// Files says where each component's pid, log and configuration fingerprint go.
-	Files    func(component string) proc.Files
+	Name    string // the EKS cluster it stands for (eks.cluster in delivery.yaml)
+	Account string // the AWS account of that environment
+	Region  string // the fake nodes' zones are <region>a and <region>b
+	Ports   Ports
+	Primary bool   // the local environment's cluster
+	Dir     string // PKI, kubeconfigs and kwok stages (<state>/kube, <state>/kube/<name> for the others)
+	// Files says where each process's pid, log and configuration fingerprint go.
+	Files    func(process string) proc.Files
 	Binaries Binaries
-	Region   string // the fake nodes' zones are <region>a and <region>b
+	// TokenWebhook is the URL of the EKS twin's token review for this cluster ("" for none): the
+	// API server authenticates `k8s-aws-v1.` bearer tokens there, as EKS does.
+	TokenWebhook string
+	// AppNamespaces are created as the app stacks' modules/eks-app declares them (twin clusters).
+	AppNamespaces []AppNamespace
+}
+
+// Ports are a cluster's loopback ports.
+type Ports struct {
+	APIServer, ControllerManager, Scheduler int
+	// Proxy is the fault proxy in front of the API server: the endpoint DescribeCluster reports.
+	Proxy int
+}
+
+// PortsOf are the ports of the i-th cluster: the first keeps the sandbox contract's 6443, 10257 and
+// 10259; the next ones count up (6444, 11257, 11259, ...). Proxies listen on 7443+i.
+func PortsOf(i int) Ports {
+	return Ports{APIServer: APIServerPort + i, ControllerManager: ControllerMgrPort + 1000*i, Scheduler: SchedulerPort + 1000*i, Proxy: ProxyPort + i}
+}
+
+// process is the name of one of the cluster's processes: the component, suffixed with the cluster
+// name except for the primary cluster.
+func (c Cluster) process(component string) string {
+	if c.Primary {
+		return component
+	}
+	return component + "-" + c.Name
 }
 
 // Binaries are the executables the cluster runs (see BuildBinaries).
@@ -40,14 +73,15 @@ type Binaries struct {
 
 func (c Cluster) pki() kubePKI { return kubePKI{dir: filepath.Join(c.Dir, "pki")} }
 
-// Processes are every process of the cluster in start order, for stopping and status.
+// Processes are every process of the cluster in start order (etcd, shared, is not one: see Etcd), for
+// stopping and status.
 func (c Cluster) Processes() []proc.Process {
-	return append(append([]proc.Process{c.etcd()}, c.controlPlane(c.pki())...), c.kwok())
+	return append(c.controlPlane(c.pki()), c.kwok())
 }
 
 // Up creates the key material and kubeconfigs that are missing, starts every component that is not
 // running (restarting those whose configuration changed), registers the fake nodes before kwok starts,
-// and waits until namespaces exist and can run pods.
+// and waits until namespaces exist and can run pods. etcd must be up (Etcd).
 func (c Cluster) Up(ctx context.Context, progress io.Writer, namespaces ...string) error {
 	pki := c.pki()
 	if err := pki.ensure(); err != nil {
@@ -56,7 +90,10 @@ func (c Cluster) Up(ctx context.Context, progress io.Writer, namespaces ...strin
 	if err := c.writeKubeconfigs(pki); err != nil {
 		return err
 	}
-	for _, p := range append([]proc.Process{c.etcd()}, c.controlPlane(pki)...) {
+	if err := c.writeTokenWebhook(); err != nil {
+		return err
+	}
+	for _, p := range c.controlPlane(pki) {
 		if _, err := p.Ensure(ctx, progress); err != nil {
 			return err
 		}
@@ -70,6 +107,12 @@ func (c Cluster) Up(ctx context.Context, progress io.Writer, namespaces ...strin
 	}
 	if _, err := c.kwok().Ensure(ctx, progress); err != nil {
 		return err
+	}
+	for _, a := range c.AppNamespaces {
+		if err := a.ensure(ctx, client); err != nil {
+			return err
+		}
+		namespaces = append(namespaces, a.Name)
 	}
 	return c.prepareNamespaces(ctx, progress, namespaces)
 }
@@ -169,7 +212,7 @@ func (c Cluster) prepareNamespaces(ctx context.Context, progress io.Writer, name
 	}
 	for _, ns := range append([]string{"default"}, namespaces...) {
 		err := proc.WaitUntil(ctx, progress, "service account default/"+ns, 60*time.Second,
-			"check the kube-controller-manager log in "+c.Files("kube-controller-manager").Log,
+			"check the kube-controller-manager log in "+c.Files(c.process("kube-controller-manager")).Log,
 			func(ctx context.Context) error {
 				_, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 				return err

@@ -31,15 +31,16 @@ func etcdArgs(dataDir string) []string {
 	}
 }
 
-func (c Cluster) etcd() proc.Process {
+// Etcd is the one etcd every cluster's API server stores in (each under its own prefix).
+func Etcd(dataDir string, files proc.Files, binary string) proc.Process {
 	return proc.Process{
-		Name: "etcd", Version: EtcdVersion, Ports: []int{EtcdClientPort, EtcdPeerPort}, Files: c.Files("etcd"),
+		Name: "etcd", Version: EtcdVersion, Ports: []int{EtcdClientPort, EtcdPeerPort}, Files: files,
 		ReadyTimeout: 60 * time.Second, StopPolicy: proc.StopPolicy{Grace: 15 * time.Second},
 		Command: func() (*exec.Cmd, error) {
-			if err := os.MkdirAll(c.EtcdData, 0o700); err != nil {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return nil, fmt.Errorf("create etcd data directory: %w", err)
 			}
-			return exec.Command(c.Binaries.Etcd, etcdArgs(c.EtcdData)...), nil
+			return exec.Command(binary, etcdArgs(dataDir)...), nil
 		},
 		Ready: proc.HTTPCheck(http.DefaultClient, etcdURL()+"/health", nil, http.StatusOK, `"health":"true"`),
 	}

@@ -14,13 +14,22 @@ import (
 // serviceCIDR is the cluster's service IP range (the API server's own service takes its first IP).
 const serviceCIDR = "10.96.0.0/16"
 
-func apiServerArgs(pki kubePKI) []string {
-	return []string{
+// etcdPrefix is where the cluster's API server keeps its objects in the shared etcd.
+func (c Cluster) etcdPrefix() string {
+	if c.Primary {
+		return "/registry"
+	}
+	return "/registry-" + c.Name
+}
+
+func (c Cluster) apiServerArgs(pki kubePKI) []string {
+	args := []string{
 		"kube-apiserver",
 		"--etcd-servers=" + etcdURL(),
+		"--etcd-prefix=" + c.etcdPrefix(),
 		"--bind-address=" + proc.Host,
 		"--advertise-address=" + proc.Host,
-		"--secure-port=" + strconv.Itoa(APIServerPort),
+		"--secure-port=" + strconv.Itoa(c.Ports.APIServer),
 		"--tls-cert-file=" + pki.ServerCert(),
 		"--tls-private-key-file=" + pki.ServerKey(),
 		"--client-ca-file=" + pki.CACert(),
@@ -40,6 +49,15 @@ func apiServerArgs(pki kubePKI) []string {
 		"--profiling=false",
 		"--v=1",
 	}
+	if c.TokenWebhook != "" {
+		// EKS authenticates IAM principals' bearer tokens (k8s-aws-v1.) in its authenticator; the
+		// twin's is the AWS front's token review. Decisions are cached briefly, as EKS's are.
+		args = append(args,
+			"--authentication-token-webhook-config-file="+c.tokenWebhookConfig(),
+			"--authentication-token-webhook-version=v1",
+			"--authentication-token-webhook-cache-ttl=10s")
+	}
+	return args
 }
 
 func (c Cluster) controllerManagerArgs(pki kubePKI) []string {
@@ -50,11 +68,12 @@ func (c Cluster) controllerManagerArgs(pki kubePKI) []string {
 		"--authentication-kubeconfig=" + kubeconfig,
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--bind-address=" + proc.Host,
-		"--secure-port=" + strconv.Itoa(ControllerMgrPort),
+		"--secure-port=" + strconv.Itoa(c.Ports.ControllerManager),
 		"--leader-elect=false",
-		// Only what Deployments, Jobs, namespaces and service accounts need: no node lifecycle
-		// (kwok keeps nodes Ready), no cloud, no volumes.
-		"--controllers=deployment-controller,replicaset-controller,job-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,namespace-controller",
+		// Only what Deployments, Jobs, namespaces and service accounts need, and the aggregation
+		// that fills the admin, edit and view ClusterRoles (which EKS access policies are bound to):
+		// no node lifecycle (kwok keeps nodes Ready), no cloud, no volumes.
+		"--controllers=deployment-controller,replicaset-controller,job-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,namespace-controller,clusterrole-aggregation-controller",
 		"--service-account-private-key-file=" + pki.SAKey(),
 		"--root-ca-file=" + pki.CACert(),
 		"--use-service-account-credentials=true",
@@ -71,7 +90,7 @@ func (c Cluster) schedulerArgs() []string {
 		"--authentication-kubeconfig=" + kubeconfig,
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--bind-address=" + proc.Host,
-		"--secure-port=" + strconv.Itoa(SchedulerPort),
+		"--secure-port=" + strconv.Itoa(c.Ports.Scheduler),
 		"--leader-elect=false",
 		"--profiling=false",
 		"--v=1",
@@ -95,8 +114,11 @@ func (c Cluster) controlPlane(pki kubePKI) []proc.Process {
 		case "kube-scheduler":
 			files = []string{pki.CACert(), c.kubeconfigPath(name)}
 		}
+		if name == "kube-apiserver" && c.TokenWebhook != "" {
+			files = append(files, c.tokenWebhookConfig())
+		}
 		return proc.Process{
-			Name: name, Version: KubernetesVersion, Ports: []int{port}, ConfigFiles: files, Files: c.Files(name),
+			Name: c.process(name), Version: KubernetesVersion, Ports: []int{port}, ConfigFiles: files, Files: c.Files(c.process(name)),
 			ReadyTimeout: 90 * time.Second, StopPolicy: proc.StopPolicy{Grace: 20 * time.Second},
 			Command: func() (*exec.Cmd, error) { return exec.Command(c.Binaries.Kube, args...), nil },
 			Ready:   ready,
@@ -106,7 +128,7 @@ func (c Cluster) controlPlane(pki kubePKI) []proc.Process {
 		return proc.HTTPCheck(insecureLoopbackClient, fmt.Sprintf("https://%s:%d/healthz", proc.Host, port), nil, http.StatusOK, "ok")
 	}
 	return []proc.Process{
-		component("kube-apiserver", APIServerPort, apiServerArgs(pki),
+		component("kube-apiserver", c.Ports.APIServer, c.apiServerArgs(pki),
 			func(ctx context.Context) error {
 				client, err := tlsClient(pki.CACert())
 				if err != nil {
@@ -116,9 +138,9 @@ func (c Cluster) controlPlane(pki kubePKI) []proc.Process {
 				if err != nil {
 					return err
 				}
-				return proc.HTTPCheck(client, apiServerURL()+"/readyz", header, http.StatusOK, "ok")(ctx)
+				return proc.HTTPCheck(client, c.APIServerURL()+"/readyz", header, http.StatusOK, "ok")(ctx)
 			}),
-		component("kube-controller-manager", ControllerMgrPort, c.controllerManagerArgs(pki), healthz(ControllerMgrPort)),
-		component("kube-scheduler", SchedulerPort, c.schedulerArgs(), healthz(SchedulerPort)),
+		component("kube-controller-manager", c.Ports.ControllerManager, c.controllerManagerArgs(pki), healthz(c.Ports.ControllerManager)),
+		component("kube-scheduler", c.Ports.Scheduler, c.schedulerArgs(), healthz(c.Ports.Scheduler)),
 	}
 }

@@ -31,7 +31,7 @@ func (c Cluster) kwokArgs(stagesFile string) []string {
 func (c Cluster) kwok() proc.Process {
 	stages := filepath.Join(c.Dir, "kwok-stages.yaml")
 	return proc.Process{
-		Name: "kwok", Version: KwokVersion, ConfigFiles: []string{stages, c.kubeconfigPath("kwok")}, Files: c.Files("kwok"),
+		Name: c.process("kwok"), Version: KwokVersion, ConfigFiles: []string{stages, c.kubeconfigPath("kwok")}, Files: c.Files(c.process("kwok")),
 		ReadyTimeout: 60 * time.Second, StopPolicy: proc.StopPolicy{Grace: 10 * time.Second},
 		Command: func() (*exec.Cmd, error) {
 			if err := atomicfile.Write(stages, kwokstages.YAML, 0o644); err != nil {

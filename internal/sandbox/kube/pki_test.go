@@ -61,7 +61,7 @@ func TestPKIEnsureKeepsExistingMaterial(t *testing.T) {
 }
 
 func TestTokensAndKubeconfigs(t *testing.T) {
-	c := Cluster{Dir: filepath.Join(t.TempDir(), "kube")}
+	c := Cluster{Primary: true, Ports: PortsOf(0), Dir: filepath.Join(t.TempDir(), "kube")}
 	pki := c.pki()
 	if err := pki.ensure(); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestTokensAndKubeconfigs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("admin kubeconfig does not load: %v", err)
 	}
-	if cfg.Host != apiServerURL() || cfg.BearerToken != tokens["admin"] || len(cfg.CAData) == 0 {
+	if cfg.Host != c.APIServerURL() || cfg.BearerToken != tokens["admin"] || len(cfg.CAData) == 0 {
 		t.Errorf("admin kubeconfig: host %s, token matches %v, CA %d bytes", cfg.Host, cfg.BearerToken == tokens["admin"], len(cfg.CAData))
 	}
 	info, _ := os.Stat(c.Kubeconfig())

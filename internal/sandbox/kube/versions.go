@@ -15,4 +15,6 @@ const (
 	APIServerPort     = 6443
 	ControllerMgrPort = 10257
 	SchedulerPort     = 10259
+	ProxyPort         = 7443 // the first cluster's fault proxy (what DescribeCluster reports)
+	TwinControlPort   = 4580 // kube-twin's control API (faults, health)
 )

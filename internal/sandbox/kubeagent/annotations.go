@@ -3,17 +3,14 @@ package kubeagent
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
 )
 
-// Annotations the agent writes on pods: the contract with the kwok stages (kwokstages/stages.yaml
-// reads exactly these names).
+// Annotations the agent writes on pods: the contract with the kwok stages (package kwokstages owns it).
 const (
-	// AnnotationImageIDs holds a JSON object: container name → imageID (`<repository>@sha256:...`),
-	// "" for an image the registry could not resolve on a lenient cluster. Present once every
-	// container's pull was attempted.
-	AnnotationImageIDs = "sandbox.delivery/image-ids"
-	// AnnotationContainerError holds a ContainerError while a container cannot start.
-	AnnotationContainerError = "sandbox.delivery/container-error"
+	AnnotationImageIDs       = kwokstages.AnnotationImageIDs
+	AnnotationContainerError = kwokstages.AnnotationContainerError
 )
 
 // Waiting reasons the kubelet reports and the agent produces.

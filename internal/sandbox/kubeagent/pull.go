@@ -13,14 +13,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
 )
 
-// Image reference markers for tests (docs/sandbox.md): a reference containing PullFailMarker never
-// pulls; one containing PullFlakyMarker fails its first pull for each pod, then pulls normally (one
-// ErrImagePull, as a registry hiccup causes).
+// Image reference markers for tests (kwokstages, docs/sandbox.md): a reference containing
+// PullFailMarker never pulls; one containing PullFlakyMarker fails its first pull for each pod, then
+// pulls normally (one ErrImagePull, as a registry hiccup causes).
 const (
-	PullFailMarker  = "pull-fail"
-	PullFlakyMarker = "pull-flaky"
+	PullFailMarker  = kwokstages.PullFailMarker
+	PullFlakyMarker = kwokstages.PullFlakyMarker
 )
 
 // Resolver finds the digest a registry serves for an image reference.
