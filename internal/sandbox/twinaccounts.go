@@ -110,6 +110,7 @@ func startAWS(ctx context.Context, l Layout, out io.Writer, t toolset) (twin.Boo
 		if lenientLocal {
 			cfg.LenientAccount = accounts[0].Env.AccountID
 		}
+		cfg.EKS.ClusterFile = l.EKSClusterFile()
 		if err := twin.WriteFrontConfig(l.StateDir, cfg); err != nil {
 			return b, nil, err
 		}

@@ -42,6 +42,8 @@ type Config struct {
 	// LenientAccount, when set, lets calls with unknown or no credentials act as that account's admin
 	// instead of being refused (the local environment's laptop path, until its clients pass real keys).
 	LenientAccount string `json:"lenient_account,omitempty"`
+	// EKS declares the twin clusters (none: EKS calls go to moto unchanged).
+	EKS EKS `json:"eks,omitempty"`
 }
 
 // Account is one twin account.
@@ -175,6 +177,9 @@ func New(cfg Config) (*Front, error) {
 	}
 	f.control = f.controlMux()
 	f.registerBuiltins()
+	if err := f.registerEKS(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -38,6 +38,9 @@ type Target struct {
 	KubernetesVersion string
 	// DesiredCount of the seeded ECS service.
 	DesiredCount int32
+	// TwinCluster says the sandbox runs an API server for the environment's EKS cluster, so the AWS
+	// front serves its access entries API: then the cluster gets its access entries.
+	TwinCluster bool
 }
 
 // Seeded lists what one Seed call created or changed ("kind name"); what existed as declared is not listed.
@@ -130,6 +133,7 @@ func Seed(ctx context.Context, t Target) (Seeded, error) {
 		{"CloudWatch log group", func() error { return seedLogGroup(ctx, t.AWS, n, &done) }},
 		{"ECS cluster, task definition and service", func() error { return seedECS(ctx, t.AWS, n, t, &done) }},
 		{"EKS cluster record", func() error { return seedEKS(ctx, t.AWS, n, t.KubernetesVersion, &done) }},
+		{"EKS access entries", func() error { return seedAccessEntries(ctx, n, t, &done) }},
 	}
 	for _, step := range steps {
 		if err := step.run(); err != nil {

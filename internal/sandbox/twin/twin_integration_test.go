@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -24,6 +25,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/platformteam/delivery/internal/iampolicy"
 	"github.com/platformteam/delivery/internal/sandbox/awsfront/control"
@@ -31,6 +37,7 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/oidc"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/internal/sandbox/twin"
+	"github.com/platformteam/delivery/pkg/eksauth"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/image"
 )
@@ -376,4 +383,56 @@ func TestLocalKeysAreMotoIssued(t *testing.T) {
 	if out != nil && len(out.Services) > 0 {
 		t.Errorf("an invented key described the staging account's service %s: %+v", env.ECS.Service, out.Services[0].ServiceArn)
 	}
+}
+
+// TestEKSTokensThroughAccessEntries: the staging deploy role, reached only through OIDC, finds its
+// cluster with DescribeCluster (the twin API server's endpoint and CA), authenticates with a pkg/eksauth
+// token and may list pods in the app namespace (its access entry's group, bound by RBAC) but not in
+// kube-system; the apply role, which has no access entry, is refused by the API server (401).
+func TestEKSTokensThroughAccessEntries(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	env, err := environment.Load(f.root, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deploy := f.assume(t, "staging", iampolicy.Deploy, job("staging"))
+	kc, _, err := eksauth.Kubeconfig(ctx, deploy, eks.NewFromConfig(deploy), env.EKS.Cluster)
+	if err != nil {
+		t.Fatalf("the deploy role cannot reach its cluster through DescribeCluster: %v", err)
+	}
+	server := kc.Clusters[env.EKS.Cluster].Server
+	if !strings.HasPrefix(server, "https://127.0.0.1:") {
+		t.Fatalf("DescribeCluster reports endpoint %q, want the twin API server on loopback", server)
+	}
+	client := kubeClient(t, kc)
+	if _, err := client.CoreV1().Pods(env.EKS.Namespace).List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("the deploy role (access entry with AmazonEKSEditPolicy on %s) cannot list pods there: %v", env.EKS.Namespace, err)
+	}
+	if _, err := client.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("the deploy role listed pods in kube-system (its access is namespaced): got %v, want Forbidden", err)
+	}
+
+	apply := f.assume(t, "staging", iampolicy.Apply, job("staging"))
+	tok, err := eksauth.NewToken(ctx, apply, env.EKS.Cluster, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc.AuthInfos[env.EKS.Cluster].Token = tok.Value
+	if _, err := kubeClient(t, kc).CoreV1().Pods(env.EKS.Namespace).List(ctx, metav1.ListOptions{}); !apierrors.IsUnauthorized(err) {
+		t.Errorf("the apply role has no access entry but was not refused: got %v, want 401 Unauthorized", err)
+	}
+}
+
+func kubeClient(t *testing.T, kc *clientcmdapi.Config) *kubernetes.Clientset {
+	t.Helper()
+	rc, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

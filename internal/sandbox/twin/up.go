@@ -219,7 +219,7 @@ func SeedAll(ctx context.Context, root string, l Layout, accounts []Account, b *
 			push = image
 		}
 		seeded, err := awsseed.Seed(ctx, awsseed.Target{Root: root, Env: env, AWS: AdminConfig(l, *b, env.AccountID, env.Region),
-			Identities: ids, Image: image, PushImage: push, KubernetesVersion: kubeVersion, DesiredCount: desired})
+			Identities: ids, Image: image, PushImage: push, KubernetesVersion: kubeVersion, DesiredCount: desired, TwinCluster: true})
 		if err != nil {
 			return err
 		}
