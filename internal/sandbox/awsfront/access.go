@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/platformteam/delivery/internal/sandbox/iameval"
 )
 
 // Access is one IAM check an operation needs: an action on a resource with its condition keys. Most
@@ -20,6 +22,8 @@ type Access struct {
 	ResourceAccount string
 	// Repository names an ECR repository whose repository policy takes part in the decision.
 	Repository string
+	// ResourcePolicy is a resource policy the handler already read (a KMS key policy); nil for none.
+	ResourcePolicy *iameval.Policy
 }
 
 // accessFor returns the IAM checks of a call. Operations not mapped get one check of their action with

@@ -387,7 +387,7 @@ func (f *Front) Authorize(ctx context.Context, call *Call, accesses ...Access) *
 		}
 		req := iameval.Request{Principal: iameval.Principal{Kind: iameval.AWSPrincipal, ID: call.Caller.Principal, Account: call.Caller.Account},
 			Action: a.Action, Resource: a.Resource, Context: f.requestContext(call, a)}
-		in := iameval.Input{Request: req, Identity: identity, ResourceAccount: a.ResourceAccount}
+		in := iameval.Input{Request: req, Identity: identity, ResourceAccount: a.ResourceAccount, ResourcePolicy: a.ResourcePolicy}
 		if a.Repository != "" {
 			account := a.ResourceAccount
 			if account == "" {

@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/platformteam/delivery/internal/sandbox/iameval"
 )
 
 // keyMetadata is the part of KMS DescribeKey's KeyMetadata the front reads.
@@ -135,8 +137,10 @@ func algorithmHash(alg string) (crypto.Hash, func() hash.Hash, bool) {
 }
 
 // kmsSigning answers Sign, Verify and GetPublicKey for SIGN_VERIFY keys and sends anything else to moto.
+// A key of another account is named by its key ARN or alias ARN, as KMS requires.
 func (f *Front) kmsSigning(w http.ResponseWriter, r *http.Request, call *Call) {
-	key, err := f.describeKey(r.Context(), call.Account, call.Str("KeyId"))
+	owner, lookup := kmsKeyOwner(call.Account, call.Str("KeyId"))
+	key, err := f.describeKey(r.Context(), owner, lookup)
 	var notFound *APIError
 	switch {
 	case errors.As(err, &notFound):
@@ -147,7 +151,12 @@ func (f *Front) kmsSigning(w http.ResponseWriter, r *http.Request, call *Call) {
 		return
 	}
 	arn := key.Arn
-	if e := f.Authorize(r.Context(), call, Access{Action: "kms:" + call.Operation, Resource: arn}); e != nil {
+	access, err := f.kmsAccess(r.Context(), call, owner, key)
+	if err != nil {
+		WriteError(w, call, &APIError{Status: http.StatusInternalServerError, Code: "KMSInternalException", Message: err.Error()})
+		return
+	}
+	if e := f.authorizeKMS(r.Context(), call, access); e != nil {
 		WriteError(w, call, e)
 		return
 	}
@@ -240,6 +249,81 @@ func verifySignature(pub crypto.PublicKey, digest, sig []byte, opts crypto.Signe
 func writeAmzJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// kmsKeyOwner is the account that owns a key named by KeyId and the name to look it up by there: a key
+// ARN or alias ARN names its account (moto is asked by key id or alias name in that account); anything
+// else is the caller's.
+func kmsKeyOwner(caller, keyID string) (account, lookup string) {
+	parts := strings.SplitN(keyID, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kms" || parts[4] == "" {
+		return caller, keyID
+	}
+	resource := parts[5]
+	if id, ok := strings.CutPrefix(resource, "key/"); ok {
+		return parts[4], id
+	}
+	return parts[4], resource // alias/<name>
+}
+
+// kmsAccess is the IAM check of a signing call on key: its ARN, the key's aliases
+// (kms:ResourceAliases), the signing algorithm and message type (kms:SigningAlgorithm,
+// kms:MessageType, RAW by default as KMS does), and the key policy.
+func (f *Front) kmsAccess(ctx context.Context, call *Call, owner string, key keyMetadata) (Access, error) {
+	a := Access{Action: "kms:" + call.Operation, Resource: key.Arn, Context: map[string][]string{}}
+	if owner != call.Account {
+		a.ResourceAccount = owner
+	}
+	keyID := key.Arn[strings.LastIndex(key.Arn, "/")+1:]
+	var aliases struct {
+		Aliases []struct{ AliasName, TargetKeyId string } `json:"Aliases"`
+	}
+	if err := f.adminJSON(ctx, owner, "kms", "TrentService.ListAliases", map[string]string{}, &aliases); err != nil {
+		return a, fmt.Errorf("list the aliases of %s: %w", key.Arn, err)
+	}
+	for _, al := range aliases.Aliases {
+		if al.TargetKeyId == keyID {
+			a.Context["kms:ResourceAliases"] = append(a.Context["kms:ResourceAliases"], al.AliasName)
+		}
+	}
+	if call.Operation == "Sign" || call.Operation == "Verify" {
+		a.Context["kms:SigningAlgorithm"] = []string{call.Str("SigningAlgorithm")}
+		mt := call.Str("MessageType")
+		if mt == "" {
+			mt = "RAW"
+		}
+		a.Context["kms:MessageType"] = []string{mt}
+	}
+	var policy struct{ Policy string }
+	if err := f.adminJSON(ctx, owner, "kms", "TrentService.GetKeyPolicy", map[string]string{"KeyId": keyID, "PolicyName": "default"}, &policy); err != nil {
+		return a, fmt.Errorf("read the key policy of %s: %w", key.Arn, err)
+	}
+	if policy.Policy != "" {
+		p, err := iameval.Parse(policy.Policy)
+		if err != nil {
+			return a, fmt.Errorf("the key policy of %s: %w", key.Arn, err)
+		}
+		a.ResourcePolicy = p
+	}
+	return a, nil
+}
+
+// authorizeKMS decides a call on a KMS key as KMS does: the key policy must allow it (a key policy is
+// the root of a key's access: what it does not allow is refused even to the account's administrators),
+// and so must the caller's identity policies, unless the key policy names the caller itself in its own
+// account (Authorize: one of them within the account, both across accounts). A key without a policy
+// (moto's default) is governed by the identity policies alone, as KMS's default key policy does.
+func (f *Front) authorizeKMS(ctx context.Context, call *Call, a Access) *APIError {
+	if a.ResourcePolicy != nil {
+		req := iameval.Request{Principal: iameval.Principal{Kind: iameval.AWSPrincipal, ID: call.Caller.Principal, Account: call.Caller.Account},
+			Action: a.Action, Resource: a.Resource, Context: f.requestContext(call, a)}
+		if res, _ := a.ResourcePolicy.Evaluate(req, true); res != iameval.Allowed {
+			f.logf("denied %s %s on %q: the key policy does not allow it", call.Caller.Principal, a.Action, a.Resource)
+			return accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action",
+				call.Caller.Principal, a.Action, a.Resource, a.Action))
+		}
+	}
+	return f.Authorize(ctx, call, a)
 }
 
 // describeKey resolves a key id, ARN or alias through moto; a moto error comes back as *APIError.

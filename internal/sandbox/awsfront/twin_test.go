@@ -487,3 +487,80 @@ func TestTwinECSTasksCarryTheResolvedDigest(t *testing.T) {
 		t.Error("production listed staging's cluster")
 	}
 }
+
+// TestTwinKMSKeyPoliciesAndCrossAccountPublicKeys: a signing key's policy decides with the caller's
+// identity policies, with KMS's condition keys (aliases, algorithm, message type): the signer role signs
+// digests only, the account's administrator cannot sign at all, and another account's role reads the
+// public key by alias ARN only when both the key policy and its own policies allow it.
+func TestTwinKMSKeyPoliciesAndCrossAccountPublicKeys(t *testing.T) {
+	tw := newTwin(t)
+	ctx := context.Background()
+	alias := "alias/kms-policy-it-signing"
+	signerARN := fmt.Sprintf("arn:aws:iam::%s:role/kms-policy-it-signer", staging)
+	readerARN := fmt.Sprintf("arn:aws:iam::%s:role/kms-policy-it-reader", production)
+	keyPolicy := mustJSONDoc(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{
+		{"Sid": "KeyAdministration", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + staging + ":root"},
+			"Action": []string{"kms:Describe*", "kms:Get*", "kms:List*", "kms:CreateAlias"}, "Resource": "*"},
+		{"Sid": "SignImages", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + staging + ":root"}, "Action": "kms:Sign", "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalArn": signerARN, "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST"}}},
+		{"Sid": "VerifyImages", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + production + ":root"}, "Action": "kms:GetPublicKey", "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalArn": readerARN}}},
+	}})
+	var created struct {
+		KeyMetadata struct{ KeyId, Arn string }
+	}
+	if status, body := tw.kmsCall(t, tw.admins[staging], "CreateKey", map[string]string{"KeyUsage": "SIGN_VERIFY", "KeySpec": "ECC_NIST_P256", "Policy": keyPolicy}, &created); status != 200 {
+		t.Fatalf("CreateKey: %d %s", status, body)
+	}
+	if status, body := tw.kmsCall(t, tw.admins[staging], "CreateAlias", map[string]string{"AliasName": alias, "TargetKeyId": created.KeyMetadata.KeyId}, nil); status != 200 {
+		t.Fatalf("CreateAlias: %d %s", status, body)
+	}
+	keys := fmt.Sprintf("arn:aws:kms:%s:%s:key/*", region, staging)
+	tw.seedCIRole(t, staging, "kms-policy-it-signer", "repo:"+repo+":environment:staging", []map[string]any{
+		{"Effect": "Allow", "Action": "kms:Sign", "Resource": keys, "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}})
+	tw.seedCIRole(t, production, "kms-policy-it-reader", "repo:"+repo+":environment:production", []map[string]any{
+		{"Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": keys, "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}})
+	tw.seedCIRole(t, production, "kms-policy-it-other", "repo:"+repo+":environment:production", []map[string]any{
+		{"Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": keys}})
+	assume := func(roleARN string, job oidc.Job) credentials.Credential {
+		out, err := sts.NewFromConfig(tw.anonymous()).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
+			RoleSessionName: aws.String("it"), WebIdentityToken: aws.String(tw.token(t, job))})
+		if err != nil {
+			t.Fatalf("assume %s: %v", roleARN, err)
+		}
+		return fromSTS(out)
+	}
+	prodJob := oidc.Job{Repository: repo, Event: "push", Ref: "refs/heads/main", Environment: "production"}
+	signer, reader := assume(signerARN, stagingJob), assume(readerARN, prodJob)
+	other := assume(fmt.Sprintf("arn:aws:iam::%s:role/kms-policy-it-other", production), prodJob)
+
+	digest := sha256.Sum256([]byte("an image digest"))
+	sign := func(c credentials.Credential, keyID, messageType string) (int, string) {
+		return tw.kmsCall(t, c, "Sign", map[string]string{"KeyId": keyID, "Message": base64.StdEncoding.EncodeToString(digest[:]),
+			"MessageType": messageType, "SigningAlgorithm": "ECDSA_SHA_256"}, nil)
+	}
+	if status, body := sign(signer, alias, "DIGEST"); status != 200 {
+		t.Errorf("the signer role signing a digest by alias: %d %s", status, body)
+	}
+	if status, body := sign(signer, alias, "RAW"); status != 403 || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("the signer role signing a raw message: %d %s (the conditions allow digests only)", status, body)
+	}
+	if status, body := sign(tw.admins[staging], created.KeyMetadata.Arn, "DIGEST"); status != 403 || !strings.Contains(body, "no resource-based policy allows the kms:Sign action") {
+		t.Errorf("the account's administrator signing: %d %s (the key policy grants signing to the signer role only)", status, body)
+	}
+
+	aliasARN := fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, staging, alias)
+	var own, cross struct{ PublicKey, KeyId string }
+	if status, body := tw.kmsCall(t, tw.admins[staging], "GetPublicKey", map[string]string{"KeyId": alias}, &own); status != 200 {
+		t.Fatalf("GetPublicKey in the key's account: %d %s", status, body)
+	}
+	if status, body := tw.kmsCall(t, reader, "GetPublicKey", map[string]string{"KeyId": aliasARN}, &cross); status != 200 || cross.PublicKey != own.PublicKey || cross.KeyId != created.KeyMetadata.Arn {
+		t.Errorf("production's reader, by alias ARN: %d %s (want staging's key %s)", status, body, created.KeyMetadata.Arn)
+	}
+	if status, _ := tw.kmsCall(t, reader, "GetPublicKey", map[string]string{"KeyId": alias}, nil); status == 200 {
+		t.Error("an alias name resolved in another account: KMS looks it up in the caller's account")
+	}
+	if status, body := tw.kmsCall(t, other, "GetPublicKey", map[string]string{"KeyId": aliasARN}, nil); status != 403 || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("a production role the key policy does not name: %d %s", status, body)
+	}
+}

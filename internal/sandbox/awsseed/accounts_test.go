@@ -1,7 +1,9 @@
 package awsseed_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/platformteam/delivery/internal/iampolicy"
@@ -67,7 +71,8 @@ func TestSeedTwinAccounts(t *testing.T) {
 	first := seed(t, tw, root, "staging", "5002")
 	seed(t, tw, root, "production", "5003")
 	for _, want := range []string{"iam-oidc-provider", "iam-role demo-staging-ci-deploy", "secretsmanager-secret demo-app/staging/app-auth-token",
-		"ecr-repository-policy demo-app", "image " + tw.RegistryBackend + "/222222222222/demo-app:bootstrap", "ecs-service demo-staging/demo-app"} {
+		"ecr-repository-policy demo-app", "image " + tw.RegistryBackend + "/222222222222/demo-app:bootstrap", "ecs-service demo-staging/demo-app",
+		"kms-signing-key alias/demo-app-staging-signing"} {
 		found := false
 		for _, s := range first {
 			found = found || strings.HasPrefix(s, want)
@@ -121,6 +126,36 @@ func TestSeedTwinAccounts(t *testing.T) {
 		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey), SessionToken: aws.ToString(out.Credentials.SessionToken)})
 	if _, err := ecr.NewFromConfig(prod).DescribeImages(ctx, &ecr.DescribeImagesInput{RegistryId: aws.String(awsfronttest.Staging), RepositoryName: aws.String("demo-app")}); err != nil {
 		t.Errorf("production's deploy role cannot read staging's repository: %v", err)
+	}
+
+	// The signing keys with their rendered key policies: staging's deploy role signs digests with its
+	// key (and only digests); production's deploy role reads staging's public key across accounts, by the
+	// alias ARN production's delivery.yaml trusts; staging's administrator cannot sign.
+	digest := sha256.Sum256([]byte("sha256:an image"))
+	signIn := func(cfg aws.Config, messageType kmstypes.MessageType) error {
+		_, err := kms.NewFromConfig(cfg).Sign(ctx, &kms.SignInput{KeyId: aws.String("alias/demo-app-staging-signing"), Message: digest[:],
+			MessageType: messageType, SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256})
+		return err
+	}
+	if err := signIn(session, kmstypes.MessageTypeDigest); err != nil {
+		t.Errorf("staging's deploy role cannot sign a digest with its key: %v", err)
+	}
+	if err := signIn(session, kmstypes.MessageTypeRaw); err == nil {
+		t.Error("staging's deploy role signed a raw message")
+	}
+	if err := signIn(tw.Admin(awsfronttest.Staging), kmstypes.MessageTypeDigest); err == nil {
+		t.Error("staging's administrator signed with the image signing key")
+	}
+	own, err := kms.NewFromConfig(session).GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String("alias/demo-app-staging-signing")})
+	if err != nil {
+		t.Fatalf("staging's deploy role cannot read its public key: %v", err)
+	}
+	cross, err := kms.NewFromConfig(prod).GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String("arn:aws:kms:ap-southeast-2:222222222222:alias/demo-app-staging-signing")})
+	if err != nil || !bytes.Equal(cross.PublicKey, own.PublicKey) {
+		t.Errorf("production's deploy role reading staging's public key: %v", err)
+	}
+	if _, err := kms.NewFromConfig(prod).GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String("alias/demo-app-production-signing")}); err != nil {
+		t.Errorf("production's deploy role reading its own public key: %v", err)
 	}
 
 	// A drifted role converges back: an extra inline policy goes, the trust is restored.

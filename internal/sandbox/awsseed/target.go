@@ -127,6 +127,7 @@ func Seed(ctx context.Context, t Target) (Seeded, error) {
 		{"service roles", func() error { return seedServiceRoles(ctx, t.AWS, n, &done) }},
 		{"CI identities", func() error { return seedIdentities(ctx, t.AWS, t.Identities, &done) }},
 		{"KMS configuration key", func() error { return seedConfigKey(ctx, t.AWS, n, &done) }},
+		{"KMS image signing key", func() error { return seedSigningKey(ctx, t.AWS, n, t.Identities, &done) }},
 		{"SSM parameters and secrets", func() error { return seedConfiguration(ctx, t.AWS, n, &done) }},
 		{"ECR repository", func() error { return seedECR(ctx, t.AWS, n, t.Identities, &done) }},
 		{"bootstrap image", func() error { return seedBootstrapImage(ctx, t.PushImage, &done) }},
