@@ -34,7 +34,7 @@ func request(image name.Digest) supplychain.Request {
 	}}
 }
 
-func attester(t *testing.T, k *fakekms.KMS, alias string) *supplychain.Attester {
+func attester(t testing.TB, k *fakekms.KMS, alias string) *supplychain.Attester {
 	t.Helper()
 	s, err := signing.NewKMSSigner(context.Background(), k, alias)
 	if err != nil {
