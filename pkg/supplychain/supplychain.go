@@ -25,6 +25,7 @@ import (
 	"github.com/platformteam/delivery/pkg/supplychain/attestation"
 	"github.com/platformteam/delivery/pkg/supplychain/gate"
 	"github.com/platformteam/delivery/pkg/supplychain/provenance"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 	"github.com/platformteam/delivery/pkg/supplychain/sbom"
 	"github.com/platformteam/delivery/pkg/supplychain/signing"
 	"github.com/platformteam/delivery/pkg/supplychain/store"
@@ -36,45 +37,6 @@ type Request struct {
 	// Image is the pushed image: <registry>/<repository>@sha256:<hex>.
 	Image string           `json:"image"`
 	Build provenance.Build `json:"build"`
-}
-
-// Outcome of one piece: made now, or found already made (a re-run of the same commit).
-type Outcome string
-
-// Outcomes.
-const (
-	Created Outcome = "created"
-	Present Outcome = "present"
-)
-
-// Result says what Attest did.
-type Result struct {
-	Image string `json:"image"`
-	// Key is the KMS key ARN that signed.
-	Key         string       `json:"key"`
-	Signature   Outcome      `json:"signature"`
-	Provenance  Outcome      `json:"provenance"`
-	SBOM        Outcome      `json:"sbom"`
-	SBOMSummary sbom.Summary `json:"sbom_summary"`
-	// Timings of the three parts (the benchmark reads them).
-	Timings Timings `json:"timings"`
-}
-
-// Changed reports whether anything was written.
-func (r Result) Changed() bool {
-	return r.Signature == Created || r.Provenance == Created || r.SBOM == Created
-}
-
-// Timings are wall times of Attest's parts.
-type Timings struct {
-	// Check is reading what already exists (the .sig and .att tags).
-	Check time.Duration `json:"check"`
-	// SBOM is reading the image's layers and writing the BOM.
-	SBOM time.Duration `json:"sbom"`
-	// Sign is the KMS signatures (image, provenance, SBOM).
-	Sign time.Duration `json:"sign"`
-	// Store is pushing the .sig and .att tags.
-	Store time.Duration `json:"store"`
 }
 
 // Attester signs and attests published images.
@@ -91,17 +53,17 @@ type Attester struct {
 // Attest makes sure req.Image carries a signature, a SLSA provenance and an SBOM by the signer's key.
 // What a previous run already stored for this digest and commit is kept, not made again (a re-run of
 // the same commit changes nothing, which registries with immutable tags require).
-func (a *Attester) Attest(ctx context.Context, req Request) (Result, error) {
+func (a *Attester) Attest(ctx context.Context, req Request) (result.Attestation, error) {
 	now := a.Now
 	if now == nil {
 		now = time.Now
 	}
 	ref, err := name.NewDigest(req.Image)
 	if err != nil {
-		return Result{}, fmt.Errorf("attest: image %q is not <repository>@sha256:<digest>: %w", req.Image, err)
+		return result.Attestation{}, fmt.Errorf("attest: image %q is not <repository>@sha256:<digest>: %w", req.Image, err)
 	}
 	key := a.Signer.PublicKey()
-	res := Result{Image: ref.String(), Key: key.Source}
+	res := result.Attestation{Image: ref.String(), Key: key.Source}
 
 	// What exists already, judged as the gate judges it with only this key trusted.
 	start := now()
@@ -111,15 +73,15 @@ func (a *Attester) Attest(ctx context.Context, req Request) (Result, error) {
 		return res, fmt.Errorf("attest %s: read existing signatures: %w", ref, err)
 	}
 	res.Timings.Check = now().Sub(start)
-	res.Signature, res.Provenance, res.SBOM = Created, Created, Created
+	res.Signature, res.Provenance, res.SBOM = result.Created, result.Created, result.Created
 	if existing.Check(gate.CheckSignature).OK {
-		res.Signature = Present
+		res.Signature = result.Present
 	}
 	if existing.Check(gate.CheckProvenance).OK {
-		res.Provenance = Present
+		res.Provenance = result.Present
 	}
 	if existing.Check(gate.CheckSBOM).OK {
-		res.SBOM = Present
+		res.SBOM = result.Present
 		res.SBOMSummary = *existing.SBOM
 	}
 	if !res.Changed() {
@@ -161,7 +123,7 @@ func (a *Attester) Attest(ctx context.Context, req Request) (Result, error) {
 	// Signatures: the image digest, then one envelope per attestation still missing.
 	start = now()
 	var sigLayer store.Layer
-	if res.Signature == Created {
+	if res.Signature == result.Created {
 		payload := store.NewSimpleSigning(ref)
 		sig, err := a.Signer.Sign(ctx, payload)
 		if err != nil {
@@ -171,14 +133,14 @@ func (a *Attester) Attest(ctx context.Context, req Request) (Result, error) {
 	}
 	var atts []store.Layer
 	for _, p := range []struct {
-		outcome       Outcome
+		outcome       result.Outcome
 		predicateType string
 		predicate     any
 	}{
 		{res.Provenance, attestation.PredicateSLSAProvenanceV1, pred},
 		{res.SBOM, attestation.PredicateCycloneDX, rawJSON(bomJSON)},
 	} {
-		if p.outcome != Created {
+		if p.outcome != result.Created {
 			continue
 		}
 		st, err := attestation.NewStatement(ref.Context().Name(), ref.DigestStr(), p.predicateType, p.predicate)
@@ -194,7 +156,7 @@ func (a *Attester) Attest(ctx context.Context, req Request) (Result, error) {
 	res.Timings.Sign = now().Sub(start)
 
 	start = now()
-	if res.Signature == Created {
+	if res.Signature == result.Created {
 		if _, err := a.Store.Add(ctx, ref, store.Signatures, sigLayer); err != nil {
 			return res, fmt.Errorf("attest: store the signature: %w", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/platformteam/delivery/pkg/supplychain"
 	"github.com/platformteam/delivery/pkg/supplychain/attestation"
 	"github.com/platformteam/delivery/pkg/supplychain/provenance"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 	"github.com/platformteam/delivery/pkg/supplychain/sbom"
 	"github.com/platformteam/delivery/pkg/supplychain/signing"
 	"github.com/platformteam/delivery/pkg/supplychain/store"
@@ -58,7 +59,7 @@ func TestAttestSignsAndAttestsOnceAndAReRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Signature != supplychain.Created || res.Provenance != supplychain.Created || res.SBOM != supplychain.Created || res.Key != keyARN {
+	if res.Signature != result.Created || res.Provenance != result.Created || res.SBOM != result.Created || res.Key != keyARN {
 		t.Fatalf("first run: %+v", res)
 	}
 	if res.SBOMSummary.GoBinaries != 1 || res.SBOMSummary.GoModules == 0 || res.SBOMSummary.Binaries[0].Path != "/demo-app" {
@@ -102,7 +103,7 @@ func TestAttestSignsAndAttestsOnceAndAReRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Changed() || again.Signature != supplychain.Present || again.SBOMSummary.GoBinaries != 1 {
+	if again.Changed() || again.Signature != result.Present || again.SBOMSummary.GoBinaries != 1 {
 		t.Fatalf("re-run: %+v", again)
 	}
 	sigAfter, _ := remote.Head(sigTag)

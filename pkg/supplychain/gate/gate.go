@@ -14,6 +14,7 @@ import (
 
 	"github.com/platformteam/delivery/pkg/supplychain/attestation"
 	"github.com/platformteam/delivery/pkg/supplychain/provenance"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 	"github.com/platformteam/delivery/pkg/supplychain/sbom"
 	"github.com/platformteam/delivery/pkg/supplychain/signing"
 	"github.com/platformteam/delivery/pkg/supplychain/store"
@@ -43,78 +44,17 @@ type Reader interface {
 	Read(ctx context.Context, image name.Digest, kind store.Kind) ([]store.Layer, bool, error)
 }
 
-// The checks, in the order the gate reports them.
+// The checks, in the order the gate reports them (result.Check*).
 const (
-	CheckSignature  = "signature"
-	CheckProvenance = "provenance"
-	CheckSBOM       = "sbom"
+	CheckSignature  = result.CheckSignature
+	CheckProvenance = result.CheckProvenance
+	CheckSBOM       = result.CheckSBOM
 )
-
-// Check is one verdict with the reason for it.
-type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail"`
-}
-
-// ProvenanceSummary is what the verified provenance says.
-type ProvenanceSummary struct {
-	Commit       string                 `json:"commit"`
-	BuilderID    string                 `json:"builder_id"`
-	DaggerEngine string                 `json:"dagger_engine,omitempty"`
-	GoVersion    string                 `json:"go_version,omitempty"`
-	BaseImages   []provenance.BaseImage `json:"base_images,omitempty"`
-}
-
-// Decision is the gate's answer for one digest.
-type Decision struct {
-	Environment string `json:"environment"`
-	Image       string `json:"image"`
-	Allowed     bool   `json:"allowed"`
-	// Checks are signature, provenance and sbom, each with its reason.
-	Checks []Check `json:"checks"`
-	// SignedBy names the trusted key that verified the signature.
-	SignedBy   string             `json:"signed_by,omitempty"`
-	Provenance *ProvenanceSummary `json:"provenance,omitempty"`
-	SBOM       *sbom.Summary      `json:"sbom,omitempty"`
-}
-
-// Check returns the named check.
-func (d Decision) Check(name string) Check {
-	for _, c := range d.Checks {
-		if c.Name == name {
-			return c
-		}
-	}
-	return Check{Name: name}
-}
-
-// RefusedError is a deploy the gate refused; it lists every failed check.
-type RefusedError struct{ Decision Decision }
-
-func (e *RefusedError) Error() string {
-	var reasons []string
-	for _, c := range e.Decision.Checks {
-		if !c.OK {
-			reasons = append(reasons, c.Name+": "+c.Detail)
-		}
-	}
-	return fmt.Sprintf("deploy gate of %s refused %s:\n  - %s\nnothing was changed; deploy only what the pipeline published and signed (publish or promote), see docs/supply-chain.md",
-		e.Decision.Environment, e.Decision.Image, strings.Join(reasons, "\n  - "))
-}
-
-// Err is nil when the decision allows the deploy, else a *RefusedError.
-func (d Decision) Err() error {
-	if d.Allowed {
-		return nil
-	}
-	return &RefusedError{Decision: d}
-}
 
 // Verify decides whether expect.Image may be deployed under policy. An error means the gate could not
 // read what it needs (the registry failed); callers refuse the deploy then too.
-func Verify(ctx context.Context, r Reader, policy Policy, expect Expect) (Decision, error) {
-	d := Decision{Environment: policy.Environment, Image: expect.Image.String()}
+func Verify(ctx context.Context, r Reader, policy Policy, expect Expect) (result.Decision, error) {
+	d := result.Decision{Environment: policy.Environment, Image: expect.Image.String()}
 	if len(policy.Keys) == 0 {
 		return d, fmt.Errorf("environment %s trusts no signing key: set signing.trust in environments/%s/delivery.yaml", policy.Environment, policy.Environment)
 	}
@@ -138,7 +78,7 @@ func Verify(ctx context.Context, r Reader, policy Policy, expect Expect) (Decisi
 	attTag, _ := store.Tag(expect.Image, store.Attestations)
 	if !found {
 		reason := fmt.Sprintf("no attestations: %s does not exist", attTag)
-		d.Checks = append(d.Checks, Check{Name: CheckProvenance, Detail: reason}, Check{Name: CheckSBOM, Detail: reason})
+		d.Checks = append(d.Checks, result.Check{Name: CheckProvenance, Detail: reason}, result.Check{Name: CheckSBOM, Detail: reason})
 		return finish(d), nil
 	}
 	if expect.Commit == "" && !expect.AnyCommit {
@@ -153,7 +93,7 @@ func Verify(ctx context.Context, r Reader, policy Policy, expect Expect) (Decisi
 	return finish(d), nil
 }
 
-func finish(d Decision) Decision {
+func finish(d result.Decision) result.Decision {
 	d.Allowed = len(d.Checks) == 3
 	for _, c := range d.Checks {
 		d.Allowed = d.Allowed && c.OK
@@ -170,8 +110,8 @@ func keyNames(keys []signing.PublicKey) string {
 	return strings.Join(names, ", ")
 }
 
-func verifySignature(ctx context.Context, r Reader, policy Policy, image name.Digest) (Check, string, error) {
-	c := Check{Name: CheckSignature}
+func verifySignature(ctx context.Context, r Reader, policy Policy, image name.Digest) (result.Check, string, error) {
+	c := result.Check{Name: CheckSignature}
 	layers, found, err := r.Read(ctx, image, store.Signatures)
 	if err != nil {
 		return c, "", err
@@ -254,8 +194,8 @@ func openAll(layers []store.Layer, policy Policy, predicateType string) (verifie
 	return verified, foreign
 }
 
-func verifyProvenance(layers []store.Layer, policy Policy, builders []string, digest string, expect Expect) (Check, *ProvenanceSummary) {
-	c := Check{Name: CheckProvenance}
+func verifyProvenance(layers []store.Layer, policy Policy, builders []string, digest string, expect Expect) (result.Check, *result.Provenance) {
+	c := result.Check{Name: CheckProvenance}
 	verified, foreign := openAll(layers, policy, attestation.PredicateSLSAProvenanceV1)
 	if len(verified) == 0 {
 		if foreign > 0 {
@@ -276,7 +216,7 @@ func verifyProvenance(layers []store.Layer, policy Policy, builders []string, di
 			problems = append(problems, fmt.Sprintf("the provenance signed by %s: %v", o.Key.Source, err))
 			continue
 		}
-		summary := &ProvenanceSummary{Commit: p.Commit(), BuilderID: p.RunDetails.Builder.ID,
+		summary := &result.Provenance{Commit: p.Commit(), BuilderID: p.RunDetails.Builder.ID,
 			DaggerEngine: p.RunDetails.Builder.Version[provenance.VersionDaggerEngine], GoVersion: p.GoVersion(), BaseImages: p.BaseImages()}
 		if !expect.AnyCommit && !provenance.SameCommit(summary.Commit, expect.Commit) {
 			problems = append(problems, fmt.Sprintf("mismatched commit: the provenance says %s was built from commit %q, the artifact says %q", digest, summary.Commit, expect.Commit))
@@ -298,8 +238,8 @@ func verifyProvenance(layers []store.Layer, policy Policy, builders []string, di
 	return c, nil
 }
 
-func verifySBOM(layers []store.Layer, policy Policy, digest string) (Check, *sbom.Summary) {
-	c := Check{Name: CheckSBOM}
+func verifySBOM(layers []store.Layer, policy Policy, digest string) (result.Check, *result.SBOM) {
+	c := result.Check{Name: CheckSBOM}
 	verified, foreign := openAll(layers, policy, attestation.PredicateCycloneDX)
 	if len(verified) == 0 {
 		if foreign > 0 {
@@ -345,9 +285,9 @@ func contains(list []string, v string) bool {
 // Running decides, for each distinct image that runs somewhere, whether it is signed and attested under
 // the policy: what `verify` reports. No artifact names their commits, so any commit is accepted (the
 // provenance's is reported).
-func Running(ctx context.Context, r Reader, policy Policy, images []name.Digest) ([]Decision, error) {
+func Running(ctx context.Context, r Reader, policy Policy, images []name.Digest) ([]result.Decision, error) {
 	seen := map[string]bool{}
-	var out []Decision
+	var out []result.Decision
 	for _, img := range images {
 		if seen[img.String()] {
 			continue

@@ -22,6 +22,7 @@ import (
 	"github.com/platformteam/delivery/pkg/supplychain/attestation"
 	"github.com/platformteam/delivery/pkg/supplychain/gate"
 	"github.com/platformteam/delivery/pkg/supplychain/provenance"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 	"github.com/platformteam/delivery/pkg/supplychain/sbom"
 	"github.com/platformteam/delivery/pkg/supplychain/signing"
 	"github.com/platformteam/delivery/pkg/supplychain/store"
@@ -73,7 +74,7 @@ func (w *world) policy(keys ...signing.PublicKey) gate.Policy {
 	return gate.Policy{Environment: "staging", Keys: keys}
 }
 
-func verify(t *testing.T, p gate.Policy, img name.Digest, commit string) gate.Decision {
+func verify(t *testing.T, p gate.Policy, img name.Digest, commit string) result.Decision {
 	t.Helper()
 	d, err := gate.Verify(context.Background(), store.Store{}, p, gate.Expect{Image: img, Commit: commit})
 	if err != nil {
@@ -82,7 +83,7 @@ func verify(t *testing.T, p gate.Policy, img name.Digest, commit string) gate.De
 	return d
 }
 
-func wantRefused(t *testing.T, d gate.Decision, check, detail string) {
+func wantRefused(t *testing.T, d result.Decision, check, detail string) {
 	t.Helper()
 	if d.Allowed {
 		t.Fatalf("allowed, want refused on %s (%s)", check, detail)
@@ -91,7 +92,7 @@ func wantRefused(t *testing.T, d gate.Decision, check, detail string) {
 	if c.OK || !strings.Contains(c.Detail, detail) {
 		t.Fatalf("%s: ok=%v detail %q, want it to contain %q", check, c.OK, c.Detail, detail)
 	}
-	var refused *gate.RefusedError
+	var refused *result.RefusedError
 	if err := d.Err(); !errors.As(err, &refused) || !strings.Contains(err.Error(), detail) || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("Err() = %v", err)
 	}

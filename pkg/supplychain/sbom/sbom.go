@@ -23,6 +23,8 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 )
 
 // Image is the image a BOM describes: its repository and manifest digest.
@@ -48,39 +50,8 @@ type Tool struct {
 	Version string `json:"version,omitempty"`
 }
 
-// Summary counts what a BOM lists (for reports).
-type Summary struct {
-	GoBinaries int `json:"go_binaries"`
-	GoModules  int `json:"go_modules"`
-	OSPackages int `json:"os_packages"`
-	// OS is the distribution from /etc/os-release ("" with none, e.g. on scratch).
-	OS string `json:"os,omitempty"`
-	// GoVersions are the toolchains that built the binaries (e.g. go1.26.0), sorted, unique.
-	GoVersions []string `json:"go_versions,omitempty"`
-	// Binaries are the Go binaries found, by path.
-	Binaries []GoBinary `json:"binaries,omitempty"`
-}
-
-// GoBinary is one Go executable in the image.
-type GoBinary struct {
-	Path       string `json:"path"`
-	GoVersion  string `json:"go_version"`
-	MainModule string `json:"main_module"`
-}
-
-// GoVersionOf returns the Go version of the binary at path (the image's entrypoint), else the one
-// version all binaries share; "" when neither identifies one.
-func (s Summary) GoVersionOf(path string) string {
-	for _, b := range s.Binaries {
-		if b.Path == path {
-			return b.GoVersion
-		}
-	}
-	if len(s.GoVersions) == 1 {
-		return s.GoVersions[0]
-	}
-	return ""
-}
+// Summary counts what a BOM lists (result.SBOM, the type reports carry).
+type Summary = result.SBOM
 
 // maxBinary bounds the size of a file read to look for Go build information.
 const maxBinary = 512 << 20
@@ -280,7 +251,7 @@ func assemble(c *contents, subject Image, base BaseImage, tool Tool, created tim
 	sort.Slice(c.binaries, func(i, j int) bool { return c.binaries[i].path < c.binaries[j].path })
 	for _, b := range c.binaries {
 		sum.GoBinaries++
-		sum.Binaries = append(sum.Binaries, GoBinary{Path: b.path, GoVersion: b.info.GoVersion, MainModule: b.info.Main.Path})
+		sum.Binaries = append(sum.Binaries, result.GoBinary{Path: b.path, GoVersion: b.info.GoVersion, MainModule: b.info.Main.Path})
 		goVersions[b.info.GoVersion] = true
 		binRef := "file:" + b.path
 		props := []cdx.Property{{Name: PropGoVersion, Value: b.info.GoVersion}, {Name: PropMainModule, Value: b.info.Main.Path}}
