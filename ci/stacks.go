@@ -127,7 +127,7 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		Approve:      opts.approve,
 		Commit:       commit.Short(),
 		LockTimeout:  opts.lockTimeout,
-		AccountGuard: m.stackAccountGuard(env),
+		AccountGuard: m.stackAccountGuard(env, src),
 	})
 	if err != nil {
 		cancel()
@@ -136,13 +136,41 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 	return &stackRun{runner: r, ctx: runCtx, cancel: cancel, local: local}, nil
 }
 
-// stackAccountGuard is the seam for the account guard of the Terraform path: pkg/awsconfig's
-// GuardAccount (sts:GetCallerIdentity must return the environment's account_id, run with the same
-// credentials terraform gets) plugs in here once it exists, and stackrun then refuses the whole action
-// before any terraform command. Until then the guard is the providers' allowed_account_ids inside
-// terraform.
-func (m *Delivery) stackAccountGuard(env *environment.Environment) func(ctx context.Context) error {
-	return nil
+// stackAccountGuard is the account guard of the Terraform path: before any terraform command, `stacks
+// account` runs in the container terraform runs in, with the same credentials, and refuses unless
+// sts:GetCallerIdentity returns the environment's account_id (pkg/awsconfig.GuardAccount). The refusal
+// names both accounts; nothing but sts:GetCallerIdentity has been called. The providers'
+// allowed_account_ids is the second line of defence inside terraform. Never cached: credentials change.
+func (m *Delivery) stackAccountGuard(env *environment.Environment, src *dagger.Directory) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		ctr := fresh(m.withAWS(m.toolbox(env, src), env)).
+			WithExec([]string{"stacks", "account", "--env", env.Name, "--root", srcRoot}, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+		code, err := ctr.ExitCode(ctx)
+		if err != nil {
+			return fmt.Errorf("account guard: %w", err)
+		}
+		if code != 0 {
+			stderr, _ := ctr.Stderr(ctx)
+			return errors.New(accountRefusal(stderr))
+		}
+		who, err := ctr.Stdout(ctx)
+		if err != nil {
+			return fmt.Errorf("account guard: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "account guard: %s", who)
+		return nil
+	}
+}
+
+// accountRefusal is the guard's message from `stacks account`'s stderr: its last line without the
+// command's prefix, or a pointer to the command when it printed nothing.
+func accountRefusal(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := strings.TrimPrefix(strings.TrimSpace(lines[len(lines)-1]), "stacks: ")
+	if last == "" {
+		return "account guard: `stacks account` failed and printed nothing; run it with the same credentials to see why"
+	}
+	return last
 }
 
 // errNoStacksAffected means the path guard selected nothing: the change touches no stack.

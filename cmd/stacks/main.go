@@ -7,6 +7,7 @@
 //	go run ./cmd/stacks apply  --env ENV ...   (applies saved plans, or plans first)
 //	go run ./cmd/stacks drift  --env ENV ...   (exit 2 when any stack drifted)
 //	go run ./cmd/stacks output --env ENV ...
+//	go run ./cmd/stacks account --env ENV [--json]   (the account guard; plan/apply/drift run it first)
 //
 // Exit codes: 0 ok; 1 lint errors, bad input or a failed stack; 2 drift found.
 package main
@@ -30,6 +31,7 @@ commands:
   drift    changes made outside Terraform and code not applied, told apart; exit 2 when any
   output   print the stacks' outputs
   force-unlock  remove a state lock left by a killed run (--env, --stack, --lock-id)
+  account  the account guard: the credentials must belong to the environment's account_id (exit 1 if not)
   guard    run a dagger command so that Ctrl-C / a CI cancel stops terraform gracefully
 
 run "stacks <command> -h" for its flags`
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string) error {
 		return runCommand(ctx, cmd, rest)
 	case "force-unlock":
 		return forceUnlockCommand(ctx, rest)
+	case "account":
+		return accountCommand(ctx, rest)
 	case "exec":
 		return execCommand(rest)
 	case "guard":

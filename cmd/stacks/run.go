@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
 
@@ -25,6 +26,17 @@ func runCommand(ctx context.Context, action string, args []string) error {
 		Root: f.root, Environment: f.env, Stacks: f.stacks, ChangedSince: f.changedSince,
 		Parallelism: f.parallelism, PlanDir: f.planDir, Binary: f.binary, Bundle: f.bundle, Approve: f.approve, Commit: f.commit,
 		Out: blocks, Progress: os.Stderr, LockTimeout: f.lockTimeout, StackTimeout: f.stackTimeout,
+		AccountGuard: func(ctx context.Context) error {
+			env, err := environment.Load(f.root, f.env)
+			if err != nil {
+				return err
+			}
+			id, err := guardAccount(ctx, env, "")
+			if err == nil {
+				fmt.Fprintf(os.Stderr, "stacks: account guard: %s is in account %s (environment %s)\n", id.ARN, id.Account, env.Name)
+			}
+			return err
+		},
 	})
 	if err != nil {
 		return err
