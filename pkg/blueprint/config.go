@@ -34,6 +34,11 @@ type Config struct {
 	ResourceTypes []string
 	// RequiredProviders are the names in terraform { required_providers { ... } }.
 	RequiredProviders []string
+	// RequiredVersion is terraform { required_version } (nil when absent or not a literal string).
+	RequiredVersion *VersionConstraint
+	// ProviderVersions are the version constraints in required_providers, by provider name ("" when
+	// the entry sets no version).
+	ProviderVersions map[string]*VersionConstraint
 	// Syntax holds parse errors; the other fields are filled from whatever parsed.
 	Syntax Findings
 }
@@ -95,6 +100,12 @@ type Backend struct {
 	Type string
 	// Attributes are the names set inline (a partial backend sets none of bucket/key/region).
 	Attributes []string
+	Range      hcl.Range
+}
+
+// VersionConstraint is a version constraint as written ("~> 5.0", ">= 1.10, < 2.0") and where.
+type VersionConstraint struct {
+	Constraint string
 	Range      hcl.Range
 }
 
@@ -181,10 +192,19 @@ func (c *Config) addBody(body *hclsyntax.Body) {
 				c.RemoteStates = append(c.RemoteStates, rs)
 			}
 		case "terraform":
+			if a, ok := b.Body.Attributes["required_version"]; ok {
+				if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+					c.RequiredVersion = &VersionConstraint{Constraint: v.AsString(), Range: a.SrcRange}
+				}
+			}
 			for _, inner := range b.Body.Blocks {
 				if inner.Type == "required_providers" {
-					for name := range inner.Body.Attributes {
+					for name, a := range inner.Body.Attributes {
 						c.RequiredProviders = append(c.RequiredProviders, name)
+						if c.ProviderVersions == nil {
+							c.ProviderVersions = map[string]*VersionConstraint{}
+						}
+						c.ProviderVersions[name] = &VersionConstraint{Constraint: providerVersion(a.Expr), Range: a.SrcRange}
 					}
 				}
 				if inner.Type == "backend" && len(inner.Labels) == 1 {
@@ -288,4 +308,22 @@ func moduleRef(tr hcl.Traversal) *ModuleRef {
 		return nil
 	}
 	return &ModuleRef{Module: name.Name, Output: out.Name, Range: tr.SourceRange()}
+}
+
+// providerVersion is the version of a required_providers entry: the `version` of an object, or the
+// legacy bare string; "" when it sets none (or not as a literal).
+func providerVersion(expr hcl.Expression) string {
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		return ""
+	}
+	switch {
+	case v.Type() == cty.String:
+		return v.AsString()
+	case v.Type().IsObjectType() && v.Type().HasAttribute("version"):
+		if ver := v.GetAttr("version"); ver.Type() == cty.String && ver.IsKnown() && !ver.IsNull() {
+			return ver.AsString()
+		}
+	}
+	return ""
 }

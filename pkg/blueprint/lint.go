@@ -31,6 +31,8 @@ const (
 	RuleRemoteStateConfig  = "remote-state-config"
 	RuleRemoteStateBackend = "remote-state-backend"
 	RuleStackLockFile      = "stack-lock-file"
+	RuleTerraformVersion   = "terraform-version"
+	RuleProviderVersion    = "provider-version"
 )
 
 // RequiredTags are the tag keys every environment's tags must carry.

@@ -22,5 +22,6 @@ func lintModule(bp *Blueprint, m *Module) Findings {
 	}
 	fs = append(fs, lintVariables(m.Config)...)
 	fs = append(fs, lintModuleCalls(bp, m.Config)...)
+	fs = append(fs, lintVersions("module", m.Name, m.Config)...)
 	return fs
 }

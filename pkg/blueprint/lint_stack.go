@@ -33,6 +33,7 @@ func lintStack(bp *Blueprint, st *Stack) Findings {
 		}
 	}
 	fs = append(fs, lintProviderTags(st)...)
+	fs = append(fs, lintVersions("stack", st.ID, st.Config)...)
 	if bp.NeedsProviders(st) && !bp.HasLockFile(st) {
 		fs = append(fs, Finding{File: st.Dir + "/" + LockFileName, Rule: RuleStackLockFile, Severity: Warning,
 			Message: fmt.Sprintf("stack %s uses providers but has no dependency lock file, so every init may pick other provider versions", st.ID),

@@ -33,6 +33,9 @@ func TestLintBadBlueprintReportsEveryRuleAtItsLine(t *testing.T) {
 		"environments/dev/backend.hcl:1 env-backend", // no locking
 		"environments/dev/backend.hcl:3 env-backend", // key set
 		"environments/dev/tags.tfvars:2 env-tags",
+		"modules/label/versions.tf:2 terraform-version", // admits terraform < 1.10
+		"modules/label/versions.tf:5 provider-version",  // aws >= 5.0: no upper bound
+		"modules/label/versions.tf:9 provider-version",  // random: no version at all
 		"modules/leaky/README.md:0 module-layout",
 		"modules/leaky/main.tf:1 module-no-provider",
 		"modules/leaky/main.tf:6 module-no-backend",
