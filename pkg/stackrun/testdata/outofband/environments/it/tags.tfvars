@@ -1,0 +1,8 @@
+region = "ap-southeast-2"
+tags = {
+  Project     = "delivery"
+  App         = "fixture"
+  Environment = "it"
+  Owner       = "platform"
+  ManagedBy   = "terraform"
+}

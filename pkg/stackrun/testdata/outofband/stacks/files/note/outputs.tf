@@ -1,0 +1,4 @@
+output "path" {
+  description = "The managed file."
+  value       = local_file.note.filename
+}
