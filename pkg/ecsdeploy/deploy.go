@@ -27,6 +27,9 @@ type Request struct {
 	Timeout time.Duration
 	// NoRollback leaves the service as ECS left it when the rollout fails.
 	NoRollback bool
+	// Strategy, when set, is passed in UpdateService (delivery.yaml ecs.deployment); nil keeps the
+	// service's own deployment configuration.
+	Strategy *Strategy
 }
 
 func (r Request) validate() error {
@@ -42,6 +45,11 @@ func (r Request) validate() error {
 	}
 	if r.Timeout <= 0 {
 		errs = append(errs, errors.New("timeout must be positive"))
+	}
+	if r.Strategy != nil {
+		if err := r.Strategy.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -145,6 +153,27 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, erro
 		return res, nil
 	}
 
+	// The strategy's settings and the service deployments it is followed by are checked before
+	// anything changes.
+	update := &ecs.UpdateServiceInput{Cluster: aws.String(req.Cluster), Service: aws.String(req.Service)}
+	strategy := liveStrategy(plan.Service)
+	if req.Strategy != nil {
+		strategy = req.Strategy.Kind
+		res.Strategy = string(req.Strategy.Kind)
+		update.DeploymentConfiguration = req.Strategy.deploymentConfiguration(plan.Service.DeploymentConfiguration)
+		if update.LoadBalancers, err = req.Strategy.loadBalancers(plan.Service.LoadBalancers); err != nil {
+			return res, fmt.Errorf("ecs deploy: %w", err)
+		}
+		fmt.Fprintf(w.out, "deployment strategy: %s\n", req.Strategy)
+	}
+	follow := strategy != "" && strategy != types.DeploymentStrategyRolling
+	var known map[string]bool
+	if follow {
+		if known, err = knownDeployments(ctx, d.API, req.Cluster, req.Service); err != nil {
+			return res, err
+		}
+	}
+
 	reg, err := d.API.RegisterTaskDefinition(ctx, plan.Register)
 	if err != nil {
 		return res, fmt.Errorf("register task definition %s: %w", aws.ToString(plan.Register.Family), err)
@@ -153,14 +182,40 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, erro
 	res.TaskDefinition = next
 	fmt.Fprintf(w.out, "registered %s (was %s)\n", shortARN(next), shortARN(previous))
 
-	if _, err := d.API.UpdateService(ctx, &ecs.UpdateServiceInput{
-		Cluster: aws.String(req.Cluster), Service: aws.String(req.Service), TaskDefinition: aws.String(next)}); err != nil {
+	update.TaskDefinition = aws.String(next)
+	if _, err := d.API.UpdateService(ctx, update); err != nil {
 		return res, fmt.Errorf("update service %s to %s: %w (the new revision is registered but not deployed)", req.Service, shortARN(next), err)
 	}
 	fmt.Fprintf(w.out, "service %s: task definition %s → %s, waiting up to %s for the rollout\n", req.Service, shortARN(previous), shortARN(next), req.Timeout)
 	res.RunningTaskDefinition = next
 
-	res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, next, req.Timeout)
+	if follow {
+		fw := w
+		if d.Polling.Min <= 0 {
+			fw.polling = DeploymentPolling
+		}
+		res.ServiceDeployment, res.Stages, res.Polls, err = fw.followDeployment(ctx, req.Cluster, req.Service, next, known, req.Timeout)
+		if err == nil {
+			// SUCCESSFUL: the service must now run our revision (another deploy may have followed).
+			if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr != nil {
+				err = &RolloutError{Kind: FailureUnobservable, TaskDefinition: next, Reason: derr.Error()}
+			} else if cur := aws.ToString(svc.TaskDefinition); cur != next {
+				err = &RolloutError{Kind: FailureReplaced, TaskDefinition: next,
+					Reason: fmt.Sprintf("the service deployment succeeded but the service now runs %s: another deployment replaced this one", shortARN(cur))}
+			}
+		}
+		if failureKind(err) == FailureECSRollback {
+			// ECS put the previous revision back itself: report it, deploy nothing more.
+			if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil && aws.ToString(svc.TaskDefinition) == previous {
+				finish()
+				res.Outcome, res.Failure, res.Reason, res.RunningTaskDefinition = api.RolledBack, FailureECSRollback, err.Error(), previous
+				fmt.Fprintf(w.out, "%v\nECS rolled %s back: task definition %s → %s\n", err, req.Service, shortARN(next), shortARN(previous))
+				return res, failed(res, err, nil)
+			}
+		}
+	} else {
+		res.Polls, err = w.waitForRollout(ctx, req.Cluster, req.Service, next, req.Timeout)
+	}
 	if err == nil {
 		finish()
 		res.Outcome = api.Deployed
@@ -228,4 +283,12 @@ func failureKind(err error) string {
 		return re.Kind
 	}
 	return ""
+}
+
+// liveStrategy is the deployment strategy the service is configured with ("" when it reports none).
+func liveStrategy(svc *types.Service) types.DeploymentStrategy {
+	if svc == nil || svc.DeploymentConfiguration == nil {
+		return ""
+	}
+	return svc.DeploymentConfiguration.Strategy
 }

@@ -115,6 +115,12 @@ func (p *planFirst) UpdateService(ctx context.Context, in *ecs.UpdateServiceInpu
 func (p *planFirst) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, opts ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error) {
 	return p.flaky.API.ListTaskDefinitions(ctx, in, opts...)
 }
+func (p *planFirst) ListServiceDeployments(ctx context.Context, in *ecs.ListServiceDeploymentsInput, opts ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error) {
+	return p.flaky.API.ListServiceDeployments(ctx, in, opts...)
+}
+func (p *planFirst) DescribeServiceDeployments(ctx context.Context, in *ecs.DescribeServiceDeploymentsInput, opts ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error) {
+	return p.flaky.API.DescribeServiceDeployments(ctx, in, opts...)
+}
 
 func TestServiceGoneDuringTheWaitIsUnobservableAndRestoreIsTried(t *testing.T) {
 	r := newRig(t)

@@ -127,6 +127,8 @@ type ECS struct {
 	Container string `json:"container,omitempty"`
 	// Timeout bounds the rollout wait (Go duration, default 10m).
 	Timeout Duration `json:"timeout,omitempty"`
+	// Deployment is the deployment strategy (rolling, blue/green, linear, canary) and its settings.
+	Deployment ECSDeployment `json:"deployment,omitempty"`
 }
 
 // EKS names the cluster and Helm release the EKS deploy upgrades.
@@ -390,6 +392,7 @@ func (e *Environment) Validate() error {
 		}
 	}
 	errs = append(errs, e.Signing.validate()...)
+	errs = append(errs, e.ECS.Deployment.validate()...)
 	if e.Production && e.Endpoints != (Endpoints{}) {
 		errs = append(errs, fmt.Errorf("a production environment cannot override endpoints"))
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
 	"github.com/platformteam/delivery/pkg/environment"
@@ -72,7 +74,7 @@ func For(env *environment.Environment, art *artifact.Artifact, opts Options) (*P
 		eksTimeout = opts.EKSTimeout
 	}
 	p.ECS = ecsdeploy.Request{Cluster: env.ECS.Cluster, Service: env.ECS.Service, Container: env.ECS.Container,
-		Image: p.Artifact.Image, Timeout: ecsTimeout}
+		Image: p.Artifact.Image, Timeout: ecsTimeout, Strategy: ECSStrategy(env.ECS.Deployment)}
 	chart := env.Path(env.EKS.Chart)
 	if opts.Chart != "" {
 		chart = opts.Chart
@@ -92,4 +94,28 @@ func For(env *environment.Environment, art *artifact.Artifact, opts Options) (*P
 // renders). The deploy applies exactly what was rendered here: the chart is rendered once.
 func (p *Plan) PrepareEKS(ctx context.Context) (*helmdeploy.Prepared, error) {
 	return helmdeploy.Prepare(ctx, p.EKS)
+}
+
+// ECSStrategy is the deploy's strategy from delivery.yaml's ecs.deployment (nil when the section is
+// absent: the service keeps the deployment configuration its stack gave it).
+func ECSStrategy(d environment.ECSDeployment) *ecsdeploy.Strategy {
+	if d.Strategy == "" && d.BakeTimeMinutes == nil && len(d.Alarms) == 0 {
+		return nil
+	}
+	minutes := func(v *int) *int32 {
+		if v == nil {
+			return nil
+		}
+		m := int32(*v)
+		return &m
+	}
+	s := &ecsdeploy.Strategy{Kind: ecstypes.DeploymentStrategy(d.EffectiveStrategy()), StepPercent: d.StepPercent,
+		StepIntervalMinutes: minutes(d.StepIntervalMinutes), BakeTimeMinutes: minutes(d.BakeTimeMinutes), Alarms: d.Alarms,
+		TargetGroup: d.LoadBalancer.TargetGroup, AlternateTargetGroup: d.LoadBalancer.AlternateTargetGroup,
+		ProductionListenerRule: d.LoadBalancer.ProductionListenerRule, TestListenerRule: d.LoadBalancer.TestListenerRule,
+		RoleARN: d.LoadBalancer.RoleARN}
+	for _, h := range d.Hooks {
+		s.Hooks = append(s.Hooks, ecsdeploy.Hook{Stages: h.Stages, Lambda: h.Lambda, RoleARN: h.RoleARN})
+	}
+	return s
 }

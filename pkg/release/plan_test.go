@@ -119,3 +119,22 @@ func TestPrepareEKSFailsOnABrokenChartBeforeTheCluster(t *testing.T) {
 		t.Fatalf("a missing values file fails before any cluster access: %v", err)
 	}
 }
+
+func TestECSStrategyFromDeliveryYAML(t *testing.T) {
+	if s := ECSStrategy(environment.ECSDeployment{}); s != nil {
+		t.Fatalf("no ecs.deployment must keep the service's own configuration, got %+v", s)
+	}
+	two, one := 2, 1
+	d := environment.ECSDeployment{Strategy: environment.StrategyLinear, StepPercent: 20, StepIntervalMinutes: &one, BakeTimeMinutes: &two,
+		Alarms: []string{"a"}, LoadBalancer: environment.ECSLoadBalancer{TargetGroup: "tg1", AlternateTargetGroup: "tg2", ProductionListenerRule: "r", TestListenerRule: "t", RoleARN: "role"},
+		Hooks: []environment.ECSHook{{Stages: []string{"PRE_SCALE_UP"}, Lambda: "fn", RoleARN: "hr"}}}
+	s := ECSStrategy(d)
+	if s == nil || s.Kind != "LINEAR" || s.StepPercent != 20 || *s.StepIntervalMinutes != 1 || *s.BakeTimeMinutes != 2 || s.Alarms[0] != "a" ||
+		s.TargetGroup != "tg1" || s.AlternateTargetGroup != "tg2" || s.ProductionListenerRule != "r" || s.TestListenerRule != "t" || s.RoleARN != "role" ||
+		len(s.Hooks) != 1 || s.Hooks[0].Lambda != "fn" || s.Hooks[0].RoleARN != "hr" {
+		t.Fatalf("strategy %+v", s)
+	}
+	if s := ECSStrategy(environment.ECSDeployment{Alarms: []string{"a"}}); s == nil || s.Kind != "ROLLING" {
+		t.Fatalf("alarms alone are a rolling strategy with alarms, got %+v", s)
+	}
+}

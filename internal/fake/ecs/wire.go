@@ -80,6 +80,9 @@ type Service struct {
 	LaunchType     string       `json:"launchType"`
 	Deployments    []Deployment `json:"deployments"`
 	Events         []Event      `json:"events"`
+	// LoadBalancers and DeploymentConfiguration are reported when the stand-in knows them.
+	LoadBalancers           []LoadBalancer           `json:"loadBalancers,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
 }
 
 // Deployment is one entry of a service's deployments: PRIMARY (the newest) or ACTIVE (older ones still
@@ -172,4 +175,172 @@ func ParseTaskDefinition(ref string) (family string, revision int) {
 		return family, -1
 	}
 	return family, n
+}
+
+// DeploymentConfiguration is a service's deploymentConfiguration as the stand-ins read and report it
+// (the strategy fields moto drops; see RIG-NOTES).
+type DeploymentConfiguration struct {
+	Strategy                 string                    `json:"strategy,omitempty"`
+	BakeTimeInMinutes        *int32                    `json:"bakeTimeInMinutes,omitempty"`
+	LinearConfiguration      *LinearConfiguration      `json:"linearConfiguration,omitempty"`
+	CanaryConfiguration      *CanaryConfiguration      `json:"canaryConfiguration,omitempty"`
+	Alarms                   *DeploymentAlarms         `json:"alarms,omitempty"`
+	LifecycleHooks           []LifecycleHook           `json:"lifecycleHooks,omitempty"`
+	DeploymentCircuitBreaker *DeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
+	MaximumPercent           *int32                    `json:"maximumPercent,omitempty"`
+	MinimumHealthyPercent    *int32                    `json:"minimumHealthyPercent,omitempty"`
+}
+
+// LinearConfiguration: stepPercent of production traffic every stepBakeTimeInMinutes.
+type LinearConfiguration struct {
+	StepPercent           *float64 `json:"stepPercent,omitempty"`
+	StepBakeTimeInMinutes *int32   `json:"stepBakeTimeInMinutes,omitempty"`
+}
+
+// CanaryConfiguration: canaryPercent of production traffic for canaryBakeTimeInMinutes, then the rest.
+type CanaryConfiguration struct {
+	CanaryPercent           *float64 `json:"canaryPercent,omitempty"`
+	CanaryBakeTimeInMinutes *int32   `json:"canaryBakeTimeInMinutes,omitempty"`
+}
+
+// DeploymentAlarms are the CloudWatch alarms a deployment watches.
+type DeploymentAlarms struct {
+	AlarmNames []string `json:"alarmNames"`
+	Enable     bool     `json:"enable"`
+	Rollback   bool     `json:"rollback"`
+}
+
+// DeploymentCircuitBreaker is the rolling strategy's breaker.
+type DeploymentCircuitBreaker struct {
+	Enable   bool `json:"enable"`
+	Rollback bool `json:"rollback"`
+}
+
+// LifecycleHook is a Lambda function ECS runs at lifecycle stages.
+type LifecycleHook struct {
+	HookTargetArn   string   `json:"hookTargetArn,omitempty"`
+	RoleArn         string   `json:"roleArn,omitempty"`
+	LifecycleStages []string `json:"lifecycleStages,omitempty"`
+	TargetType      string   `json:"targetType,omitempty"`
+}
+
+// LoadBalancer is one of a service's load balancers, with the blue/green advanced configuration.
+type LoadBalancer struct {
+	TargetGroupArn        string                 `json:"targetGroupArn,omitempty"`
+	ContainerName         string                 `json:"containerName,omitempty"`
+	ContainerPort         int32                  `json:"containerPort,omitempty"`
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
+}
+
+// AdvancedConfiguration names the ALB resources of a blue/green, linear or canary deployment.
+type AdvancedConfiguration struct {
+	AlternateTargetGroupArn string `json:"alternateTargetGroupArn,omitempty"`
+	ProductionListenerRule  string `json:"productionListenerRule,omitempty"`
+	TestListenerRule        string `json:"testListenerRule,omitempty"`
+	RoleArn                 string `json:"roleArn,omitempty"`
+}
+
+// StrategyUpdate is the part of a CreateService/UpdateService request the strategy models read.
+type StrategyUpdate struct {
+	Cluster                 string                   `json:"cluster"`
+	Service                 string                   `json:"service"`
+	ServiceName             string                   `json:"serviceName"`
+	TaskDefinition          string                   `json:"taskDefinition"`
+	ForceNewDeployment      bool                     `json:"forceNewDeployment"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	LoadBalancers           []LoadBalancer           `json:"loadBalancers,omitempty"`
+}
+
+// Service deployments (ListServiceDeployments, DescribeServiceDeployments).
+type (
+	ListServiceDeploymentsRequest struct {
+		Cluster    string   `json:"cluster"`
+		Service    string   `json:"service"`
+		Status     []string `json:"status,omitempty"`
+		MaxResults int      `json:"maxResults,omitempty"`
+	}
+	ListServiceDeploymentsResponse struct {
+		ServiceDeployments []ServiceDeploymentBrief `json:"serviceDeployments"`
+	}
+	DescribeServiceDeploymentsRequest struct {
+		ServiceDeploymentArns []string `json:"serviceDeploymentArns"`
+	}
+	DescribeServiceDeploymentsResponse struct {
+		ServiceDeployments []ServiceDeployment `json:"serviceDeployments"`
+		Failures           []Failure           `json:"failures"`
+	}
+)
+
+// ServiceDeploymentBrief is one entry of ListServiceDeployments (newest first).
+type ServiceDeploymentBrief struct {
+	ServiceDeploymentArn     string   `json:"serviceDeploymentArn"`
+	ServiceArn               string   `json:"serviceArn"`
+	ClusterArn               string   `json:"clusterArn"`
+	TargetServiceRevisionArn string   `json:"targetServiceRevisionArn,omitempty"`
+	Status                   string   `json:"status"`
+	StatusReason             string   `json:"statusReason,omitempty"`
+	CreatedAt                float64  `json:"createdAt"`
+	StartedAt                float64  `json:"startedAt,omitempty"`
+	FinishedAt               *float64 `json:"finishedAt,omitempty"`
+}
+
+// ServiceDeployment is one service deployment as DescribeServiceDeployments reports it.
+type ServiceDeployment struct {
+	ServiceDeploymentArn    string                   `json:"serviceDeploymentArn"`
+	ServiceArn              string                   `json:"serviceArn"`
+	ClusterArn              string                   `json:"clusterArn"`
+	Status                  string                   `json:"status"`
+	StatusReason            string                   `json:"statusReason,omitempty"`
+	LifecycleStage          string                   `json:"lifecycleStage,omitempty"`
+	CreatedAt               float64                  `json:"createdAt"`
+	StartedAt               float64                  `json:"startedAt,omitempty"`
+	UpdatedAt               float64                  `json:"updatedAt,omitempty"`
+	FinishedAt              *float64                 `json:"finishedAt,omitempty"`
+	TargetServiceRevision   *ServiceRevisionSummary  `json:"targetServiceRevision,omitempty"`
+	SourceServiceRevisions  []ServiceRevisionSummary `json:"sourceServiceRevisions,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	Alarms                  *ServiceDeploymentAlarms `json:"alarms,omitempty"`
+	Rollback                *Rollback                `json:"rollback,omitempty"`
+	LifecycleHookDetails    []LifecycleHookDetail    `json:"lifecycleHookDetails,omitempty"`
+}
+
+// ServiceRevisionSummary is a revision of a service deployment with its share of traffic.
+type ServiceRevisionSummary struct {
+	Arn                              string   `json:"arn"`
+	RequestedTaskCount               int32    `json:"requestedTaskCount"`
+	RunningTaskCount                 int32    `json:"runningTaskCount"`
+	PendingTaskCount                 int32    `json:"pendingTaskCount"`
+	RequestedProductionTrafficWeight *float64 `json:"requestedProductionTrafficWeight,omitempty"`
+	RequestedTestTrafficWeight       *float64 `json:"requestedTestTrafficWeight,omitempty"`
+}
+
+// ServiceDeploymentAlarms says which alarms the deployment watched and which fired.
+type ServiceDeploymentAlarms struct {
+	AlarmNames          []string `json:"alarmNames,omitempty"`
+	Status              string   `json:"status"`
+	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitempty"`
+}
+
+// Rollback is the rollback of a service deployment.
+type Rollback struct {
+	Reason             string  `json:"reason"`
+	StartedAt          float64 `json:"startedAt"`
+	ServiceRevisionArn string  `json:"serviceRevisionArn,omitempty"`
+}
+
+// LifecycleHookDetail is one hook of the current lifecycle stage.
+type LifecycleHookDetail struct {
+	HookID     string `json:"hookId"`
+	TargetArn  string `json:"targetArn,omitempty"`
+	TargetType string `json:"targetType,omitempty"`
+	Status     string `json:"status"`
+}
+
+// ServiceDeploymentARN and ServiceRevisionARN are the ARNs the stand-ins make up.
+func ServiceDeploymentARN(region, account, cluster, service, id string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:service-deployment/%s/%s/%s", region, account, cluster, service, id)
+}
+
+func ServiceRevisionARN(region, account, cluster, service, id string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:service-revision/%s/%s/%s", region, account, cluster, service, id)
 }

@@ -86,6 +86,25 @@ type ECSResult struct {
 	RunningTaskDefinition string  `json:"running_task_definition"`
 	Polls                 int     `json:"polls"`
 	Seconds               float64 `json:"seconds"`
+	// Strategy is the deployment strategy the deploy asked for (empty: the service's own, not changed).
+	Strategy string `json:"strategy,omitempty"`
+	// ServiceDeployment is the ARN of the service deployment a blue/green, linear or canary deploy followed.
+	ServiceDeployment string `json:"service_deployment,omitempty"`
+	// Stages are the lifecycle stages and traffic steps the followed service deployment went through.
+	Stages []ECSStage `json:"stages,omitempty"`
+}
+
+// ECSStage is one step of a service deployment as the deploy saw it.
+type ECSStage struct {
+	// Status is the service deployment's status (IN_PROGRESS, ROLLBACK_IN_PROGRESS, SUCCESSFUL...).
+	Status string `json:"status"`
+	// Stage is the lifecycle stage (SCALE_UP, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME...).
+	Stage string `json:"stage,omitempty"`
+	// ProductionTrafficPercent and TestTrafficPercent are the new revision's requested traffic shares.
+	ProductionTrafficPercent *float64 `json:"production_traffic_percent,omitempty"`
+	TestTrafficPercent       *float64 `json:"test_traffic_percent,omitempty"`
+	// Seconds is when the deploy first saw it, from the start of the wait.
+	Seconds float64 `json:"seconds"`
 }
 
 // Rollout is the result as the pipeline reports it.

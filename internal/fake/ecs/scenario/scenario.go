@@ -72,6 +72,31 @@ func Stuck(desired int32) Script {
 	return Script{{After: 0, Pending: desired, Rollout: "IN_PROGRESS", Event: "has started 1 tasks"}}
 }
 
+// DeploymentStep is one point of a scripted service deployment (blue/green, linear, canary), reached
+// After the UpdateService call that started it.
+type DeploymentStep struct {
+	After time.Duration
+	// Status is the service deployment's status (IN_PROGRESS, ROLLBACK_IN_PROGRESS, SUCCESSFUL,
+	// ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED, STOPPED...), Stage its lifecycle stage.
+	Status, Stage string
+	// Production and Test are the new revision's traffic weights (nil: not reported).
+	Production, Test *float64
+	Running          int32
+	Reason           string
+	// Triggered are the alarms ECS saw in ALARM; RollbackReason the rollback's own reason.
+	Triggered      []string
+	RollbackReason string
+	Hooks          []ecs.LifecycleHookDetail
+}
+
+// DeploymentScript is the service deployment played after one UpdateService call. The service's
+// deployments list follows it: the new deployment COMPLETES with SUCCESSFUL, and ROLLBACK_SUCCESSFUL
+// puts the previous task definition back as ECS does.
+type DeploymentScript []DeploymentStep
+
+// Weight is a traffic weight for a DeploymentStep.
+func Weight(w float64) *float64 { return &w }
+
 // Clock is the time the server plays scripts against; share it with the code under test.
 type Clock interface{ Now() time.Time }
 
@@ -116,9 +141,23 @@ type Server struct {
 	seq      int
 	// reached records, per service, when the current rollout reached COMPLETED or FAILED (for benchmarks).
 	reached map[string]time.Time
+	// deploymentScripts are played, in order, by the next UpdateService calls as service deployments.
+	deploymentScripts []DeploymentScript
+	deployments       map[string]*serviceDeployment // by ARN
+	updates           []map[string]any
+}
+
+type serviceDeployment struct {
+	arn, service, cluster string
+	taskDef               string
+	created               time.Time
+	script                DeploymentScript
+	desired               int32
 }
 
 type service struct {
+	loadBalancers []ecs.LoadBalancer
+	deployConfig  *ecs.DeploymentConfiguration
 	cluster, name string
 	taskDef       string
 	desired       int32
@@ -148,7 +187,7 @@ func New(clock Clock) *Server {
 		clock = wallClock{}
 	}
 	s := &Server{clock: clock, families: map[string][]map[string]any{}, services: map[string]*service{},
-		calls: map[string]int{}, reached: map[string]time.Time{}}
+		calls: map[string]int{}, reached: map[string]time.Time{}, deployments: map[string]*serviceDeployment{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -163,6 +202,30 @@ func (s *Server) Queue(scripts ...Script) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.scripts = append(s.scripts, scripts...)
+}
+
+// QueueDeployment adds service deployment scripts played by the next UpdateService calls, in order
+// (before any Queue script).
+func (s *Server) QueueDeployment(scripts ...DeploymentScript) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deploymentScripts = append(s.deploymentScripts, scripts...)
+}
+
+// SetLoadBalancers gives a seeded service its load balancers (DescribeServices reports them).
+func (s *Server) SetLoadBalancers(cluster, name string, lbs []ecs.LoadBalancer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if svc := s.services[cluster+"/"+name]; svc != nil {
+		svc.loadBalancers = lbs
+	}
+}
+
+// Updates returns the bodies of the UpdateService calls received, in order.
+func (s *Server) Updates() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.updates...)
 }
 
 // Calls returns how many times the operation was called.
@@ -383,11 +446,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.advance(svc)
+		s.updates = append(s.updates, generic)
+		var in2 ecs.StrategyUpdate
+		_ = json.Unmarshal(body, &in2)
+		if in2.DeploymentConfiguration != nil {
+			svc.deployConfig = in2.DeploymentConfiguration
+		}
+		if len(in2.LoadBalancers) > 0 {
+			svc.loadBalancers = in2.LoadBalancers
+		}
 		script := Completes(svc.desired, time.Second)
-		if len(s.scripts) > 0 {
+		now := s.clock.Now()
+		if len(s.deploymentScripts) > 0 {
+			var ds DeploymentScript
+			ds, s.deploymentScripts = s.deploymentScripts[0], s.deploymentScripts[1:]
+			script = s.startDeployment(svc, ds, td["taskDefinitionArn"].(string), now)
+		} else if len(s.scripts) > 0 {
 			script, s.scripts = s.scripts[0], s.scripts[1:]
 		}
-		now := s.clock.Now()
 		for _, d := range svc.deployments {
 			d.Status = "ACTIVE"
 		}
@@ -399,6 +475,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		delete(s.reached, svc.name)
 		s.advance(svc)
 		ecs.WriteJSON(w, ecs.ServiceResponse{Service: s.render(svc)})
+	case "ListServiceDeployments":
+		var in ecs.ListServiceDeploymentsRequest
+		if !decode(&in) {
+			return
+		}
+		out := ecs.ListServiceDeploymentsResponse{ServiceDeployments: []ecs.ServiceDeploymentBrief{}}
+		for _, sd := range s.deployments {
+			if sd.cluster != clusterName(in.Cluster) || sd.service != ecs.ShortName(in.Service) {
+				continue
+			}
+			v := s.renderDeployment(sd)
+			out.ServiceDeployments = append(out.ServiceDeployments, ecs.ServiceDeploymentBrief{ServiceDeploymentArn: v.ServiceDeploymentArn,
+				ServiceArn: v.ServiceArn, ClusterArn: v.ClusterArn, Status: v.Status, StatusReason: v.StatusReason, CreatedAt: v.CreatedAt,
+				StartedAt: v.StartedAt, FinishedAt: v.FinishedAt, TargetServiceRevisionArn: v.TargetServiceRevision.Arn})
+		}
+		sort.Slice(out.ServiceDeployments, func(i, j int) bool { return out.ServiceDeployments[i].CreatedAt > out.ServiceDeployments[j].CreatedAt })
+		ecs.WriteJSON(w, out)
+	case "DescribeServiceDeployments":
+		var in ecs.DescribeServiceDeploymentsRequest
+		if !decode(&in) {
+			return
+		}
+		out := ecs.DescribeServiceDeploymentsResponse{ServiceDeployments: []ecs.ServiceDeployment{}, Failures: []ecs.Failure{}}
+		for _, arn := range in.ServiceDeploymentArns {
+			sd := s.deployments[arn]
+			if sd == nil {
+				out.Failures = append(out.Failures, ecs.Failure{Arn: arn, Reason: "MISSING"})
+				continue
+			}
+			if svc := s.services[sd.cluster+"/"+sd.service]; svc != nil {
+				s.advance(svc)
+			}
+			out.ServiceDeployments = append(out.ServiceDeployments, s.renderDeployment(sd))
+		}
+		ecs.WriteJSON(w, out)
 	default:
 		ecs.WriteError(w, "UnknownOperationException", "the ECS scenario server does not model "+op+": test it against moto")
 	}
@@ -418,6 +529,7 @@ func (s *Server) render(svc *service) ecs.Service {
 		ServiceArn:  ecs.ServiceARN(Region, Account, svc.cluster, svc.name),
 		ClusterArn:  ecs.ClusterARN(Region, Account, svc.cluster),
 		Deployments: []ecs.Deployment{}, Events: []ecs.Event{},
+		LoadBalancers: svc.loadBalancers, DeploymentConfiguration: svc.deployConfig,
 	}
 	for _, d := range svc.deployments {
 		out.RunningCount += d.Running
@@ -437,4 +549,59 @@ func (s *Server) render(svc *service) ecs.Service {
 func revision(arn string) int {
 	_, n := ecs.ParseTaskDefinition(arn)
 	return n
+}
+
+// startDeployment records a scripted service deployment and returns the rollout script the service's
+// deployments list follows (s.mu held).
+func (s *Server) startDeployment(svc *service, ds DeploymentScript, taskDef string, now time.Time) Script {
+	s.seq++
+	arn := ecs.ServiceDeploymentARN(Region, Account, svc.cluster, svc.name, fmt.Sprintf("sd-%d", s.seq))
+	s.deployments[arn] = &serviceDeployment{arn: arn, service: svc.name, cluster: svc.cluster, taskDef: taskDef, created: now, script: ds, desired: svc.desired}
+	var script Script
+	for _, st := range ds {
+		step := Step{After: st.After, Running: st.Running, Pending: svc.desired - st.Running, Rollout: "IN_PROGRESS", Reason: st.Reason}
+		switch st.Status {
+		case "SUCCESSFUL":
+			step.Rollout, step.Running, step.Pending = "COMPLETED", svc.desired, 0
+		case "ROLLBACK_SUCCESSFUL":
+			step.Rollout, step.BreakerRollback, step.Running, step.Pending = "FAILED", true, 0, 0
+		case "ROLLBACK_FAILED", "STOPPED":
+			step.Rollout = "FAILED"
+		}
+		script = append(script, step)
+	}
+	return script
+}
+
+// renderDeployment is a scripted service deployment at the current time (s.mu held).
+func (s *Server) renderDeployment(sd *serviceDeployment) ecs.ServiceDeployment {
+	now := s.clock.Now()
+	elapsed := now.Sub(sd.created)
+	out := ecs.ServiceDeployment{ServiceDeploymentArn: sd.arn, ServiceArn: ecs.ServiceARN(Region, Account, sd.cluster, sd.service),
+		ClusterArn: ecs.ClusterARN(Region, Account, sd.cluster), Status: "PENDING", CreatedAt: ecs.Epoch(sd.created),
+		StartedAt: ecs.Epoch(sd.created), UpdatedAt: ecs.Epoch(now),
+		TargetServiceRevision: &ecs.ServiceRevisionSummary{Arn: ecs.ServiceRevisionARN(Region, Account, sd.cluster, sd.service, ecs.ShortName(sd.taskDef)),
+			RequestedTaskCount: sd.desired}}
+	for _, st := range sd.script {
+		if st.After > elapsed {
+			break
+		}
+		out.Status, out.LifecycleStage, out.StatusReason = st.Status, st.Stage, st.Reason
+		out.TargetServiceRevision.RunningTaskCount = st.Running
+		out.TargetServiceRevision.RequestedProductionTrafficWeight = st.Production
+		out.TargetServiceRevision.RequestedTestTrafficWeight = st.Test
+		out.LifecycleHookDetails = st.Hooks
+		if len(st.Triggered) > 0 {
+			out.Alarms = &ecs.ServiceDeploymentAlarms{Status: "TRIGGERED", TriggeredAlarmNames: st.Triggered}
+		}
+		if st.RollbackReason != "" {
+			out.Rollback = &ecs.Rollback{Reason: st.RollbackReason, StartedAt: ecs.Epoch(sd.created.Add(st.After))}
+		}
+		switch st.Status {
+		case "SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED":
+			f := ecs.Epoch(sd.created.Add(st.After))
+			out.FinishedAt = &f
+		}
+	}
+	return out
 }
