@@ -105,6 +105,13 @@ func ecsAccess(c *Call) []Access {
 		return one(ecsServiceARN(c, cluster, c.Str("serviceName")))
 	case "ListServiceDeployments":
 		return one(ecsServiceARN(c, cluster, c.Str("service")))
+	case "DescribeServiceDeployments":
+		// Resource type service-deployment: the ARNs named.
+		var out []Access
+		for _, arn := range c.Strs("serviceDeploymentArns") {
+			out = append(out, Access{Action: action, Resource: arn})
+		}
+		return out
 	case "DescribeClusters":
 		names := c.Strs("clusters")
 		if len(names) == 0 {

@@ -44,6 +44,18 @@ type Config struct {
 	LenientAccount string `json:"lenient_account,omitempty"`
 	// EKS declares the twin clusters (none: EKS calls go to moto unchanged).
 	EKS EKS `json:"eks,omitempty"`
+	// ECSTime compresses the time of ECS deployments in the twin (sandbox only: AWS's minutes of step
+	// intervals and bake times would make every test take minutes).
+	ECSTime ECSTime `json:"ecs_time,omitempty"`
+}
+
+// ECSTime is how long ECS's units of deployment time last in the twin (zero: as in AWS, and one second
+// per lifecycle stage).
+type ECSTime struct {
+	// MinuteSeconds is how many seconds one ECS minute (step interval, bake time) lasts.
+	MinuteSeconds float64 `json:"minute_seconds,omitempty"`
+	// StageSeconds is how long a lifecycle stage without a duration of its own lasts.
+	StageSeconds float64 `json:"stage_seconds,omitempty"`
 }
 
 // Account is one twin account.

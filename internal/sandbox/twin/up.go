@@ -148,6 +148,11 @@ func NewBootstrap(ctx context.Context, stateDir string, l Layout, accounts []Acc
 	return b, b.Write(stateDir)
 }
 
+// SandboxECSTime is the sandbox's compressed ECS deployment time: one ECS minute (step interval, bake
+// time) lasts one second and a lifecycle stage half a second, so a linear deployment with 1-minute
+// steps runs in seconds. Only the twin reads it; delivery.yaml and the deploy keep AWS's minutes.
+var SandboxECSTime = awsfront.ECSTime{MinuteSeconds: 1, StageSeconds: 0.5}
+
 // FrontConfig is the AWS front's configuration for these accounts.
 func FrontConfig(stateDir string, l Layout, accounts []Account, b Bootstrap) awsfront.Config {
 	cfg := awsfront.Config{
@@ -157,6 +162,7 @@ func FrontConfig(stateDir string, l Layout, accounts []Account, b Bootstrap) aws
 		StateDir:        FrontStateDir(stateDir),
 		OIDC:            awsfront.OIDC{Listen: fmt.Sprintf("%s:%d", l.Host, l.IssuerPort), KeyFile: IssuerKeyFile(stateDir)},
 		RegistryBackend: "http://" + l.RegistryAddress(),
+		ECSTime:         SandboxECSTime,
 	}
 	for _, a := range accounts {
 		acct := awsfront.Account{ID: a.Env.AccountID, Environment: a.Env.Name, Region: a.Env.Region, Admin: b.Admins[a.Env.AccountID],

@@ -40,9 +40,21 @@ type Simulator struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
-	mu       sync.Mutex
-	rollouts map[string]*rollout // by service ARN
-	seq      int
+	// Cloud is where deployment strategies shift listener weights and read alarms (nil: traffic and
+	// alarms are not modelled).
+	Cloud Cloud
+	// Minute is how long one ECS minute (step intervals, bake times) lasts: the sandbox compresses
+	// time with it (default one minute).
+	Minute time.Duration
+	// StageTime is how long a lifecycle stage without a duration of its own lasts (default 1s).
+	StageTime time.Duration
+
+	mu          sync.Mutex
+	rollouts    map[string]*rollout // by service ARN
+	seq         int
+	configs     map[string]*serviceConfig // by service ARN
+	deployments map[string]*deployment    // by service deployment ARN
+	active      map[string]*deployment    // by service ARN: the newest played deployment
 }
 
 type rollout struct {
@@ -62,7 +74,8 @@ func New(backend string) (*Simulator, error) {
 		return nil, fmt.Errorf("ECS backend %q is not a URL such as http://127.0.0.1:4567", backend)
 	}
 	s := &Simulator{backend: u, proxy: httputil.NewSingleHostReverseProxy(u), client: &http.Client{Timeout: 30 * time.Second},
-		RolloutTime: 2 * time.Second, rollouts: map[string]*rollout{}}
+		RolloutTime: 2 * time.Second, rollouts: map[string]*rollout{}, configs: map[string]*serviceConfig{},
+		deployments: map[string]*deployment{}, active: map[string]*deployment{}}
 	return s, nil
 }
 
@@ -85,6 +98,7 @@ func (s *Simulator) now() time.Time {
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	s.rollouts = map[string]*rollout{}
+	s.configs, s.deployments, s.active = map[string]*serviceConfig{}, map[string]*deployment{}, map[string]*deployment{}
 	s.mu.Unlock()
 }
 
@@ -96,6 +110,18 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.proxy.ServeHTTP(w, r)
 		return
 	case op == "UpdateService", op == "DescribeServices", op == "CreateService", op == "DeleteService":
+	case op == "ListServiceDeployments", op == "DescribeServiceDeployments":
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if op == "ListServiceDeployments" {
+			s.listDeployments(w, body)
+		} else {
+			s.describeDeployments(w, body)
+		}
+		return
 	default:
 		s.proxy.ServeHTTP(w, r)
 		return
@@ -114,6 +140,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch op {
 		case "UpdateService":
 			s.observeUpdate(r, body, resp)
+			resp = s.withConfig(resp)
 		case "DescribeServices":
 			resp = s.rewriteDescribe(r, resp)
 		case "CreateService", "DeleteService": // a new service life: no rollout history
@@ -123,9 +150,24 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				} `json:"service"`
 			}
 			if json.Unmarshal(resp, &out) == nil && out.Service.ServiceArn != "" {
+				arn := out.Service.ServiceArn
 				s.mu.Lock()
-				delete(s.rollouts, out.Service.ServiceArn)
+				delete(s.rollouts, arn)
+				delete(s.active, arn)
+				delete(s.configs, arn)
+				for k, d := range s.deployments {
+					if d.serviceARN == arn {
+						delete(s.deployments, k)
+					}
+				}
+				if op == "CreateService" {
+					var in ecs.StrategyUpdate
+					if json.Unmarshal(body, &in) == nil {
+						s.recordConfig(arn, in)
+					}
+				}
 				s.mu.Unlock()
+				resp = s.withConfig(resp)
 			}
 		}
 	}
@@ -193,6 +235,15 @@ func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
 	svc := out.Service
 	arn, _ := svc["serviceArn"].(string)
 	newTD, _ := svc["taskDefinition"].(string)
+	var strat ecs.StrategyUpdate
+	_ = json.Unmarshal(reqBody, &strat)
+	s.mu.Lock()
+	if arn != "" {
+		s.recordConfig(arn, strat)
+	}
+	cfg := s.configs[arn]
+	active := s.active[arn]
+	s.mu.Unlock()
 	if arn == "" || newTD == "" || (in.TaskDefinition == "" && !in.ForceNewDeployment) {
 		return
 	}
@@ -205,6 +256,21 @@ func (s *Simulator) observeUpdate(r *http.Request, reqBody, resp []byte) {
 			oldTD = prev.oldTD
 		}
 	}
+	s.mu.Unlock()
+	if active != nil && (prev == nil || active.created.After(prev.started)) {
+		oldTD = active.resultTD()
+	}
+	if cfg.usesEngine() {
+		d := s.startDeployment(r, svc, oldTD, newTD, *cfg)
+		s.mu.Lock()
+		s.deployments[d.arn] = d
+		s.active[arn] = d
+		delete(s.rollouts, arn)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	delete(s.active, arn)
 	s.seq++
 	ro := &rollout{oldTD: oldTD, newTD: newTD, desired: int32(num(svc["desiredCount"])), started: s.now(),
 		id: fmt.Sprintf("ecs-svc/%019d", s.seq), oldID: fmt.Sprintf("ecs-svc/%019d", 1_000_000+s.seq)}
@@ -244,8 +310,17 @@ func (s *Simulator) rewriteDescribe(r *http.Request, resp []byte) []byte {
 		arn, _ := svc["serviceArn"].(string)
 		s.mu.Lock()
 		ro := s.rollouts[arn]
+		cfg := s.configs[arn]
+		d := s.active[arn]
 		s.mu.Unlock()
-		if ro == nil {
+		if d != nil {
+			s.advance(d)
+		}
+		if d != nil || (cfg != nil && cfg.dc != nil) {
+			s.rewriteService(svc, d, cfg)
+			changed = true
+		}
+		if ro == nil || d != nil {
 			continue
 		}
 		s.play(r, svc, ro)
@@ -353,4 +428,30 @@ func num(v any) int64 {
 		return i
 	}
 	return 0
+}
+
+// withConfig adds the service's remembered deployment configuration to a CreateService,
+// UpdateService or DeleteService answer (moto drops the strategy fields).
+func (s *Simulator) withConfig(resp []byte) []byte {
+	var out map[string]any
+	if json.Unmarshal(resp, &out) != nil {
+		return resp
+	}
+	svc, ok := out["service"].(map[string]any)
+	if !ok {
+		return resp
+	}
+	arn, _ := svc["serviceArn"].(string)
+	s.mu.Lock()
+	cfg := s.configs[arn]
+	s.mu.Unlock()
+	if cfg == nil || cfg.dc == nil {
+		return resp
+	}
+	s.rewriteService(svc, nil, cfg)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return resp
+	}
+	return b
 }

@@ -40,8 +40,10 @@ func (f *fakeECS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch op {
 	case "UpdateService":
-		f.td = in["taskDefinition"].(string)
-		f.updates = append(f.updates, f.td)
+		if td, ok := in["taskDefinition"].(string); ok { // an update may change only the configuration
+			f.td = td
+			f.updates = append(f.updates, f.td)
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"service": svc()})
 	case "DescribeServices":
 		_ = json.NewEncoder(w).Encode(map[string]any{"services": []any{svc()}, "failures": []any{}})

@@ -61,6 +61,11 @@ func run() error {
 	}
 	sim.RolloutTime = *rolloutTime
 	sim.SetTransport(front.Transport())
+	sim.Cloud = front.StrategyCloud()
+	if t := cfg.ECSTime; t.MinuteSeconds > 0 || t.StageSeconds > 0 {
+		sim.Minute = time.Duration(t.MinuteSeconds * float64(time.Second))
+		sim.StageTime = time.Duration(t.StageSeconds * float64(time.Second))
+	}
 	front.SetECS(sim)
 
 	servers := []server{{"AWS endpoint", cfg.Listen, front}}
@@ -84,6 +89,8 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Service deployments move (traffic steps, alarm checks) whether or not anyone polls them.
+	go sim.Run(ctx, 200*time.Millisecond)
 	errs := make(chan error, len(servers))
 	var wg sync.WaitGroup
 	for _, s := range servers {
