@@ -1,4 +1,5 @@
 data "aws_region" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   environment = merge(var.environment, {
@@ -120,7 +121,49 @@ resource "aws_lb_target_group" "this" {
   }
 }
 
+# --- Deployment strategy -----------------------------------------------------------------------------
+# ROLLING replaces the tasks behind the one target group. BLUE_GREEN, LINEAR and CANARY start the new
+# revision behind the alternate target group and shift the listener rule's forward weights (ECS owns
+# the weights from then on: Terraform ignores them after creation).
+
+locals {
+  shifts_traffic = var.deployment_strategy != "ROLLING"
+}
+
+resource "aws_lb_target_group" "alternate" {
+  count = local.shifts_traffic ? 1 : 0
+
+  name_prefix          = substr(replace(var.name, "-", ""), 0, 5)
+  port                 = var.container_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    path                = var.health_check_path
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-alternate" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+moved {
+  from = aws_lb_listener_rule.this
+  to   = aws_lb_listener_rule.this[0]
+}
+
 resource "aws_lb_listener_rule" "this" {
+  count = local.shifts_traffic ? 0 : 1
+
   listener_arn = var.listener_arn
   priority     = var.listener_rule_priority
 
@@ -138,6 +181,130 @@ resource "aws_lb_listener_rule" "this" {
   tags = var.tags
 }
 
+# The production rule of BLUE_GREEN, LINEAR and CANARY: all traffic on the primary group at creation.
+resource "aws_lb_listener_rule" "weighted" {
+  count = local.shifts_traffic ? 1 : 0
+
+  listener_arn = var.listener_arn
+  priority     = var.listener_rule_priority
+
+  action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    host_header {
+      values = var.host_headers
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [action] # ECS shifts the weights during deployments
+  }
+}
+
+# Test traffic (optional): the same hosts on the test listener reach the new revision first.
+resource "aws_lb_listener_rule" "test" {
+  count = local.shifts_traffic && var.test_listener_arn != null ? 1 : 0
+
+  listener_arn = var.test_listener_arn
+  priority     = var.listener_rule_priority
+
+  action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    host_header {
+      values = var.host_headers
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [action]
+  }
+}
+
+# The infrastructure role ECS assumes to shift the listener rules' weights.
+resource "aws_iam_role" "ecs_infrastructure" {
+  count = local.shifts_traffic ? 1 : 0
+
+  name = "${var.name}-ecs-infrastructure"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ecs_infrastructure" {
+  count = local.shifts_traffic ? 1 : 0
+
+  role       = aws_iam_role.ecs_infrastructure[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+}
+
+# The role ECS assumes to invoke the lifecycle hooks' functions.
+resource "aws_iam_role" "ecs_hooks" {
+  count = local.shifts_traffic && length(var.deployment_lifecycle_hooks) > 0 ? 1 : 0
+
+  name = "${var.name}-ecs-hooks"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "ecs_hooks" {
+  count = local.shifts_traffic && length(var.deployment_lifecycle_hooks) > 0 ? 1 : 0
+
+  name = "invoke-deployment-hooks"
+  role = aws_iam_role.ecs_hooks[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["lambda:InvokeFunction"]
+      Resource = distinct([for h in var.deployment_lifecycle_hooks : h.lambda_arn])
+    }]
+  })
+}
+
 resource "aws_ecs_service" "this" {
   name                              = var.name
   cluster                           = var.cluster_arn
@@ -153,9 +320,56 @@ resource "aws_ecs_service" "this" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
+  # The circuit breaker applies to the rolling strategy only.
+  dynamic "deployment_circuit_breaker" {
+    for_each = local.shifts_traffic ? [] : [1]
+    content {
+      enable   = true
+      rollback = true
+    }
+  }
+
+  dynamic "deployment_configuration" {
+    for_each = local.shifts_traffic || var.deployment_bake_time_minutes != null ? [1] : []
+    content {
+      strategy             = var.deployment_strategy
+      bake_time_in_minutes = var.deployment_bake_time_minutes
+
+      dynamic "linear_configuration" {
+        for_each = var.deployment_strategy == "LINEAR" ? [1] : []
+        content {
+          step_percent              = var.deployment_step_percent
+          step_bake_time_in_minutes = var.deployment_step_interval_minutes
+        }
+      }
+
+      dynamic "canary_configuration" {
+        for_each = var.deployment_strategy == "CANARY" ? [1] : []
+        content {
+          canary_percent              = var.deployment_step_percent
+          canary_bake_time_in_minutes = var.deployment_step_interval_minutes
+        }
+      }
+
+      dynamic "lifecycle_hook" {
+        for_each = local.shifts_traffic ? var.deployment_lifecycle_hooks : []
+        content {
+          hook_target_arn  = lifecycle_hook.value.lambda_arn
+          role_arn         = aws_iam_role.ecs_hooks[0].arn
+          lifecycle_stages = lifecycle_hook.value.stages
+        }
+      }
+    }
+  }
+
+  # Any of these alarms in ALARM during a deployment rolls it back.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
   }
 
   deployment_controller {
@@ -181,6 +395,16 @@ resource "aws_ecs_service" "this" {
     target_group_arn = aws_lb_target_group.this.arn
     container_name   = var.container_name
     container_port   = var.container_port
+
+    dynamic "advanced_configuration" {
+      for_each = local.shifts_traffic ? [1] : []
+      content {
+        alternate_target_group_arn = aws_lb_target_group.alternate[0].arn
+        production_listener_rule   = aws_lb_listener_rule.weighted[0].arn
+        test_listener_rule         = var.test_listener_arn != null ? aws_lb_listener_rule.test[0].arn : null
+        role_arn                   = aws_iam_role.ecs_infrastructure[0].arn
+      }
+    }
   }
 
   tags = var.tags
@@ -191,7 +415,7 @@ resource "aws_ecs_service" "this" {
     ignore_changes = [task_definition, desired_count]
   }
 
-  depends_on = [aws_lb_listener_rule.this]
+  depends_on = [aws_lb_listener_rule.this, aws_lb_listener_rule.weighted, aws_iam_role_policy_attachment.ecs_infrastructure]
 }
 
 # --- Service Auto Scaling ----------------------------------------------------------------------------

@@ -226,3 +226,77 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+# --- Deployment strategy (delivery.yaml ecs.deployment declares the same values) ----------------------
+
+variable "deployment_strategy" {
+  description = "How ECS deploys a new revision: ROLLING (tasks replaced in place, circuit breaker), BLUE_GREEN (all production traffic moves at once), LINEAR (in equal steps) or CANARY (a share first, then the rest). The last three add an alternate target group and shift the listener rule's weights."
+  type        = string
+  default     = "ROLLING"
+
+  validation {
+    condition     = contains(["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"], var.deployment_strategy)
+    error_message = "deployment_strategy must be ROLLING, BLUE_GREEN, LINEAR or CANARY."
+  }
+}
+
+variable "deployment_step_percent" {
+  description = "LINEAR: production traffic moved per step (3-100). CANARY: the canary's share of production traffic (0.1-100). null: ECS's default (10 and 5)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.deployment_step_percent == null || try(var.deployment_step_percent >= 0.1 && var.deployment_step_percent <= 100, false)
+    error_message = "deployment_step_percent must be between 0.1 and 100."
+  }
+}
+
+variable "deployment_step_interval_minutes" {
+  description = "LINEAR: minutes between traffic steps. CANARY: minutes the canary bakes before the rest moves. null: ECS's default (6 and 10)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.deployment_step_interval_minutes == null || try(var.deployment_step_interval_minutes >= 0 && var.deployment_step_interval_minutes <= 1440, false)
+    error_message = "deployment_step_interval_minutes must be between 0 and 1440."
+  }
+}
+
+variable "deployment_bake_time_minutes" {
+  description = "Minutes both revisions keep running after all production traffic moved (alarms still roll back meanwhile) before the old one is scaled down. null: ECS's default."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.deployment_bake_time_minutes == null || try(var.deployment_bake_time_minutes >= 0 && var.deployment_bake_time_minutes <= 1440, false)
+    error_message = "deployment_bake_time_minutes must be between 0 and 1440."
+  }
+}
+
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms watched during a deployment: one in ALARM makes ECS roll the deployment back (any strategy)."
+  type        = list(string)
+  default     = []
+}
+
+variable "test_listener_arn" {
+  description = "Optional listener (e.g. a test port) whose rule sends test traffic to the new revision before production moves (BLUE_GREEN, LINEAR, CANARY). null: no test traffic."
+  type        = string
+  default     = null
+}
+
+variable "deployment_lifecycle_hooks" {
+  description = "Lambda functions ECS invokes at lifecycle stages of a BLUE_GREEN, LINEAR or CANARY deployment (stages: RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRE_PRODUCTION_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT); a hook returning FAILED rolls the deployment back."
+  type = list(object({
+    lambda_arn = string
+    stages     = list(string)
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([for h in var.deployment_lifecycle_hooks : alltrue([for s in h.stages : contains(
+      ["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"], s)])])
+    error_message = "deployment_lifecycle_hooks stages must be ECS lifecycle hook stages."
+  }
+}

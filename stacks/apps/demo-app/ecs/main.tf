@@ -171,6 +171,12 @@ module "service" {
   max_capacity              = var.app_max_capacity
   cpu_target_percent        = 65
   capacity_provider_weights = local.capacity
+
+  deployment_strategy              = var.ecs_deployment.strategy
+  deployment_step_percent          = var.ecs_deployment.step_percent
+  deployment_step_interval_minutes = var.ecs_deployment.step_interval_minutes
+  deployment_bake_time_minutes     = var.ecs_deployment.bake_time_minutes
+  deployment_alarm_names           = var.ecs_deployment.alarm_names
 }
 
 # --- DNS -----------------------------------------------------------------------------------------

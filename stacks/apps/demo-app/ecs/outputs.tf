@@ -47,3 +47,15 @@ output "alarm_names" {
   description = "The app's ECS alarms."
   value       = module.alarms.alarm_names
 }
+
+output "ecs_deployment" {
+  description = "The deployment strategy and its ALB resources: delivery.yaml ecs.deployment (strategy, load_balancer.*)."
+  value = {
+    strategy                 = module.service.deployment_strategy
+    target_group             = module.service.target_group_arn
+    alternate_target_group   = module.service.alternate_target_group_arn
+    production_listener_rule = module.service.production_listener_rule_arn
+    test_listener_rule       = module.service.test_listener_rule_arn
+    role_arn                 = module.service.ecs_infrastructure_role_arn
+  }
+}

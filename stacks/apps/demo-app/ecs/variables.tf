@@ -111,3 +111,15 @@ variable "alb_ingress_cidrs" {
   type        = list(string)
   default     = ["0.0.0.0/0"]
 }
+
+variable "ecs_deployment" {
+  description = "The service's deployment strategy per environment (modules/ecs-service deployment_*): ROLLING, BLUE_GREEN, LINEAR or CANARY, with step percent and interval (LINEAR, CANARY), bake time and the CloudWatch alarms that roll back. Copy the module's outputs into delivery.yaml's ecs.deployment when the deploy should pass them too."
+  type = object({
+    strategy              = optional(string, "ROLLING")
+    step_percent          = optional(number)
+    step_interval_minutes = optional(number)
+    bake_time_minutes     = optional(number)
+    alarm_names           = optional(list(string), [])
+  })
+  default = {}
+}
