@@ -91,7 +91,11 @@ func (m *Delivery) DeployEcs(
 	if err != nil {
 		return "", err
 	}
-	return "ecs: " + rolloutLine(res.Rollout()) + "\n", nil
+	line := "ecs: " + rolloutLine(res.Rollout()) + "\n"
+	if s := res.StrategySummary(); s != "" {
+		line += "ecs: " + s + "\n"
+	}
+	return line, nil
 }
 
 // Deploy the artifact's digest to the environment's EKS cluster with Helm: the chart is

@@ -192,3 +192,19 @@ func TestStrategyNeedingTheServicesTargetGroupChangesNothing(t *testing.T) {
 		t.Fatalf("want the missing load balancer settings named, got %v", err)
 	}
 }
+
+func TestStrategySummaryForTheReport(t *testing.T) {
+	r := strategyRig(t)
+	r.server.QueueDeployment(linearSteps())
+	req := r.request()
+	req.Strategy = linear()
+	req.Timeout = 10 * time.Minute
+	res, err := r.deployer.Deploy(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "LINEAR: PRE_SCALE_UP, SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT 25% → 50% → 75% → 100%, BAKE_TIME, CLEAN_UP, SUCCESSFUL"
+	if got := res.Rollout().Strategy; got != want {
+		t.Fatalf("summary\n got %s\nwant %s", got, want)
+	}
+}

@@ -81,6 +81,9 @@ func (r *Run) Text() string {
 	}
 	for _, ro := range r.Rollouts {
 		fmt.Fprintf(&b, "  %-8s %s\n", ro.Target, rolloutText(ro))
+		if ro.Strategy != "" {
+			fmt.Fprintf(&b, "  %-8s %s\n", "", ro.Strategy)
+		}
 	}
 	if r.Verified && r.Artifact != nil {
 		fmt.Fprintf(&b, "  verify   running digest = %s\n", r.Artifact.Digest())
@@ -163,6 +166,11 @@ func (r *Run) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | `%s` |\n", ro.Target, ro.What, orNone(ro.Previous), nw, ro.Running())
 		}
 		b.WriteString("\n")
+		for _, ro := range r.Rollouts {
+			if ro.Strategy != "" {
+				fmt.Fprintf(&b, "%s deployment: %s\n\n", ro.Target, mdEscape(ro.Strategy))
+			}
+		}
 	}
 	b.WriteString("| step | status | duration | detail |\n|---|---|---:|---|\n")
 	for _, s := range r.Steps {

@@ -40,6 +40,8 @@ type Rollout struct {
 	Image         string `json:"image"`
 	PreviousImage string `json:"previous_image,omitempty"`
 	Reason        string `json:"reason,omitempty"`
+	// Strategy summarises a blue/green, linear or canary deployment: its stages and traffic steps.
+	Strategy string `json:"strategy,omitempty"`
 }
 
 // Changed reports whether the target runs something else than before.
@@ -111,7 +113,38 @@ type ECSStage struct {
 func (r ECSResult) Rollout() Rollout {
 	return Rollout{Target: ECS, Outcome: r.Outcome, What: "task definition", Previous: ShortARN(r.PreviousTaskDefinition),
 		Current: ShortARN(r.RunningTaskDefinition), Created: ShortARN(r.TaskDefinition), Image: r.Image, PreviousImage: r.PreviousImage,
-		Reason: r.Reason}
+		Reason: r.Reason, Strategy: r.StrategySummary()}
+}
+
+// StrategySummary is the followed service deployment in one line, e.g. "LINEAR: SCALE_UP,
+// PRODUCTION_TRAFFIC_SHIFT 50% → 100%, BAKE_TIME, CLEAN_UP, SUCCESSFUL" ("" when none was followed).
+func (r ECSResult) StrategySummary() string {
+	if len(r.Stages) == 0 {
+		return ""
+	}
+	var parts []string
+	last := ""
+	for _, s := range r.Stages {
+		if s.Stage != "" && s.Stage != last {
+			part := s.Stage
+			if s.Stage == "PRODUCTION_TRAFFIC_SHIFT" && s.ProductionTrafficPercent != nil {
+				part += fmt.Sprintf(" %g%%", *s.ProductionTrafficPercent)
+			}
+			parts = append(parts, part)
+			last = s.Stage
+		} else if s.Stage == "PRODUCTION_TRAFFIC_SHIFT" && s.ProductionTrafficPercent != nil && len(parts) > 0 {
+			parts[len(parts)-1] += fmt.Sprintf(" → %g%%", *s.ProductionTrafficPercent)
+		}
+	}
+	final := r.Stages[len(r.Stages)-1].Status
+	if final != "" && final != "IN_PROGRESS" && final != "PENDING" {
+		parts = append(parts, final)
+	}
+	kind := r.Strategy
+	if kind == "" {
+		kind = "service deployment"
+	}
+	return kind + ": " + strings.Join(parts, ", ")
 }
 
 // EKSResult is what a Helm deploy did (`release eks deploy`).
