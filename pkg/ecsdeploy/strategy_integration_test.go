@@ -23,6 +23,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/platformteam/delivery/internal/sandbox"
+	"github.com/platformteam/delivery/internal/sandbox/awsfront"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
 	"github.com/platformteam/delivery/pkg/release/api"
@@ -49,7 +50,7 @@ func newStrategyStack(t testing.TB, s *sandboxtest.Sandbox) *strategyStack {
 	t.Helper()
 	ctx := context.Background()
 	cfg := s.AWSConfig()
-	st := &strategyStack{ecs: ecs.NewFromConfig(cfg), elb: elbv2.NewFromConfig(cfg), cw: cloudwatch.NewFromConfig(cfg)}
+	st := &strategyStack{ecs: ecs.NewFromConfig(cfg), elb: elbv2.NewFromConfig(cfg), cw: cloudwatch.NewFromConfig(cfg, awsfront.CloudWatchQueryProtocol)}
 	id := strings.TrimPrefix(sandboxtest.UniqueName("s"), "s-")
 	if len(id) > 12 {
 		id = id[len(id)-12:]

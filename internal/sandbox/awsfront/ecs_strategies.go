@@ -7,10 +7,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
+
+// CloudWatchQueryProtocol makes a CloudWatch client speak the query protocol: the SDK's default is
+// the Smithy RPC v2 CBOR protocol, which moto 5.2.1 answers with 404. Every CloudWatch client of the
+// sandbox uses it (AWS serves both protocols).
+func CloudWatchQueryProtocol(o *cloudwatch.Options) {
+	o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801)
+}
 
 // ECS deployment strategies act outside ECS: ECS shifts the forward weights of the service's listener
 // rules (as its infrastructure role) and reads the deployment's CloudWatch alarms. StrategyCloud does
@@ -93,7 +102,7 @@ func (c *StrategyCloud) InAlarm(ctx context.Context, names []string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	out, err := cloudwatch.NewFromConfig(cfg).DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names})
+	out, err := cloudwatch.NewFromConfig(cfg, CloudWatchQueryProtocol).DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names})
 	if err != nil {
 		return nil, fmt.Errorf("describe alarms %v: %w", names, err)
 	}
