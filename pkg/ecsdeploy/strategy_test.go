@@ -208,3 +208,21 @@ func TestStrategySummaryForTheReport(t *testing.T) {
 		t.Fatalf("summary\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestStrategySummaryOfARollback(t *testing.T) {
+	r := strategyRig(t)
+	r.server.QueueDeployment(scenario.DeploymentScript{
+		{After: 0, Status: "IN_PROGRESS", Stage: "SCALE_UP", Running: 1},
+		{After: 3 * time.Second, Status: "IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT", Running: 2, Production: scenario.Weight(10)},
+		{After: 20 * time.Second, Status: "ROLLBACK_IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT", Running: 2, Production: scenario.Weight(0), Triggered: []string{"a"}},
+		{After: 25 * time.Second, Status: "ROLLBACK_SUCCESSFUL", Stage: "PRODUCTION_TRAFFIC_SHIFT", Production: scenario.Weight(0), Triggered: []string{"a"}},
+	})
+	req := r.request()
+	req.Strategy = &ecsdeploy.Strategy{Kind: types.DeploymentStrategyCanary, StepPercent: 10, Alarms: []string{"a"},
+		TargetGroup: blueTG, AlternateTargetGroup: greenTG, ProductionListenerRule: prodRule, RoleARN: ecsRole}
+	res, _ := r.deployer.Deploy(context.Background(), req)
+	want := "CANARY: SCALE_UP, PRODUCTION_TRAFFIC_SHIFT 10%, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL"
+	if got := res.Rollout().Strategy; got != want {
+		t.Fatalf("summary\n got %s\nwant %s", got, want)
+	}
+}

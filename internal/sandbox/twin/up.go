@@ -149,9 +149,10 @@ func NewBootstrap(ctx context.Context, stateDir string, l Layout, accounts []Acc
 }
 
 // SandboxECSTime is the sandbox's compressed ECS deployment time: one ECS minute (step interval, bake
-// time) lasts one second and a lifecycle stage half a second, so a linear deployment with 1-minute
-// steps runs in seconds. Only the twin reads it; delivery.yaml and the deploy keep AWS's minutes.
-var SandboxECSTime = awsfront.ECSTime{MinuteSeconds: 1, StageSeconds: 0.5}
+// time) lasts one second, so a linear deployment with 2-minute steps runs in seconds. A lifecycle
+// stage lasts 2.5 s, the deploy's longest poll interval, so a deploy sees every stage. Only the twin
+// reads it; delivery.yaml and the deploy keep AWS's minutes.
+var SandboxECSTime = awsfront.ECSTime{MinuteSeconds: 1, StageSeconds: 2.5}
 
 // FrontConfig is the AWS front's configuration for these accounts.
 func FrontConfig(stateDir string, l Layout, accounts []Account, b Bootstrap) awsfront.Config {

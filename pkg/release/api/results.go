@@ -117,28 +117,32 @@ func (r ECSResult) Rollout() Rollout {
 }
 
 // StrategySummary is the followed service deployment in one line, e.g. "LINEAR: SCALE_UP,
-// PRODUCTION_TRAFFIC_SHIFT 50% → 100%, BAKE_TIME, CLEAN_UP, SUCCESSFUL" ("" when none was followed).
+// PRODUCTION_TRAFFIC_SHIFT 50% → 100%, BAKE_TIME, CLEAN_UP, SUCCESSFUL", or for a rollback "...,
+// PRODUCTION_TRAFFIC_SHIFT 10%, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL" ("" when none was followed).
 func (r ECSResult) StrategySummary() string {
 	if len(r.Stages) == 0 {
 		return ""
 	}
 	var parts []string
-	last := ""
+	lastStage, lastStatus := "", ""
 	for _, s := range r.Stages {
-		if s.Stage != "" && s.Stage != last {
+		running := s.Status == "IN_PROGRESS" || s.Status == "PENDING"
+		switch {
+		case !running && s.Status != lastStatus:
+			parts = append(parts, s.Status)
+		case running && s.Stage != "" && s.Stage != lastStage:
 			part := s.Stage
 			if s.Stage == "PRODUCTION_TRAFFIC_SHIFT" && s.ProductionTrafficPercent != nil {
 				part += fmt.Sprintf(" %g%%", *s.ProductionTrafficPercent)
 			}
 			parts = append(parts, part)
-			last = s.Stage
-		} else if s.Stage == "PRODUCTION_TRAFFIC_SHIFT" && s.ProductionTrafficPercent != nil && len(parts) > 0 {
+		case running && s.Stage == "PRODUCTION_TRAFFIC_SHIFT" && s.ProductionTrafficPercent != nil && len(parts) > 0:
 			parts[len(parts)-1] += fmt.Sprintf(" → %g%%", *s.ProductionTrafficPercent)
 		}
-	}
-	final := r.Stages[len(r.Stages)-1].Status
-	if final != "" && final != "IN_PROGRESS" && final != "PENDING" {
-		parts = append(parts, final)
+		if s.Stage != "" {
+			lastStage = s.Stage
+		}
+		lastStatus = s.Status
 	}
 	kind := r.Strategy
 	if kind == "" {
