@@ -61,7 +61,7 @@ func ecsDiff(ctx context.Context, args []string) error {
 }
 
 func ecsDeploy(ctx context.Context, args []string) error {
-	c := newFlags("ecs deploy").withTimeout("rollout wait (default: ecs.timeout in delivery.yaml)")
+	c := newFlags("ecs deploy").withTimeout("rollout wait (default: ecs.timeout in delivery.yaml)").withLock()
 	noRollback := c.fs.Bool("no-rollback", false, "on failure leave the service as ECS left it (exit 4) instead of restoring the previous revision (exit 3)")
 	if err := c.parse(args); err != nil {
 		return err

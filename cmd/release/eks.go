@@ -13,7 +13,7 @@ import (
 )
 
 func eksDeploy(ctx context.Context, args []string) error {
-	c := newFlags("eks deploy").withKubeconfig().withTimeout("Helm wait (default: eks.timeout in delivery.yaml)")
+	c := newFlags("eks deploy").withKubeconfig().withTimeout("Helm wait (default: eks.timeout in delivery.yaml)").withLock()
 	chart := c.fs.String("chart", "", "chart directory (default: eks.chart in delivery.yaml)")
 	pending := c.fs.Duration("pending-threshold", 10*time.Minute, "a pending-* release older than this is treated as stuck and healed")
 	restarts := c.fs.Int("max-restarts", 2, "CrashLoopBackOff restarts tolerated before failing fast")

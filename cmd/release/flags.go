@@ -29,6 +29,9 @@ type common struct {
 	artifactPath string
 	conn         release.Connection
 	timeout      time.Duration
+	// lock is how a deploy takes its service's or release's deploy lock (withLock).
+	lock        release.LockOptions
+	lockTimeout time.Duration
 	// envOptional is set by commands that do not need an environment.
 	envOptional bool
 
@@ -50,6 +53,13 @@ func newFlags(name string) *common {
 
 func (c *common) withKubeconfig() *common {
 	c.fs.StringVar(&c.conn.Kubeconfig, "kubeconfig", "", "kubeconfig to use instead of eks:DescribeCluster (default: endpoints.kubeconfig, then KUBECONFIG for local environments)")
+	return c
+}
+
+// withLock adds the deploy lock's flags: how long to wait for another deploy, and who this one is.
+func (c *common) withLock() *common {
+	c.fs.DurationVar(&c.lockTimeout, "lock-timeout", release.DefaultLockWait, "wait this long for another deploy of the same service or release (0: refuse at once)")
+	c.fs.StringVar(&c.lock.Who, "lock-owner", "", "who this deploy is, as the lock names it (default: the CI run, else user@host)")
 	return c
 }
 
@@ -107,7 +117,15 @@ func (c *common) access() (*release.Access, error) {
 	if err != nil {
 		return nil, err
 	}
-	return release.NewAccess(env, c.conn, os.Stderr), nil
+	acc := release.NewAccess(env, c.conn, os.Stderr)
+	acc.Lock = c.lock
+	if c.fs.Lookup("lock-timeout") != nil {
+		acc.Lock.Wait = c.lockTimeout
+		if c.lockTimeout <= 0 {
+			acc.Lock.Wait = -1
+		}
+	}
+	return acc, nil
 }
 
 // readArtifact is --artifact, else the job's artifact, else artifact.json.

@@ -51,6 +51,7 @@ var commands = map[string]command{
 	"eks rollback":       {"roll the Helm release back to the previous (or --to) revision", eksRollback},
 	"eks history":        {"list the Helm release's revisions", eksHistory},
 	"verify":             {"check the digest running on ECS and EKS equals the artifact's", verifyCmd},
+	"unlock":             {"remove a deploy lock whose holder died, by its token (printed by the refused deploy)", unlockCmd},
 }
 
 func main() {

@@ -29,7 +29,7 @@ func rolloutWithQuietGap(gap time.Duration) scenario.Script {
 }
 
 // BenchmarkRolloutDetection measures, on the wall clock against the ECS scenario server, the time from
-// the service reaching COMPLETED to the call returning: this engine's deploy (adaptive 1 s → 5 s polling)
+// the service reaching COMPLETED to the call returning: this engine's deploy (adaptive 1 s → 2.5 s polling)
 // versus the SDK's ServicesStable waiter (15 s minimum delay). Run with -benchtime=1x; prints a table.
 func BenchmarkRolloutDetection(b *testing.B) {
 	gaps := []time.Duration{500 * time.Millisecond, 7 * time.Second, 20 * time.Second}
@@ -89,7 +89,7 @@ func BenchmarkRolloutDetection(b *testing.B) {
 		engine = append(engine, r.engine)
 	}
 	sort.Slice(engine, func(i, j int) bool { return engine[i] < engine[j] })
-	fmt.Fprintf(&out, "release-engine median %s, worst %s (target ≤ 3s; poll cap 5s bounds the worst case)\n",
+	fmt.Fprintf(&out, "release-engine median %s, worst %s (target ≤ 3s; poll cap 2.5s bounds the worst case)\n",
 		engine[len(engine)/2].Round(10*time.Millisecond), engine[len(engine)-1].Round(10*time.Millisecond))
 	fmt.Fprint(os.Stdout, out.String())
 	b.ReportMetric(float64(engine[len(engine)/2].Milliseconds()), "ms-median-detect")

@@ -147,6 +147,7 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, erro
 		finish()
 		if err != nil {
 			res.Outcome, res.Failure, res.Reason = api.Failed, failureKind(err), err.Error()
+			res.Diagnosis = d.Diagnose(ctx, req.Cluster, req.Service, previous)
 			return res, failed(res, err, nil)
 		}
 		res.Outcome = api.Unchanged
@@ -225,6 +226,11 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, erro
 	// Whatever ended the wait (a rollback, a timeout, cancellation, a service that cannot be read),
 	// the new revision is not known to run: restore the previous one.
 	res.Failure, res.Reason = failureKind(err), err.Error()
+	// Read why before the restore replaces the failed deployment.
+	res.Diagnosis = d.Diagnose(ctx, req.Cluster, req.Service, next)
+	for _, line := range res.Diagnosis.Lines() {
+		fmt.Fprintf(w.out, "  why: %s\n", line)
+	}
 	if req.NoRollback {
 		if svc, derr := describeService(ctx, d.API, req.Cluster, req.Service); derr == nil {
 			res.RunningTaskDefinition = aws.ToString(svc.TaskDefinition)

@@ -105,9 +105,9 @@ func TestDeployWaitsForNewDeploymentToComplete(t *testing.T) {
 		}
 	}
 	// The rollout completed 9 s after the update (3 s per step); polling starts at 1 s and backs off
-	// only while nothing changes, so the deploy notices within the 5 s cap and well before 15 s.
+	// only while nothing changes, so the deploy notices within the 2.5 s cap and well before 15 s.
 	if res.Seconds > 9+5 || res.Seconds < 9 {
-		t.Fatalf("deploy returned %.1fs after start, want within the 5 s cap after completion at 9 s", res.Seconds)
+		t.Fatalf("deploy returned %.1fs after start, want within the poll cap after completion at 9 s", res.Seconds)
 	}
 }
 
@@ -167,7 +167,7 @@ func TestDeployTimeoutRestoresPrevious(t *testing.T) {
 	if !strings.Contains(r.out.String(), "still demo-app:2 PRIMARY IN_PROGRESS") || !strings.Contains(r.out.String(), "s left)") {
 		t.Fatalf("a long unchanged wait must print a heartbeat:\n%s", r.out)
 	}
-	// 40 s at ≤5 s per poll, starting at 1 s: at least 8 polls, and far fewer than 1 s polling would make.
+	// 40 s at ≤2.5 s per poll, starting at 1 s: at least 16 polls, and far fewer than 1 s polling would make.
 	if res.Polls < 9 || res.Polls > 25 {
 		t.Fatalf("polls %d out of the adaptive range", res.Polls)
 	}

@@ -2,6 +2,7 @@ package ecsdeploy_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/platformteam/delivery/internal/fake/ecs/scenario"
 	"github.com/platformteam/delivery/pkg/ecsdeploy"
+	"github.com/platformteam/delivery/pkg/release/api"
 )
 
 // flakyECS is the scenario server's client with DescribeServices failing as a throttled or failing
@@ -53,7 +55,7 @@ func TestTransientDescribeErrorsAreRetriedWithinTheWait(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a few throttled polls must not fail the deploy: %v\n%s", err, r.out)
 	}
-	if res.Outcome != "deployed" || r.server.Calls("UpdateService") != 1 {
+	if res.Outcome != api.Deployed || r.server.Calls("UpdateService") != 1 {
 		t.Fatalf("result %+v, %d updates", res, r.server.Calls("UpdateService"))
 	}
 	log := r.out.String()
@@ -75,7 +77,8 @@ func TestWaitFailingOnErrorsStillRestores(t *testing.T) {
 	req := r.request()
 	req.Timeout = 40 * time.Second
 	res, err := r.deployer.Deploy(context.Background(), req)
-	if err == nil || res.Outcome != "rolled-back" {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || failed.Outcome != api.RolledBack {
 		t.Fatalf("want a failed deploy that was rolled back, got %v (%+v)\n%s", err, res, r.out)
 	}
 	if res.Failure != ecsdeploy.FailureTimeout || !strings.Contains(res.Reason, "ThrottlingException") {
@@ -112,6 +115,12 @@ func (p *planFirst) RegisterTaskDefinition(ctx context.Context, in *ecs.Register
 func (p *planFirst) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, opts ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
 	return p.flaky.API.UpdateService(ctx, in, opts...)
 }
+func (p *planFirst) ListTasks(ctx context.Context, in *ecs.ListTasksInput, opts ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	return p.flaky.API.ListTasks(ctx, in, opts...)
+}
+func (p *planFirst) DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	return p.flaky.API.DescribeTasks(ctx, in, opts...)
+}
 func (p *planFirst) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, opts ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error) {
 	return p.flaky.API.ListTaskDefinitions(ctx, in, opts...)
 }
@@ -127,7 +136,8 @@ func TestServiceGoneDuringTheWaitIsUnobservableAndRestoreIsTried(t *testing.T) {
 	r.server.Queue(scenario.Stuck(2))
 	r.deployer.API = &flakyECS{API: r.deployer.API, clock: r.clock, missingFrom: 3}
 	res, err := r.deployer.Deploy(context.Background(), r.request())
-	if err == nil || res.Outcome != "failed" || !strings.Contains(err.Error(), "also failed") {
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || failed.Outcome == api.RolledBack || failed.RestoreErr == nil {
 		t.Fatalf("want a failed deploy whose restore was tried and failed, got %v (%+v)\n%s", err, res, r.out)
 	}
 	if res.Failure != ecsdeploy.FailureUnobservable || !strings.Contains(res.Reason, "missing") {

@@ -222,6 +222,12 @@ func (d *Deployer) Apply(ctx context.Context, p *Prepared) (api.EKSResult, error
 	res.NewRevision = rel.Version
 	if err != nil {
 		res.Reason = err.Error()
+		if ff, ok := cfg.KubeClient.(*failFastClient); ok && !ff.diagnosis.Empty() {
+			res.Diagnosis = ff.diagnosis
+			for _, line := range res.Diagnosis.Lines() {
+				fmt.Fprintf(d.out(), "  why: %s\n", line)
+			}
+		}
 		rolledBack := restored(cfg, req.Release, res.Action, res.NewRevision)
 		res.Outcome = api.Failed
 		if rolledBack {

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/platformteam/delivery/pkg/diagnosis"
 )
 
 // FailFast decides when a rollout can never succeed, so the wait stops at once instead of running out
@@ -97,6 +99,8 @@ type failFastClient struct {
 	out       io.Writer
 	// now is the clock of the grace periods (time.Now when nil).
 	now func() time.Time
+	// diagnosis is what the last failed wait found about the rollout's pods (nil: no failed wait).
+	diagnosis *diagnosis.Diagnosis
 	// failingSince is when each pod container (namespace/pod/container/class) was first seen in a
 	// healing state; an entry is dropped as soon as the container leaves that state.
 	failingSince map[string]time.Time
@@ -129,6 +133,7 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 	for {
 		if failure := c.hopelessPod(ctx, resources); failure != nil {
 			fmt.Fprintf(c.out, "  [%s] %v\n", time.Since(start).Round(time.Second), failure)
+			c.diagnosis = c.diagnose(resources)
 			return failure
 		}
 		var waiting []string
@@ -161,6 +166,7 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 		}
 		select {
 		case <-ctx.Done():
+			c.diagnosis = c.diagnose(resources)
 			return fmt.Errorf("timed out after %s: %s", timeout, state)
 		case <-time.After(c.policy.Interval):
 		}
@@ -174,10 +180,8 @@ func kindOf(info *resource.Info) string {
 	return info.Object.GetObjectKind().GroupVersionKind().Kind
 }
 
-// hopelessPod looks at the pods this rollout creates — those of each Deployment's newest ReplicaSet,
-// each StatefulSet's update revision, each DaemonSet's current template generation, and bare Pods —
-// and returns the first that can never become ready. Pods being replaced are ignored, and a workload
-// is not judged until its controller has observed the new spec.
+// hopelessPod looks at the pods this rollout creates (currentPods) and returns the first that can
+// never become ready.
 func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.ResourceList) *PodFailure {
 	if c.failingSince == nil {
 		c.failingSince = map[string]time.Time{}
@@ -190,16 +194,27 @@ func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.Resourc
 			}
 		}
 	}()
+	for _, pod := range c.currentPods(ctx, resources) {
+		if f := c.podFailure(pod, seen); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// currentPods returns the pods this rollout creates — those of each Deployment's newest ReplicaSet,
+// each StatefulSet's update revision, each DaemonSet's current template generation, and bare Pods.
+// Pods being replaced are left out, and a workload's pods are not returned until its controller has
+// observed the new spec.
+func (c *failFastClient) currentPods(ctx context.Context, resources kube.ResourceList) []*corev1.Pod {
+	var out []*corev1.Pod
 	for _, info := range resources {
 		var selector *metav1.LabelSelector
 		var current func(*corev1.Pod) bool
 		switch obj := kube.AsVersioned(info).(type) {
 		case *corev1.Pod:
-			pod, err := c.clientset.CoreV1().Pods(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{})
-			if err == nil {
-				if f := c.podFailure(pod, seen); f != nil {
-					return f
-				}
+			if pod, err := c.clientset.CoreV1().Pods(info.Namespace).Get(ctx, info.Name, metav1.GetOptions{}); err == nil {
+				out = append(out, pod)
 			}
 			continue
 		case *appsv1.Deployment:
@@ -246,12 +261,10 @@ func (c *failFastClient) hopelessPod(ctx context.Context, resources kube.Resourc
 			if pod.DeletionTimestamp != nil || !current(pod) {
 				continue
 			}
-			if f := c.podFailure(pod, seen); f != nil {
-				return f
-			}
+			out = append(out, pod)
 		}
 	}
-	return nil
+	return out
 }
 
 // podFailure judges one pod: a container in a state that cannot recover fails it at once, one in a

@@ -2,6 +2,7 @@ package helmdeploy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,50 @@ func TestCreateContainerConfigErrorGetsTheGrace(t *testing.T) {
 	now = now.Add(time.Second)
 	if f := c.hopelessPod(context.Background(), resources); f == nil || f.Reason != "CreateContainerConfigError" {
 		t.Fatalf("past the grace: %v", f)
+	}
+}
+
+// A wait that fails fast records why: the failing pod's containers (with the exit code of the last
+// run) and that pod's events, not other pods' events.
+func TestFailedWaitRecordsTheDiagnosis(t *testing.T) {
+	sel := &metav1.LabelSelector{MatchLabels: appLabels}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "demo", Namespace: "demo", UID: "dep", Generation: 2,
+		Annotations: map[string]string{"deployment.kubernetes.io/revision": "2"}},
+		Spec: appsv1.DeploymentSpec{Selector: sel}, Status: appsv1.DeploymentStatus{ObservedGeneration: 2}}
+	newRS := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "new", Namespace: "demo", UID: "rs2", Labels: appLabels,
+		OwnerReferences: owned("dep"), Annotations: map[string]string{"deployment.kubernetes.io/revision": "2"}}}
+	pod := waitingPod("new-pod", "rs2", nil, "CrashLoopBackOff")
+	pod.Status.ContainerStatuses[0].RestartCount = 3
+	pod.Status.ContainerStatuses[0].State.Waiting.Message = "back-off 40s restarting failed container"
+	pod.Status.ContainerStatuses[0].LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 2, Reason: "Error"}
+	at := metav1.NewTime(time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC))
+	ev := func(name, pod, reason, msg string, minute int) *corev1.Event {
+		return &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "demo"}, InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: pod},
+			Reason: reason, Message: msg, LastTimestamp: metav1.NewTime(at.Add(time.Duration(minute) * time.Minute))}
+	}
+	cs := fake.NewSimpleClientset(dep, newRS, pod,
+		ev("e2", "new-pod", "BackOff", "Back-off restarting failed container app", 2),
+		ev("e1", "new-pod", "Started", "Started container app", 1),
+		ev("e3", "other-pod", "Started", "not this rollout", 3))
+	var out strings.Builder
+	c := &failFastClient{clientset: cs, policy: FailFast{Interval: 10 * time.Millisecond}.withDefaults(), out: &out}
+	err := c.wait(kube.ResourceList{infoFor(dep, "demo")}, 5*time.Second, false)
+	var failure *PodFailure
+	if !errors.As(err, &failure) || failure.Reason != "CrashLoopBackOff" {
+		t.Fatalf("want a CrashLoopBackOff failure, got %v", err)
+	}
+	d := c.diagnosis
+	if d == nil || len(d.Pods) != 1 || d.Pods[0].Name != "new-pod" {
+		t.Fatalf("diagnosis %+v", d)
+	}
+	got := d.Pods[0].Containers[0]
+	if got.State != "waiting" || got.Reason != "CrashLoopBackOff" || got.ExitCode == nil || *got.ExitCode != 2 || got.Restarts != 3 {
+		t.Fatalf("container %+v", got)
+	}
+	if len(d.Events) != 2 || d.Events[0].Reason != "Started" || d.Events[1].Reason != "BackOff" || d.Events[1].Object != "pod/new-pod" {
+		t.Fatalf("events %+v", d.Events)
+	}
+	if !strings.Contains(strings.Join(d.Lines(), "\n"), "container app waiting CrashLoopBackOff exit code 2 after 3 restart(s)") {
+		t.Fatalf("lines %q", d.Lines())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/platformteam/delivery/pkg/diagnosis"
 	"github.com/platformteam/delivery/pkg/ghactions"
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
@@ -55,7 +56,9 @@ func (r *Run) verdict() string {
 }
 
 // Text renders the run for a terminal.
-func (r *Run) Text() string {
+func (r *Run) Text() string { return r.mask()(r.text()) }
+
+func (r *Run) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "deploy %s: %s (%s)\n", r.Env, r.verdict(), round(r.Wall()))
 	if r.Err != nil {
@@ -83,6 +86,12 @@ func (r *Run) Text() string {
 		fmt.Fprintf(&b, "  %-8s %s\n", ro.Target, rolloutText(ro))
 		if ro.Strategy != "" {
 			fmt.Fprintf(&b, "  %-8s %s\n", "", ro.Strategy)
+		}
+		if !ro.Diagnosis.Empty() {
+			fmt.Fprintf(&b, "  why %s failed:\n", ro.Target)
+			for _, line := range ro.Diagnosis.Lines() {
+				fmt.Fprintf(&b, "    %s\n", line)
+			}
 		}
 	}
 	if r.Verified && r.Artifact != nil {
@@ -128,7 +137,9 @@ func rolloutText(ro Rollout) string {
 }
 
 // Markdown renders the run for a GitHub step summary or a PR comment.
-func (r *Run) Markdown() string {
+func (r *Run) Markdown() string { return r.mask()(r.markdown()) }
+
+func (r *Run) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Deploy `%s`: %s\n\n", r.Env, strings.ToLower(r.verdict()))
 	if r.Artifact != nil {
@@ -170,6 +181,10 @@ func (r *Run) Markdown() string {
 			if ro.Strategy != "" {
 				fmt.Fprintf(&b, "%s deployment: %s\n\n", ro.Target, mdEscape(ro.Strategy))
 			}
+			if !ro.Diagnosis.Empty() {
+				lines := strings.ReplaceAll(strings.Join(ro.Diagnosis.Lines(), "\n"), "```", "` ` `")
+				fmt.Fprintf(&b, "**Why %s failed:**\n\n```text\n%s\n```\n\n", ro.Target, lines)
+			}
 		}
 	}
 	b.WriteString("| step | status | duration | detail |\n|---|---|---:|---|\n")
@@ -192,7 +207,7 @@ func StacksMarkdown(stacks []StackChange) string {
 // Report renders the run for the CI surface: the markdown summary, outputs other jobs can use, an
 // annotation per failed step, the values to mask, and the exit code.
 func (r *Run) Report() ghactions.Report {
-	rep := ghactions.Report{Markdown: r.Markdown(), ExitCode: r.ExitCode, Masks: r.Masks,
+	rep := ghactions.Report{Markdown: r.Markdown(), ExitCode: r.ExitCode, Masks: append(append([]string{}, r.Masks...), r.credentials()...),
 		Outputs: map[string]string{"changed": fmt.Sprint(r.Changed())}}
 	if r.Artifact != nil {
 		rep.Outputs["image"] = r.Artifact.Ref()
@@ -209,17 +224,38 @@ func (r *Run) Report() ghactions.Report {
 	}
 	for _, s := range r.Steps {
 		if s.Status == StatusFailed {
-			rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: s.Name, Message: s.Detail})
+			rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: s.Name, Message: r.mask()(s.Detail)})
 		}
 	}
 	if r.Err != nil && len(rep.Annotations) == 0 {
-		rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: "deploy " + r.Env, Message: r.Err.Error()})
+		rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelError, Title: "deploy " + r.Env, Message: r.mask()(r.Err.Error())})
 	}
 	if r.Split != "" {
 		rep.Annotations = append(rep.Annotations, ghactions.Annotation{Level: ghactions.LevelWarning, Title: "split result", Message: r.Split})
 	}
 	return rep
 }
+
+// credentials are the credential values found in what the run reports (failure reasons, platform
+// messages, errors): presigned-URL signatures and tokens, bearer and EKS tokens, URL passwords.
+func (r *Run) credentials() []string {
+	var text []string
+	if r.Err != nil {
+		text = append(text, r.Err.Error())
+	}
+	text = append(text, r.Split)
+	for _, s := range r.Steps {
+		text = append(text, s.Detail)
+	}
+	for _, ro := range r.Rollouts {
+		text = append(text, ro.Reason, ro.Diagnosis.Text())
+	}
+	return diagnosis.FindCredentials(strings.Join(text, "\n"))
+}
+
+// mask hides the credentials found in the run in every rendering (the CI log masks Report's Masks,
+// which also hold r.Masks).
+func (r *Run) mask() func(string) string { return diagnosis.Mask(r.credentials()) }
 
 // StackChanges turns a stack engine summary into the run's stack lines.
 func StackChanges(s *stackrun.Summary) []StackChange {

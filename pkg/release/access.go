@@ -57,6 +57,8 @@ type Access struct {
 	Conn Connection
 	// Out receives progress lines (io.Discard when nil).
 	Out io.Writer
+	// Lock says how deploys take the deploy lock of their service or release.
+	Lock LockOptions
 
 	cfg      *aws.Config
 	identity awsconfig.Identity

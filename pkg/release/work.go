@@ -103,24 +103,41 @@ func (a *Access) HelmDeployer(ctx context.Context) (*helmdeploy.Deployer, error)
 
 // DeployECS deploys the plan's image to the ECS service. A failed rollout is an *api.FailedError and
 // the result says what runs now.
-func DeployECS(ctx context.Context, a *Access, p *Plan, noRollback bool) (api.ECSResult, error) {
+//
+// One deploy at a time: it holds the deploy lock of the environment's service for its whole run
+// (waiting for, or refusing, another deploy's), released on every exit path.
+func DeployECS(ctx context.Context, a *Access, p *Plan, noRollback bool) (res api.ECSResult, err error) {
 	d, err := a.ECSDeployer(ctx)
 	if err != nil {
 		return api.ECSResult{}, err
 	}
 	req := p.ECS
 	req.NoRollback = noRollback
+	// The wait, the restore's wait and the diagnosis: the most this deploy can take.
+	lease, err := a.lock(ctx, api.ECS, req.Service, p.Artifact.Commit.String(), 2*req.Timeout+5*time.Minute)
+	if err != nil {
+		return api.ECSResult{}, err
+	}
+	defer releaseLock(ctx, a, lease, &err)
 	return d.Deploy(ctx, req)
 }
 
 // DeployEKS applies a prepared Helm deploy (Plan.PrepareEKS: rendered once, before the cluster is
 // touched). A failed rollout is an *api.FailedError and the result says what runs now.
-func DeployEKS(ctx context.Context, a *Access, prepared *helmdeploy.Prepared, failFast helmdeploy.FailFast) (api.EKSResult, error) {
+//
+// One deploy at a time: it holds the deploy lock of the environment's release for its whole run
+// (waiting for, or refusing, another deploy's), released on every exit path.
+func DeployEKS(ctx context.Context, a *Access, prepared *helmdeploy.Prepared, failFast helmdeploy.FailFast) (res api.EKSResult, err error) {
 	d, err := a.HelmDeployer(ctx)
 	if err != nil {
 		return api.EKSResult{}, err
 	}
 	d.FailFast = failFast
+	lease, err := a.lock(ctx, api.EKS, prepared.Request.Release, prepared.Request.Image.BuildVersion, helmdeploy.HelmBudget(prepared.Request.Timeout)+time.Minute)
+	if err != nil {
+		return api.EKSResult{}, err
+	}
+	defer releaseLock(ctx, a, lease, &err)
 	return d.Apply(ctx, prepared)
 }
 

@@ -43,10 +43,11 @@ type Front struct {
 	ClusterEndpoint string
 	Next            http.Handler
 
-	mu     sync.Mutex
-	issued map[string]Identity
-	calls  []Call
-	seq    int
+	mu         sync.Mutex
+	parameters map[string]string // SSM parameters (the deploy lock)
+	issued     map[string]Identity
+	calls      []Call
+	seq        int
 }
 
 // Calls is every request seen so far.
@@ -121,6 +122,8 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		json.NewEncoder(w).Encode(map[string]any{"authorizationData": []map[string]any{{
 			"authorizationToken": token, "expiresAt": float64(time.Now().Add(12 * time.Hour).Unix()), "proxyEndpoint": "http://" + f.RegistryHost}}})
+	case strings.HasPrefix(target, "AmazonSSM."):
+		f.ssm(w, r, strings.TrimPrefix(target, "AmazonSSM."), key, region)
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/clusters/"):
 		name := strings.TrimPrefix(r.URL.Path, "/clusters/")
 		f.record("eks:DescribeCluster", key, region)
@@ -139,6 +142,66 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Next.ServeHTTP(w, r)
 	}
+}
+
+// ssm keeps String parameters as SSM does for Put (without overwrite: ParameterAlreadyExists),
+// Get and Delete (ParameterNotFound), which is what the deploy lock uses.
+func (f *Front) ssm(w http.ResponseWriter, r *http.Request, action, key, region string) {
+	f.record("ssm:"+action, key, region)
+	var in struct {
+		Name      string
+		Value     string
+		Overwrite bool
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		ssmError(w, "ValidationException", err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.parameters == nil {
+		f.parameters = map[string]string{}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	value, exists := f.parameters[in.Name]
+	switch action {
+	case "PutParameter":
+		if exists && !in.Overwrite {
+			ssmError(w, "ParameterAlreadyExists", "The parameter already exists.")
+			return
+		}
+		f.parameters[in.Name] = in.Value
+		json.NewEncoder(w).Encode(map[string]any{"Version": 1, "Tier": "Standard"})
+	case "GetParameter":
+		if !exists {
+			ssmError(w, "ParameterNotFound", "")
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Value": value, "Type": "String", "Version": 1}})
+	case "DeleteParameter":
+		if !exists {
+			ssmError(w, "ParameterNotFound", "")
+			return
+		}
+		delete(f.parameters, in.Name)
+		json.NewEncoder(w).Encode(map[string]any{})
+	default:
+		ssmError(w, "InvalidAction", "the fake SSM does not model "+action)
+	}
+}
+
+// Parameter is an SSM parameter's value ("" and false when absent).
+func (f *Front) Parameter(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.parameters[name]
+	return v, ok
+}
+
+func ssmError(w http.ResponseWriter, code, msg string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(http.StatusBadRequest)
+	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
 }
 
 func (f *Front) sts(w http.ResponseWriter, r *http.Request, key, region string) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/diagnosis"
 )
 
 // Publication is what `image push` and `image promote` return: the artifact of the image now in the
@@ -42,6 +43,8 @@ type Rollout struct {
 	Reason        string `json:"reason,omitempty"`
 	// Strategy summarises a blue/green, linear or canary deployment: its stages and traffic steps.
 	Strategy string `json:"strategy,omitempty"`
+	// Diagnosis is what the platform said about a failed rollout (stopped tasks, pods, events).
+	Diagnosis *diagnosis.Diagnosis `json:"diagnosis,omitempty"`
 }
 
 // Changed reports whether the target runs something else than before.
@@ -84,6 +87,8 @@ type ECSResult struct {
 	// Failure is why the rollout failed (circuit-breaker, replaced, timeout), Reason the details.
 	Failure string `json:"failure,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Diagnosis is what ECS said about the failed revision: its stopped tasks and the last events.
+	Diagnosis *diagnosis.Diagnosis `json:"diagnosis,omitempty"`
 	// RunningTaskDefinition is what the service runs when the deploy returns.
 	RunningTaskDefinition string  `json:"running_task_definition"`
 	Polls                 int     `json:"polls"`
@@ -113,7 +118,7 @@ type ECSStage struct {
 func (r ECSResult) Rollout() Rollout {
 	return Rollout{Target: ECS, Outcome: r.Outcome, What: "task definition", Previous: ShortARN(r.PreviousTaskDefinition),
 		Current: ShortARN(r.RunningTaskDefinition), Created: ShortARN(r.TaskDefinition), Image: r.Image, PreviousImage: r.PreviousImage,
-		Reason: r.Reason, Strategy: r.StrategySummary()}
+		Reason: r.Reason, Strategy: r.StrategySummary(), Diagnosis: r.Diagnosis}
 }
 
 // StrategySummary is the followed service deployment in one line, e.g. "LINEAR: SCALE_UP,
@@ -170,12 +175,14 @@ type EKSResult struct {
 	Outcome         Outcome `json:"outcome"`
 	Reason          string  `json:"reason,omitempty"`
 	Seconds         float64 `json:"seconds"`
+	// Diagnosis is what the cluster said about the failed revision's pods: container states, events.
+	Diagnosis *diagnosis.Diagnosis `json:"diagnosis,omitempty"`
 }
 
 // Rollout is the result as the pipeline reports it.
 func (r EKSResult) Rollout() Rollout {
 	ro := Rollout{Target: EKS, Outcome: r.Outcome, What: "helm revision", Previous: revision(r.OldRevision),
-		Current: revision(r.CurrentRevision), Image: r.Image, PreviousImage: r.PreviousImage, Reason: r.Reason}
+		Current: revision(r.CurrentRevision), Image: r.Image, PreviousImage: r.PreviousImage, Reason: r.Reason, Diagnosis: r.Diagnosis}
 	if r.Outcome != Unchanged {
 		ro.Created = revision(r.NewRevision)
 	}
