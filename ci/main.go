@@ -60,6 +60,8 @@ type Delivery struct {
 	ToolsImage string
 	// +private
 	TerraformImage string
+	// +private
+	LockOwner string
 }
 
 // New configures the pipeline. Credentials are Dagger secrets (env://NAME, file://PATH, cmd://...), never
@@ -127,6 +129,12 @@ func New(
 	// Terraform image override (binary at /bin/terraform or /bin/tofu).
 	// +optional
 	terraformImage string,
+	// Who runs this call, as a deploy lock names its holder to a deploy that waits for it: the CI run
+	// ("github run <server>/<repo>/actions/runs/<id>", "codebuild <build id>") or user@host. The
+	// module cannot read the caller's environment, so CI passes it (scripts/dagger-local.sh passes
+	// user@host). Default: "dagger call (no --lock-owner given)".
+	// +optional
+	lockOwner string,
 ) *Delivery {
 	return &Delivery{
 		Source:              source,
@@ -148,6 +156,7 @@ func New(
 		GoImage:             goImage,
 		ToolsImage:          toolsImage,
 		TerraformImage:      terraformImage,
+		LockOwner:           strings.TrimSpace(lockOwner),
 	}
 }
 

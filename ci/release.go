@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"dagger/delivery/internal/dagger"
 
@@ -183,6 +184,82 @@ func (m *Delivery) Rollback(
 	return fmt.Sprintf("eks: rolled back, helm revision %d → %d (content of revision %d)\n", r.From, r.To, r.Target), nil
 }
 
+// Replace every task (ecs) or pod (eks) with an identical one — same task definition revision or
+// Helm revision, same image digest — and wait like a deploy (failing fast on pods that can never
+// start). After a secret rotation, the new tasks and pods read the new value. It holds the deploy lock
+// of the service or release, and prints the tasks or pods before and after.
+// +cache="never"
+func (m *Delivery) Restart(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// ecs or eks.
+	target string,
+) (string, error) {
+	eng, err := m.targetEngine(ctx, env, target)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	if target == string(api.ECS) {
+		r, err := run[api.ECSRestart](ctx, eng, nil, nil, m.lockArgs("ecs", "restart")...)
+		if err != nil {
+			return "", err
+		}
+		lines = r.Result.Lines()
+	} else {
+		r, err := run[api.EKSRestart](ctx, eng, nil, nil, m.lockArgs(m.kubeArgs("eks", "restart")...)...)
+		if err != nil {
+			return "", err
+		}
+		lines = r.Result.Lines()
+	}
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// List what was deployed: the ECS service's task definition revisions (the running one marked), or
+// the Helm release's revisions, newest first, each with its image.
+// +cache="never"
+func (m *Delivery) History(
+	ctx context.Context,
+	// Environment under environments/.
+	env string,
+	// ecs or eks.
+	target string,
+) (string, error) {
+	eng, err := m.targetEngine(ctx, env, target)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if target == string(api.ECS) {
+		r, err := run[api.ECSHistory](ctx, eng, nil, nil, "ecs", "history")
+		if err != nil {
+			return "", err
+		}
+		r.Result.Print(&b)
+	} else {
+		r, err := run[[]api.EKSRevision](ctx, eng, nil, nil, m.kubeArgs("eks", "history")...)
+		if err != nil {
+			return "", err
+		}
+		api.PrintEKSHistory(&b, r.Result)
+	}
+	return b.String(), nil
+}
+
+// targetEngine checks --target, then builds the environment's release engine.
+func (m *Delivery) targetEngine(ctx context.Context, env, target string) (*engine, error) {
+	if target != string(api.ECS) && target != string(api.EKS) {
+		return nil, fmt.Errorf("--target %q: use ecs or eks", target)
+	}
+	e, err := m.environment(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	return m.engine(ctx, e)
+}
+
 // stagesFor is the environment, its engine and a validated artifact.
 func (m *Delivery) stagesFor(ctx context.Context, env string, f *dagger.File) (*stages, *artifact.Artifact, error) {
 	e, err := m.environment(ctx, env)
@@ -264,13 +341,13 @@ func (s *stages) Promote(ctx context.Context, from *artifact.Artifact) (api.Publ
 
 // DeployECS runs `release ecs deploy`; on a failed rollout the result comes with the error.
 func (s *stages) DeployECS(ctx context.Context, art *artifact.Artifact) (api.ECSResult, error) {
-	r, err := run[api.ECSResult](ctx, s.eng, art, nil, "ecs", "deploy")
+	r, err := run[api.ECSResult](ctx, s.eng, art, nil, s.m.lockArgs("ecs", "deploy")...)
 	return r.Result, err
 }
 
 // DeployEKS runs `release eks deploy`; on a failed rollout the result comes with the error.
 func (s *stages) DeployEKS(ctx context.Context, art *artifact.Artifact) (api.EKSResult, error) {
-	r, err := run[api.EKSResult](ctx, s.eng, art, nil, s.m.kubeArgs("eks", "deploy")...)
+	r, err := run[api.EKSResult](ctx, s.eng, art, nil, s.m.lockArgs(s.m.kubeArgs("eks", "deploy")...)...)
 	return r.Result, err
 }
 
@@ -319,6 +396,19 @@ func (m *Delivery) kubeArgs(args ...string) []string {
 		return args
 	}
 	return append(args, "--kubeconfig", kubeconfigPath)
+}
+
+// anonymousLockOwner names a deploy lock's holder when the caller did not say who runs the call (inside
+// the module's container there is no CI variable and no user: it would name the container).
+const anonymousLockOwner = "dagger call (no --lock-owner given)"
+
+// lockArgs adds --lock-owner to a command that takes a deploy lock: the caller's CI run or user@host.
+func (m *Delivery) lockArgs(args ...string) []string {
+	owner := m.LockOwner
+	if owner == "" {
+		owner = anonymousLockOwner
+	}
+	return append(args, "--lock-owner", owner)
 }
 
 func rolloutLine(ro api.Rollout) string {

@@ -4,6 +4,7 @@
 # arguments can follow, e.g.
 #   scripts/dagger-local.sh deploy
 #   scripts/dagger-local.sh rollback --target eks
+# A deploy lock taken by the call names DELIVERY_LOCK_OWNER, default user@host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f .sandbox/env ] || { echo "the sandbox is not up: run go run ./cmd/sandbox up --with-dagger" >&2; exit 1; }
@@ -17,6 +18,7 @@ args=(call
   --kube-api "tcp://127.0.0.1:6443"
   --registry "tcp://${SANDBOX_REGISTRY}"
   --kubeconfig "file://${KUBECONFIG}"
+  --lock-owner "${DELIVERY_LOCK_OWNER:-${USER:-$(id -un)}@$(hostname)}"
   "$fn" --env "${DELIVERY_ENV:-local}" "$@")
 # The call runs under `stacks guard`: Ctrl-C (or SIGTERM) closes its cancel beacon, every terraform in the
 # run is interrupted gracefully (state written, lock released), and only then does dagger stop.

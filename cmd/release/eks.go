@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/platformteam/delivery/pkg/helmdeploy"
@@ -71,32 +70,5 @@ func eksRollback(ctx context.Context, args []string) error {
 	}
 	return c.emit(res, func(w io.Writer) {
 		fmt.Fprintf(w, "rolled back: release %s revision %d → %d (content of revision %d)\n", res.Release, res.From, res.To, res.Target)
-	})
-}
-
-func eksHistory(ctx context.Context, args []string) error {
-	c := newFlags("eks history").withKubeconfig()
-	if err := c.parse(args); err != nil {
-		return err
-	}
-	acc, err := c.access()
-	if err != nil {
-		return err
-	}
-	d, err := acc.HelmDeployer(ctx)
-	if err != nil {
-		return err
-	}
-	revs, err := d.History(ctx, acc.Env.EKS.Release, acc.Env.EKS.Namespace)
-	if err != nil {
-		return err
-	}
-	return c.emit(revs, func(w io.Writer) {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "REVISION\tUPDATED\tSTATUS\tCHART\tDESCRIPTION")
-		for _, r := range revs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Revision, r.Updated.Format(time.RFC3339), r.Status, r.Chart, r.Description)
-		}
-		tw.Flush()
 	})
 }

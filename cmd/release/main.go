@@ -46,10 +46,13 @@ var commands = map[string]command{
 	"ecs diff":           {"show what the next task definition revision changes; registers nothing", ecsDiff},
 	"ecs deploy":         {"register the next revision with the artifact's digest, update the service, wait", ecsDeploy},
 	"ecs rollback":       {"point the service at the previous (or --to) revision and wait", ecsRollback},
+	"ecs restart":        {"replace every task with the same task definition (a new deployment, same digest) and wait", ecsRestart},
+	"ecs history":        {"list the service family's task definition revisions, marking the running one", ecsHistory},
 	"chart lint":         {"lint and render the environment's chart with its values files (no cluster)", chartLint},
 	"eks deploy":         {"render the chart, self-heal the release, helm upgrade --install (atomic, fail-fast)", eksDeploy},
 	"eks rollback":       {"roll the Helm release back to the previous (or --to) revision", eksRollback},
 	"eks history":        {"list the Helm release's revisions", eksHistory},
+	"eks restart":        {"replace every pod of the release with an identical one (rollout restart, same revision) and wait", eksRestart},
 	"verify":             {"check the digest running on ECS and EKS equals the artifact's", verifyCmd},
 	"unlock":             {"remove a deploy lock whose holder died, by its token (printed by the refused deploy)", unlockCmd},
 }

@@ -153,7 +153,7 @@ func deriveJob(wf Workflow, job Job, matrix map[string]string, ev Event) JobRun 
 	ctx := Contexts{
 		GitHub: map[string]string{
 			"sha": ev.SHA, "ref": ev.Ref, "repository": ev.Repository, "event_name": ev.Name,
-			"token": "<GITHUB_TOKEN>",
+			"token": "<GITHUB_TOKEN>", "server_url": "https://github.com", "run_id": ExampleRunID, "actor": ExampleActor,
 		},
 		Matrix: matrix,
 	}
@@ -275,6 +275,14 @@ func evalIf(cond string, ctx Contexts) (ok, known bool) {
 
 // CodeBuildEvent is a declared CodeBuild build: the project's environment variables (which override the
 // buildspec's) and the resolved source version.
+// Values of a run's identity, as GitHub (github.run_id, github.actor) and CodeBuild
+// (CODEBUILD_BUILD_ID) set them: the deploy calls name the run as the deploy lock's holder.
+const (
+	ExampleRunID   = "4242424242"
+	ExampleActor   = "example-actor"
+	ExampleBuildID = "delivery-build:0f0e0d0c-0b0a-0908-0706-050403020100"
+)
+
 type CodeBuildEvent struct {
 	ProjectVariables map[string]string
 	SourceVersion    string
@@ -296,6 +304,7 @@ func DeriveBuildspec(b Buildspec, ev CodeBuildEvent) JobRun {
 		env[k] = v
 	}
 	env["CODEBUILD_RESOLVED_SOURCE_VERSION"] = ev.SourceVersion
+	env["CODEBUILD_BUILD_ID"] = ExampleBuildID
 	run := JobRun{Workflow: b.File, Job: "build", Trigger: "codebuild", Runs: true, Environment: env["DELIVERY_ENV"]}
 	profiles := map[string]RoleUse{}
 	var role *RoleUse

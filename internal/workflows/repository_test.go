@@ -102,6 +102,9 @@ func TestDeriveRealWorkflows(t *testing.T) {
 	if c, err := r.Module.ParseCall(staging.Calls[0].Args); err != nil || c.ModuleFlags["commit"] != ExampleSHA || c.Output != "out/apply/report.json" {
 		t.Errorf("deploy/staging apply call %+v %v", c, err)
 	}
+	if c, err := r.Module.ParseCall(staging.Calls[1].Args); err != nil || c.ModuleFlags["lock-owner"] != "github run https://github.com/"+repo+"/actions/runs/"+ExampleRunID+" ("+ExampleActor+")" {
+		t.Errorf("deploy/staging deploy call does not name the run as the deploy lock's owner: %+v %v", c, err)
+	}
 	prod := findRun(t, push, "deploy/production")
 	c, err := r.Module.ParseCall(prod.Calls[0].Args) // behind `stacks guard --`
 	if err != nil || c.Functions() != "apply" || c.Chain[0].Flags["bundle"] != "out/plan" {
@@ -149,6 +152,9 @@ func TestDeriveBuildspec(t *testing.T) {
 	c, err := r.Module.ParseCall(run.Calls[0].Args)
 	if err != nil || c.Chain[0].Flags["env"] != "production" || c.ModuleFlags["commit"] != ExampleSHA {
 		t.Errorf("apply call %+v %v", c, err)
+	}
+	if d, err := r.Module.ParseCall(run.Calls[1].Args); err != nil || d.ModuleFlags["lock-owner"] != "codebuild "+ExampleBuildID {
+		t.Errorf("deploy call does not name the build as the deploy lock's owner: %+v %v", d, err)
 	}
 	if _, ok := c.Chain[0].Flags["bundle"]; ok {
 		t.Errorf("without PLAN_BUNDLE the apply has no --bundle: %q", run.Calls[0].Args)

@@ -49,6 +49,9 @@ type waiter struct {
 	polling Polling
 	// seen holds the IDs of service events already printed, shared by a deploy's waits.
 	seen map[string]bool
+	// earlier holds the IDs of deployments that existed before the change being waited for: a restart
+	// deploys the same task definition again, so only a deployment not in earlier is its own.
+	earlier map[string]bool
 }
 
 // waitForRollout returns nil once the deployment running taskDefinition is PRIMARY, its rolloutState
@@ -103,6 +106,9 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 			failures = 0
 		}
 		printEvents(w.out, svc.Events, start, w.seen)
+		if len(w.earlier) > 0 {
+			svc = withoutDeployments(svc, w.earlier)
+		}
 
 		state, done, failure := assess(svc, taskDefinition, &sawOurs)
 		changed := state != lastState
@@ -183,6 +189,18 @@ func assess(svc *types.Service, taskDefinition string, sawOurs *bool) (string, b
 		(ours.RolloutState == "" && len(svc.Deployments) == 1)
 	done := aws.ToString(ours.Status) == "PRIMARY" && complete && ours.RunningCount == ours.DesiredCount
 	return state, done, nil
+}
+
+// withoutDeployments is svc without the deployments whose IDs are in ids.
+func withoutDeployments(svc *types.Service, ids map[string]bool) *types.Service {
+	cp := *svc
+	cp.Deployments = nil
+	for _, d := range svc.Deployments {
+		if !ids[aws.ToString(d.Id)] {
+			cp.Deployments = append(cp.Deployments, d)
+		}
+	}
+	return &cp
 }
 
 // serviceStateError is an answer that waiting will not change: no such cluster or service, or a

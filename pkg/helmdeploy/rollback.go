@@ -73,15 +73,8 @@ func (d *Deployer) Rollback(_ context.Context, req RollbackRequest) (api.EKSRoll
 	return res, nil
 }
 
-// Revision is one line of a release's history.
-type Revision struct {
-	Revision    int       `json:"revision"`
-	Status      string    `json:"status"`
-	Chart       string    `json:"chart"`
-	AppVersion  string    `json:"app_version"`
-	Updated     time.Time `json:"updated"`
-	Description string    `json:"description"`
-}
+// Revision is one line of a release's history (the typed contract's EKSRevision).
+type Revision = api.EKSRevision
 
 // History lists the release's revisions, newest first.
 func (d *Deployer) History(_ context.Context, release, namespace string) ([]Revision, error) {
@@ -98,7 +91,8 @@ func (d *Deployer) History(_ context.Context, release, namespace string) ([]Revi
 	}
 	var out []Revision
 	for _, r := range sortedDesc(hist) {
-		rev := Revision{Revision: r.Version, Status: r.Info.Status.String(), Updated: r.Info.LastDeployed.Time, Description: r.Info.Description}
+		rev := Revision{Revision: r.Version, Status: r.Info.Status.String(), Updated: r.Info.LastDeployed.Time, Description: r.Info.Description,
+			Image: imageOf(r.Config)}
 		if r.Chart != nil && r.Chart.Metadata != nil {
 			rev.Chart = r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version
 			rev.AppVersion = r.Chart.Metadata.AppVersion
