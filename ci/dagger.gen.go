@@ -76,6 +76,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 		GoImage             string
 		ToolsImage          string
 		TerraformImage      string
+		LockOwner           string
 	}
 	concrete.Source = r.Source
 	concrete.Commit = r.Commit
@@ -96,6 +97,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 	concrete.GoImage = r.GoImage
 	concrete.ToolsImage = r.ToolsImage
 	concrete.TerraformImage = r.TerraformImage
+	concrete.LockOwner = r.LockOwner
 	return json.Marshal(&concrete)
 }
 
@@ -120,6 +122,7 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 		GoImage             string
 		ToolsImage          string
 		TerraformImage      string
+		LockOwner           string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -144,6 +147,7 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	r.GoImage = concrete.GoImage
 	r.ToolsImage = concrete.ToolsImage
 	r.TerraformImage = concrete.TerraformImage
+	r.LockOwner = concrete.LockOwner
 	return nil
 }
 
@@ -476,6 +480,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Delivery).ForceUnlock(&parent, ctx, env, stack, lockId)
+		case "History":
+			var parent Delivery
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var target string
+			if inputArgs["target"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["target"]), &target)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg target", err))
+				}
+			}
+			return (*Delivery).History(&parent, ctx, env, target)
 		case "Lint":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -560,6 +585,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Delivery).Publish(&parent, ctx, env)
+		case "Restart":
+			var parent Delivery
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var target string
+			if inputArgs["target"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["target"]), &target)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg target", err))
+				}
+			}
+			return (*Delivery).Restart(&parent, ctx, env, target)
 		case "Rollback":
 			var parent Delivery
 			err = json.Unmarshal(parentJSON, &parent)
@@ -755,7 +801,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
 				}
 			}
-			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage), nil
+			var lockOwner string
+			if inputArgs["lockOwner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["lockOwner"]), &lockOwner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockOwner", err))
+				}
+			}
+			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage, lockOwner), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
