@@ -68,6 +68,7 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 	interval := time.Duration(0)
 	sawOurs := false
 	failures := 0 // consecutive failed DescribeServices calls
+	mine := "" // a restart's own deployment, once seen
 	var lastErr error
 	for {
 		polls++
@@ -106,8 +107,16 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 			failures = 0
 		}
 		printEvents(w.out, svc.Events, start, w.seen)
-		if len(w.earlier) > 0 {
+		if w.earlier != nil {
+			// A restart: the same task definition as the deployments it replaces, so its own deployment
+			// is told apart by ID — the first one not in earlier — and judged alone.
 			svc = withoutDeployments(svc, w.earlier)
+			if failure := pinDeployment(svc, taskDefinition, &mine); failure != nil {
+				return polls, failure
+			}
+			if mine != "" {
+				svc = onlyDeployment(svc, mine)
+			}
 		}
 
 		state, done, failure := assess(svc, taskDefinition, &sawOurs)
@@ -197,6 +206,50 @@ func withoutDeployments(svc *types.Service, ids map[string]bool) *types.Service 
 	cp.Deployments = nil
 	for _, d := range svc.Deployments {
 		if !ids[aws.ToString(d.Id)] {
+			cp.Deployments = append(cp.Deployments, d)
+		}
+	}
+	return &cp
+}
+
+// pinDeployment sets *mine to the new deployment (PRIMARY first) when unset, and fails when another
+// deployment became PRIMARY over it: ECS's circuit breaker rolled back (mine FAILED), or another change
+// replaced it.
+func pinDeployment(svc *types.Service, taskDefinition string, mine *string) *RolloutError {
+	if *mine == "" {
+		for _, d := range svc.Deployments {
+			if aws.ToString(d.Status) == "PRIMARY" || *mine == "" {
+				*mine = aws.ToString(d.Id)
+			}
+		}
+		return nil
+	}
+	var ours, primary *types.Deployment
+	for i := range svc.Deployments {
+		d := &svc.Deployments[i]
+		if aws.ToString(d.Id) == *mine {
+			ours = d
+		} else if aws.ToString(d.Status) == "PRIMARY" {
+			primary = d
+		}
+	}
+	if primary == nil {
+		return nil
+	}
+	if ours != nil && ours.RolloutState == types.DeploymentRolloutStateFailed {
+		return &RolloutError{Kind: FailureCircuitBreaker, TaskDefinition: taskDefinition,
+			Reason: fmt.Sprintf("%s; ECS rolled the service back (deployment %s)", aws.ToString(ours.RolloutStateReason), aws.ToString(primary.Id))}
+	}
+	return &RolloutError{Kind: FailureReplaced, TaskDefinition: taskDefinition,
+		Reason: fmt.Sprintf("deployment %s became PRIMARY instead of %s (a rollback or another deploy)", aws.ToString(primary.Id), *mine)}
+}
+
+// onlyDeployment is svc with only the deployment whose ID is id.
+func onlyDeployment(svc *types.Service, id string) *types.Service {
+	cp := *svc
+	cp.Deployments = nil
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Id) == id {
 			cp.Deployments = append(cp.Deployments, d)
 		}
 	}
