@@ -166,7 +166,7 @@ func (l *Locker) Acquire(ctx context.Context, req Request) (*Lease, error) {
 			return nil, fmt.Errorf("deploy lock %s: %w", l.Store.Where(req.Key), err)
 		}
 		if created {
-			if now.Sub(start) > 0 {
+			if lastHolder != "" { // it waited for another holder
 				fmt.Fprintf(out, "deploy lock %s taken after waiting %s\n", req.Key, now.Sub(start).Round(time.Second))
 			}
 			return &Lease{Key: req.Key, Holder: h, locker: l}, nil
