@@ -131,7 +131,11 @@ func docCall(file string, line int, text string, vars map[string]string) (DocCal
 	if k < 0 {
 		return DocCall{}, false
 	}
-	rest := strings.TrimSpace(text[k+len("dagger call"):])
+	rest := text[k+len("dagger call"):]
+	if end := strings.IndexByte(rest, '`'); end >= 0 {
+		rest = rest[:end] // a call quoted inside a block's text (an error message naming the command)
+	}
+	rest = strings.TrimSpace(rest)
 	c := DocCall{File: file, Line: line, Text: rest}
 	for _, w := range strings.Fields(rest) {
 		if v, ok := vars[strings.TrimPrefix(w, "$")]; ok && strings.HasPrefix(w, "$") {
