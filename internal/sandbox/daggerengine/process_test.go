@@ -33,8 +33,9 @@ func TestLegacyPIDFileIsMigratedOnlyForOurEngine(t *testing.T) {
 		t.Fatalf("the stale legacy pid file was kept: %v", err)
 	}
 
-	// A process whose command line names this state dir's start script stands for our unshare.
-	engine := exec.Command("sh", "-c", "exec sleep 30", l.startScript())
+	// A process whose command line names this state dir's start script stands for our unshare. The
+	// shell must stay the process (no exec of its last command), or its command line becomes "sleep 30".
+	engine := exec.Command("sh", "-c", "sleep 30; true", l.startScript())
 	if err := engine.Start(); err != nil {
 		t.Fatal(err)
 	}
