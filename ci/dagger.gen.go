@@ -773,6 +773,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
 				}
 			}
+			var twin *dagger.Directory
+			if inputArgs["twin"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["twin"]), &twin)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg twin", err))
+				}
+			}
+			var twinService []*dagger.Service
+			if inputArgs["twinService"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["twinService"]), &twinService)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg twinService", err))
+				}
+			}
 			var cancelBeacon *dagger.Service
 			if inputArgs["cancelBeacon"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["cancelBeacon"]), &cancelBeacon)
@@ -808,7 +822,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockOwner", err))
 				}
 			}
-			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, cancelBeacon, goImage, toolsImage, terraformImage, lockOwner), nil
+			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, twin, twinService, cancelBeacon, goImage, toolsImage, terraformImage, lockOwner), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

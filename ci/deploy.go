@@ -60,6 +60,7 @@ func (m *Delivery) Deploy(
 	s := &stages{m: m, eng: eng, infraBundle: infraBundle, approve: approve}
 	run := pipeline.Deploy(ctx, s, pipeline.Request{
 		Env: e.Name, Production: e.Production, Infra: infra, Artifact: from, Accounts: accounts(e.AccountID, from),
+		StrictVerify: !e.Local(),
 	})
 	out, err := run.Render(f)
 	if err != nil {

@@ -19,16 +19,21 @@ const jobPath = "/work/job.json"
 // engine is the release engine's container for one environment: the toolbox with AWS access, the
 // registry and the cluster wired in. Build it once per function and run commands on it with run.
 type engine struct {
-	ctr *dagger.Container
-	env *environment.Environment
+	ctr  *dagger.Container
+	env  *environment.Environment
+	twin *twinAccess // nil: the environment's own account
 }
 
 func (m *Delivery) engine(ctx context.Context, env *environment.Environment) (*engine, error) {
+	twin, err := m.twinAccess(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	ctr, err := m.withKube(ctx, m.withRegistry(m.withAWS(m.toolbox(env, m.Source), env), env), env)
 	if err != nil {
 		return nil, err
 	}
-	return &engine{ctr: ctr, env: env}, nil
+	return &engine{ctr: twin.bind(ctr), env: env, twin: twin}, nil
 }
 
 // runResult is one engine command's outcome: its JSON result (when it printed one), its exit code, and
@@ -45,7 +50,11 @@ type runResult[T any] struct {
 // Side effects: never served from the cache.
 func run[T any](ctx context.Context, e *engine, art *artifact.Artifact, with func(*dagger.Container) *dagger.Container, args ...string) (runResult[T], error) {
 	var out runResult[T]
-	job, err := json.Marshal(api.Job{Environment: e.env, Artifact: art})
+	j := api.Job{Environment: e.env, Artifact: art}
+	if e.twin != nil {
+		j.Twin, j.Dial = e.twin.decl, e.twin.dial
+	}
+	job, err := json.Marshal(j)
 	if err != nil {
 		return out, fmt.Errorf("encode the job for the release engine: %w", err)
 	}

@@ -53,6 +53,10 @@ type Delivery struct {
 	// +private
 	RegistryService *dagger.Service
 	// +private
+	Twin *dagger.Directory
+	// +private
+	TwinServices []*dagger.Service
+	// +private
 	CancelBeacon *dagger.Service
 	// +private
 	GoImage string
@@ -116,6 +120,15 @@ func New(
 	// Host service for the plain-HTTP registry of a local environment, e.g. tcp://127.0.0.1:5000.
 	// +optional
 	registry *dagger.Service,
+	// The sandbox's twin account declarations (.sandbox/twin, written by `sandbox up`): run against the
+	// twin of the environment's account. Credentials, ECR login, DescribeCluster and the EKS token stay
+	// the real path; only where they answer comes from here.
+	// +optional
+	twin *dagger.Directory,
+	// The twin's host services, one per address its declarations name, comma-separated: e.g.
+	// tcp://127.0.0.1:4566,tcp://127.0.0.1:5002,tcp://127.0.0.1:7444.
+	// +optional
+	twinService []*dagger.Service,
 	// Cancel beacon of the launcher (`stacks guard` passes it): when its connection closes, terraform is
 	// interrupted gracefully so it writes its state and releases its lock.
 	// +optional
@@ -152,6 +165,8 @@ func New(
 		AwsEndpoint:         awsEndpoint,
 		KubeAPI:             kubeAPI,
 		RegistryService:     registry,
+		Twin:                twin,
+		TwinServices:        twinService,
 		CancelBeacon:        cancelBeacon,
 		GoImage:             goImage,
 		ToolsImage:          toolsImage,

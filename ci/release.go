@@ -136,7 +136,7 @@ func (m *Delivery) Verify(
 	}
 	rep, err := s.Verify(ctx, art)
 	if err == nil {
-		err = rep.Err(false)
+		err = rep.Err(!s.eng.env.Local()) // AWS reports task imageDigest and pod imageID: no fallback
 	}
 	if err != nil {
 		return "", err

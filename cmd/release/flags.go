@@ -27,6 +27,7 @@ type common struct {
 	jobPath      string
 	json         bool
 	artifactPath string
+	twinPath     string
 	conn         release.Connection
 	timeout      time.Duration
 	// lock is how a deploy takes its service's or release's deploy lock (withLock).
@@ -48,6 +49,7 @@ func newFlags(name string) *common {
 	c.fs.StringVar(&c.artifactPath, "artifact", "", "path of artifact.json (default: the job's artifact, else "+artifact.DefaultPath+")")
 	c.fs.StringVar(&c.conn.AWSEndpoint, "aws-endpoint", "", "AWS base endpoint (default: AWS_ENDPOINT_URL, then endpoints.aws)")
 	c.fs.StringVar(&c.conn.Registry, "registry", "", "reach the image registry at this host:port instead (an alias of the same registry; env "+RegistryEnv+")")
+	c.fs.StringVar(&c.twinPath, "twin", "", "run against the sandbox twin of the environment's account: its declaration (.sandbox/twin/<env>.json, written by `sandbox up`)")
 	return c
 }
 
@@ -93,6 +95,10 @@ func (c *common) parse(args []string) error {
 			return err
 		}
 		c.job = &j
+		c.conn.Twin, c.conn.Dial = j.Twin, j.Dial
+	}
+	if c.twinPath != "" && c.job != nil && c.job.Twin != nil {
+		return usageError("the job declares the twin already: drop --twin")
 	}
 	return nil
 }
@@ -116,6 +122,16 @@ func (c *common) access() (*release.Access, error) {
 	env, err := c.environment()
 	if err != nil {
 		return nil, err
+	}
+	if c.twinPath != "" {
+		t, err := environment.ReadTwin(c.twinPath, env.Name)
+		if err != nil {
+			return nil, withCode(api.ExitUsage, err)
+		}
+		if err := t.Matches(env); err != nil {
+			return nil, withCode(api.ExitUsage, err)
+		}
+		c.conn.Twin = t
 	}
 	acc := release.NewAccess(env, c.conn, os.Stderr)
 	acc.Lock = c.lock

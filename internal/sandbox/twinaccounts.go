@@ -30,8 +30,13 @@ const lenientLocal = true
 
 // twinLayout is where the twin accounts listen.
 func twinLayout() twin.Layout {
+	endpoints := map[string]string{}
+	for i, env := range ClusterEnvironments {
+		endpoints[env] = kube.Cluster{Ports: kube.PortsOf(i)}.EndpointURL()
+	}
 	return twin.Layout{Host: proc.Host, FrontPort: MotoPort, MotoPort: MotoBackendPort, IssuerPort: IssuerPort,
-		RegistryPort: RegistryPort, RegistryPorts: map[string]int{"staging": StagingRegistryPort, "production": ProductionRegistryPort}}
+		RegistryPort: RegistryPort, RegistryPorts: map[string]int{"staging": StagingRegistryPort, "production": ProductionRegistryPort},
+		ClusterEndpoints: endpoints}
 }
 
 func (l Layout) motoProcess(python, version string) proc.Process {

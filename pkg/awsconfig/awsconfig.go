@@ -10,16 +10,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/platformteam/delivery/pkg/addrmap"
 	"github.com/platformteam/delivery/pkg/environment"
 )
 
@@ -34,6 +37,14 @@ const sandboxAccessKey = "sandbox"
 type Options struct {
 	// Endpoint overrides every other endpoint source (a --aws-endpoint flag).
 	Endpoint string
+	// Twin is the sandbox twin of the environment's account (pkg/environment.Twin, already matched
+	// to the environment): its AWS endpoint is used, for a production environment too, since it is an
+	// explicit declaration and not an ambient variable; Endpoint and AWS_ENDPOINT_URL are refused with
+	// it. The account guard still applies.
+	Twin *environment.Twin
+	// Dial maps the addresses the SDK's HTTP client dials (pkg/addrmap), e.g. the twin's loopback
+	// address to a container alias of it; nil: none.
+	Dial addrmap.Map
 	// Getenv reads environment variables (os.Getenv when nil); tests inject their own.
 	Getenv func(string) string
 }
@@ -45,11 +56,19 @@ func Load(ctx context.Context, env *environment.Environment, opts Options) (aws.
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	endpoint, err := Endpoint(env, opts.Endpoint, getenv)
+	endpoint, err := resolveEndpoint(env, opts, getenv)
 	if err != nil {
 		return aws.Config{}, err
 	}
 	loaders := []func(*config.LoadOptions) error{config.WithRegion(env.Region)}
+	if len(opts.Dial) > 0 {
+		// One HTTP client for every call, the credential providers' own STS calls included.
+		dial := opts.Dial
+		loaders = append(loaders, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.DialContext = dial.Dial(t.DialContext)
+			t.Proxy = nil
+		})))
+	}
 	if endpoint != "" {
 		// The SDK builds the credential providers' own STS clients (role chaining through
 		// source_profile + role_arn, web identity) before it applies a base endpoint, so they would
@@ -66,7 +85,8 @@ func Load(ctx context.Context, env *environment.Environment, opts Options) (aws.
 				}
 			}))
 	}
-	if endpoint != "" && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" &&
+	// A twin enforces identities as AWS does: its credentials come from the chain, never invented.
+	if endpoint != "" && opts.Twin == nil && getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" &&
 		getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == "" && getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == "" &&
 		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == "" {
 		loaders = append(loaders, config.WithCredentialsProvider(
@@ -99,6 +119,22 @@ func (s stsAt) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns .
 
 func (s stsAt) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 	return s.webIdentity.AssumeRoleWithWebIdentity(ctx, in, s.at(optFns)...)
+}
+
+// resolveEndpoint is the twin's declared endpoint, else Endpoint.
+func resolveEndpoint(env *environment.Environment, opts Options, getenv func(string) string) (string, error) {
+	if opts.Twin == nil {
+		return Endpoint(env, opts.Endpoint, getenv)
+	}
+	for source, v := range map[string]string{"--aws-endpoint": opts.Endpoint, EndpointEnv: getenv(EndpointEnv), "endpoints.aws in delivery.yaml": env.Endpoints.AWS} {
+		if v != "" {
+			return "", fmt.Errorf("environment %s runs against its twin account (declared endpoint %s): refusing the other AWS endpoint %q from %s; unset it", env.Name, opts.Twin.AWS, v, source)
+		}
+	}
+	if err := opts.Twin.Matches(env); err != nil {
+		return "", err
+	}
+	return strings.TrimRight(opts.Twin.AWS, "/"), nil
 }
 
 // Endpoint resolves the base endpoint for env: flag, then AWS_ENDPOINT_URL, then env.Endpoints.AWS.

@@ -32,3 +32,47 @@ func TestTwinRoundTrip(t *testing.T) {
 		t.Errorf("an incomplete declaration: %v", err)
 	}
 }
+
+func twinDecl(env, account, registry, kube string) *Twin {
+	return &Twin{Environment: env, AccountID: account, Region: "ap-southeast-2", AWS: "http://127.0.0.1:4566", Registry: registry,
+		ECRHost: account + ".dkr.ecr.ap-southeast-2.amazonaws.com", Kubernetes: TwinKubernetes{Cluster: "demo-" + env, Endpoint: kube}}
+}
+
+// TestTwinDial: a container reaches every address of the target twin through the alias bound for its
+// port, and a promotion's source registry (another declared twin) through its ECR host.
+func TestTwinDial(t *testing.T) {
+	prod := twinDecl("production", "333333333333", "127.0.0.1:5003", "https://127.0.0.1:7445")
+	stg := twinDecl("staging", "222222222222", "127.0.0.1:5002", "https://127.0.0.1:7444")
+	bound := map[int]string{4566: "twin-4566", 5003: "twin-5003", 7445: "twin-7445", 5002: "twin-5002"}
+	m, err := prod.Dial([]*Twin{stg, nil}, bound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"127.0.0.1:4566": "twin-4566:4566", "127.0.0.1:7445": "twin-7445:7445", "127.0.0.1:5003": "twin-5003:5003",
+		"333333333333.dkr.ecr.ap-southeast-2.amazonaws.com:443": "twin-5003:5003",
+		"222222222222.dkr.ecr.ap-southeast-2.amazonaws.com:80":  "twin-5002:5002",
+		"127.0.0.1:7444": "127.0.0.1:7444", // staging's cluster is not production's business
+	} {
+		if got := m.Resolve(in); got != want {
+			t.Errorf("%s → %s, want %s", in, got, want)
+		}
+	}
+	delete(bound, 7445)
+	if _, err := prod.Dial(nil, bound); err == nil || !strings.Contains(err.Error(), "--twin-service tcp://127.0.0.1:7445") {
+		t.Errorf("a missing service must be named: %v", err)
+	}
+}
+
+func TestTwinMatches(t *testing.T) {
+	env := &Environment{Name: "staging", AccountID: "222222222222", Region: "ap-southeast-2"}
+	if err := twinDecl("staging", "222222222222", "127.0.0.1:5002", "").Matches(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := twinDecl("staging", "333333333333", "127.0.0.1:5002", "").Matches(env); err == nil || !strings.Contains(err.Error(), "account 333333333333") {
+		t.Errorf("another account: %v", err)
+	}
+	if _, err := ParseTwin([]byte(`{"environment":"staging","surprise":1}`), "staging"); err == nil {
+		t.Error("unknown fields must be refused")
+	}
+}

@@ -3,6 +3,7 @@ package helmdeploy
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -26,6 +27,9 @@ type ClusterAccess struct {
 	Source string
 	// tokens, when set, supplies bearer tokens that expire (EKS); requests always carry a valid one.
 	tokens *refreshingToken
+	// Dial, when set, opens the connections to the API server (pkg/addrmap: the endpoint's name and TLS
+	// server name stay, the bytes go to the mapped address).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// RequestTimeout bounds every request to the API server (DefaultRequestTimeout when 0), so an
 	// unresponsive endpoint fails a call instead of hanging the deploy. Waits are loops of short calls.
 	RequestTimeout time.Duration
@@ -119,6 +123,9 @@ func (a *ClusterAccess) ToRESTConfig() (*rest.Config, error) {
 		if c.Timeout <= 0 {
 			c.Timeout = DefaultRequestTimeout
 		}
+	}
+	if a.Dial != nil {
+		c.Dial = a.Dial
 	}
 	if a.tokens != nil {
 		c.BearerToken, c.BearerTokenFile = "", ""

@@ -52,6 +52,9 @@ type Request struct {
 	Artifact *artifact.Artifact
 	// Accounts are the AWS accounts the run touches; the report masks them.
 	Accounts []string
+	// StrictVerify fails the verify step when a check had to fall back (a task without imageDigest, a
+	// pod without imageID): AWS reports both, so only the local sandbox may run without it.
+	StrictVerify bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -219,13 +222,17 @@ func Deploy(ctx context.Context, s Stages, req Request) *Run {
 	if err := step(StepVerify, func() (string, bool, error) {
 		rep, err := s.Verify(ctx, art)
 		if err == nil {
-			err = rep.Err(false)
+			err = rep.Err(req.StrictVerify)
 		}
 		if err != nil {
 			return "", true, err
 		}
 		r.Verified = true
-		return fmt.Sprintf("%d check(s): ECS and EKS run %s", len(rep.Checks), art.Digest()), true, nil
+		how := ""
+		if req.StrictVerify {
+			how = " (strict: every check read from task imageDigest / pod imageID)"
+		}
+		return fmt.Sprintf("%d check(s): ECS and EKS run %s%s", len(rep.Checks), art.Digest(), how), true, nil
 	}); err != nil {
 		if errors.Is(err, api.ErrMismatch) {
 			return fail(api.ExitMismatch, err)

@@ -21,7 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/platformteam/delivery/pkg/addrmap"
 	"github.com/platformteam/delivery/pkg/awsconfig"
 	"github.com/platformteam/delivery/pkg/eksauth"
 	"github.com/platformteam/delivery/pkg/environment"
@@ -39,6 +41,14 @@ type Connection struct {
 	Registry string
 	// Kubeconfig is a kubeconfig to use instead of eks:DescribeCluster (--kubeconfig).
 	Kubeconfig string
+	// Twin is the sandbox twin of the environment's account (--twin, or the job's): the one explicit
+	// declaration that points a run, production included, at other addresses — AWS at its endpoint,
+	// the account's ECR host at its registry. Everything else is the real path: credentials from the
+	// SDK chain, the account guard, ECR login, DescribeCluster and an EKS token.
+	Twin *environment.Twin
+	// Dial maps the addresses this process dials (pkg/addrmap), e.g. the twin's loopback addresses to
+	// the aliases a container reaches them under. Names (URLs, TLS names, image references) never change.
+	Dial addrmap.Map
 	// Getenv reads environment variables (os.Getenv when nil).
 	Getenv func(string) string
 }
@@ -79,13 +89,24 @@ func (a *Access) AWS(ctx context.Context) (aws.Config, error) {
 	if a.cfg != nil {
 		return *a.cfg, nil
 	}
-	cfg, id, err := awsconfig.Connect(ctx, a.Env, awsconfig.Options{Endpoint: a.Conn.AWSEndpoint, Getenv: a.Conn.Getenv})
+	cfg, id, err := awsconfig.Connect(ctx, a.Env, awsconfig.Options{Endpoint: a.Conn.AWSEndpoint, Getenv: a.Conn.Getenv, Twin: a.Conn.Twin, Dial: a.dial()})
 	if err != nil {
 		return aws.Config{}, err
+	}
+	if a.Conn.Twin != nil {
+		fmt.Fprintf(a.Out, "twin account: AWS at %s, ECR %s at %s (declared by the sandbox)\n", a.Conn.Twin.AWS, a.Conn.Twin.ECRHost, a.Conn.Twin.Registry)
 	}
 	fmt.Fprintf(a.Out, "AWS: %s in account %s (environment %s, %s)\n", id.ARN, id.Account, a.Env.Name, cfg.Region)
 	a.cfg, a.identity = &cfg, id
 	return cfg, nil
+}
+
+// dial is the connection's address map with the twin's routes (its ECR host → its registry).
+func (a *Access) dial() addrmap.Map {
+	if a.Conn.Twin == nil {
+		return a.Conn.Dial
+	}
+	return a.Conn.Twin.Routes().With(a.Conn.Dial)
 }
 
 // Identity is who the credentials are (empty before the first AWS call).
@@ -138,10 +159,22 @@ func (a *Access) Registry(ctx context.Context) (image.Registry, error) {
 		if a.Conn.Registry != "" {
 			reg.Host = a.Conn.Registry
 		}
+		if reg.Transport, err = a.dial().Transport(image.DefaultTransport); err != nil {
+			return image.Registry{}, err
+		}
 		fmt.Fprintf(a.Out, "ECR: logged in to %s\n", reg.Host)
 	}
 	a.registry = &reg
 	return reg, nil
+}
+
+// explainCluster turns the cluster's 401 to an EKS token into an error naming the principal and the
+// fix (eksauth.ExplainUnauthorized); other errors, and kubeconfig access, are returned unchanged.
+func (a *Access) explainCluster(ctx context.Context, err error) error {
+	if err == nil || a.KubeconfigPath() != "" || a.cfg == nil {
+		return err
+	}
+	return eksauth.ExplainUnauthorized(ctx, sts.NewFromConfig(*a.cfg), a.Env.EKS.Cluster, err)
 }
 
 // KubeconfigPath is the kubeconfig used instead of EKS: --kubeconfig, endpoints.kubeconfig, or
@@ -162,7 +195,11 @@ func (a *Access) KubeconfigPath() string {
 // token made from the same credentials (refreshed before it expires, so long waits keep working).
 func (a *Access) Cluster(ctx context.Context) (*helmdeploy.ClusterAccess, error) {
 	if path := a.KubeconfigPath(); path != "" {
-		return helmdeploy.FromKubeconfig(path, a.Env.EKS.Namespace)
+		access, err := helmdeploy.FromKubeconfig(path, a.Env.EKS.Namespace)
+		if err == nil && len(a.dial()) > 0 {
+			access.Dial = a.dial().Dial(nil)
+		}
+		return access, err
 	}
 	cfg, err := a.AWS(ctx)
 	if err != nil {
@@ -178,5 +215,8 @@ func (a *Access) Cluster(ctx context.Context) (*helmdeploy.ClusterAccess, error)
 		return t.Value, t.Expiration, err
 	})
 	access.Source = "EKS cluster " + a.Env.EKS.Cluster
+	if len(a.dial()) > 0 {
+		access.Dial = a.dial().Dial(nil)
+	}
 	return access, nil
 }

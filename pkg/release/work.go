@@ -138,7 +138,8 @@ func DeployEKS(ctx context.Context, a *Access, prepared *helmdeploy.Prepared, fa
 		return api.EKSResult{}, err
 	}
 	defer releaseLock(ctx, a, lease, &err)
-	return d.Apply(ctx, prepared)
+	res, err = d.Apply(ctx, prepared)
+	return res, a.explainCluster(ctx, err)
 }
 
 // Verify checks that what runs on the targets is the plan's digest: ECS tasks and the release's pods.
@@ -176,7 +177,7 @@ func Verify(ctx context.Context, a *Access, p *Plan, targets []api.Target, selec
 			}
 			r, err := verify.Pods(ctx, cs, p.EKS.Namespace, sel, p.Artifact.Image)
 			if err != nil {
-				return report, err
+				return report, a.explainCluster(ctx, err)
 			}
 			report.Merge(r)
 		default:
@@ -208,5 +209,6 @@ func RollbackEKS(ctx context.Context, a *Access, to int, timeout time.Duration) 
 	if timeout <= 0 {
 		timeout = a.Env.EKS.Timeout.Duration
 	}
-	return d.Rollback(ctx, helmdeploy.RollbackRequest{Release: a.Env.EKS.Release, Namespace: a.Env.EKS.Namespace, To: to, Timeout: timeout})
+	res, err := d.Rollback(ctx, helmdeploy.RollbackRequest{Release: a.Env.EKS.Release, Namespace: a.Env.EKS.Namespace, To: to, Timeout: timeout})
+	return res, a.explainCluster(ctx, err)
 }

@@ -45,6 +45,8 @@ type Layout struct {
 	RegistryPort int    // 5000: the docker-registry backend (and the local account's plain registry)
 	// RegistryPorts of the twin accounts by environment (staging 5002, production 5003).
 	RegistryPorts map[string]int
+	// ClusterEndpoints are the EKS endpoints (what DescribeCluster reports) by environment.
+	ClusterEndpoints map[string]string
 }
 
 // FrontURL is the AWS endpoint.
@@ -262,7 +264,7 @@ func WriteDeclarations(stateDir string, l Layout, accounts []Account) error {
 			ECRHost:              fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", env.AccountID, env.Region),
 			OIDC:                 environment.TwinOIDC{Issuer: oidc.GitHubIssuer, Discovery: l.IssuerURL() + "/.well-known/openid-configuration", Audience: oidc.STSAudience},
 			CodeBuildCredentials: l.FrontURL() + awsfront.PathCodeBuildCredentials,
-			Kubernetes:           environment.TwinKubernetes{Cluster: env.EKS.Cluster}}
+			Kubernetes:           environment.TwinKubernetes{Cluster: env.EKS.Cluster, Endpoint: l.ClusterEndpoints[env.Name]}}
 		if err := d.Write(stateDir); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/platformteam/delivery/pkg/addrmap"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
 )
@@ -106,6 +107,10 @@ func (e *FailedError) ExitCode() int {
 type Job struct {
 	Environment *environment.Environment `json:"environment"`
 	Artifact    *artifact.Artifact       `json:"artifact,omitempty"`
+	// Twin is the sandbox twin of the environment's account the run goes to (none: the account itself).
+	Twin *environment.Twin `json:"twin,omitempty"`
+	// Dial maps the addresses the engine dials to where it reaches them (pkg/addrmap).
+	Dial addrmap.Map `json:"dial,omitempty"`
 }
 
 // Validate checks the job the engine received (the environment is validated as delivery.yaml is).
@@ -118,6 +123,14 @@ func (j Job) Validate() error {
 	}
 	if err := environment.CheckName(j.Environment.Name); err != nil {
 		return fmt.Errorf("job environment: %w", err)
+	}
+	if j.Twin != nil {
+		if err := j.Twin.Matches(j.Environment); err != nil {
+			return fmt.Errorf("job: %w", err)
+		}
+	}
+	if err := j.Dial.Validate(); err != nil {
+		return fmt.Errorf("job: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"dagger/delivery/internal/dagger"
+
+	"github.com/platformteam/delivery/pkg/addrmap"
+	"github.com/platformteam/delivery/pkg/environment"
+)
+
+// twinAccess is how the release engine's container reaches the twin of an environment's account: the
+// declaration (carried in the job), the host services bound under aliases, and the address map that
+// sends the declared loopback addresses to those aliases (every name — endpoint URLs, the EKS TLS
+// name, image references — stays as declared).
+type twinAccess struct {
+	decl     *environment.Twin
+	dial     addrmap.Map
+	services map[string]*dagger.Service // alias → host service
+}
+
+// twinAliasPrefix names the alias of the host service on port N: twin-N.
+const twinAliasPrefix = "twin-"
+
+// twinAccess reads --twin's declarations and binds --twin-service; nil without --twin.
+func (m *Delivery) twinAccess(ctx context.Context, env *environment.Environment) (*twinAccess, error) {
+	if m.Twin == nil {
+		if len(m.TwinServices) > 0 {
+			return nil, fmt.Errorf("--twin-service needs --twin (the declarations, .sandbox/twin)")
+		}
+		return nil, nil
+	}
+	if env.Local() {
+		return nil, fmt.Errorf("environment %s runs against the local sandbox (endpoints in its delivery.yaml), not a twin account: drop --twin", env.Name)
+	}
+	entries, err := m.Twin.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read --twin: %w", err)
+	}
+	var target *environment.Twin
+	var others []*environment.Twin
+	var names []string
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e, ".json")
+		if !ok {
+			continue
+		}
+		raw, err := m.Twin.File(e).Contents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read --twin %s: %w", e, err)
+		}
+		d, err := environment.ParseTwin([]byte(raw), name)
+		if err != nil {
+			return nil, fmt.Errorf("--twin %s: %w", e, err)
+		}
+		names = append(names, name)
+		if name == env.Name {
+			target = d
+		} else {
+			others = append(others, d)
+		}
+	}
+	if target == nil {
+		sort.Strings(names)
+		return nil, fmt.Errorf("--twin declares no twin of environment %s (it declares %s): run `go run ./cmd/sandbox up`", env.Name, strings.Join(names, ", "))
+	}
+	if err := target.Matches(env); err != nil {
+		return nil, err
+	}
+	t := &twinAccess{decl: target, services: map[string]*dagger.Service{}}
+	bound := map[int]string{}
+	for _, svc := range m.TwinServices {
+		port, err := servicePort(ctx, svc)
+		if err != nil {
+			return nil, fmt.Errorf("--twin-service: %w (pass tcp://127.0.0.1:PORT)", err)
+		}
+		alias := fmt.Sprintf("%s%d", twinAliasPrefix, port)
+		bound[port] = alias
+		t.services[alias] = svc
+	}
+	if t.dial, err = target.Dial(others, bound); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// bind adds the twin's services to a container under their aliases.
+func (t *twinAccess) bind(ctr *dagger.Container) *dagger.Container {
+	if t == nil {
+		return ctr
+	}
+	for _, alias := range sortedKeys(t.services) {
+		ctr = ctr.WithServiceBinding(alias, t.services[alias])
+	}
+	return ctr
+}
