@@ -120,7 +120,7 @@ func New(
 	// Host service for the plain-HTTP registry of a local environment, e.g. tcp://127.0.0.1:5000.
 	// +optional
 	registry *dagger.Service,
-	// The sandbox's twin account declarations (.sandbox/twin, written by `sandbox up`): run against the
+	// The sandbox's twin account declarations (.sandbox/twin-endpoints, written by `sandbox up`): run against the
 	// twin of the environment's account. Credentials, ECR login, DescribeCluster and the EKS token stay
 	// the real path; only where they answer comes from here.
 	// +optional

@@ -29,7 +29,7 @@ const twinAliasPrefix = "twin-"
 func (m *Delivery) twinAccess(ctx context.Context, env *environment.Environment) (*twinAccess, error) {
 	if m.Twin == nil {
 		if len(m.TwinServices) > 0 {
-			return nil, fmt.Errorf("--twin-service needs --twin (the declarations, .sandbox/twin)")
+			return nil, fmt.Errorf("--twin-service needs --twin (the declarations, .sandbox/twin-endpoints)")
 		}
 		return nil, nil
 	}

@@ -49,7 +49,7 @@ func newFlags(name string) *common {
 	c.fs.StringVar(&c.artifactPath, "artifact", "", "path of artifact.json (default: the job's artifact, else "+artifact.DefaultPath+")")
 	c.fs.StringVar(&c.conn.AWSEndpoint, "aws-endpoint", "", "AWS base endpoint (default: AWS_ENDPOINT_URL, then endpoints.aws)")
 	c.fs.StringVar(&c.conn.Registry, "registry", "", "reach the image registry at this host:port instead (an alias of the same registry; env "+RegistryEnv+")")
-	c.fs.StringVar(&c.twinPath, "twin", "", "run against the sandbox twin of the environment's account: its declaration (.sandbox/twin/<env>.json, written by `sandbox up`)")
+	c.fs.StringVar(&c.twinPath, "twin", "", "run against the sandbox twin of the environment's account: its declaration (.sandbox/twin-endpoints/<env>.json, written by `sandbox up`)")
 	return c
 }
 

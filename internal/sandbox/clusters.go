@@ -10,7 +10,9 @@ import (
 	"github.com/platformteam/delivery/internal/iampolicy"
 	"github.com/platformteam/delivery/internal/sandbox/ekstwin"
 	"github.com/platformteam/delivery/internal/sandbox/kube"
+	"github.com/platformteam/delivery/internal/sandbox/kubetwin"
 	"github.com/platformteam/delivery/internal/sandbox/proc"
+	"github.com/platformteam/delivery/internal/sandbox/twin"
 	"github.com/platformteam/delivery/pkg/environment"
 )
 
@@ -59,7 +61,7 @@ func (l Layout) EKSClusterFile() string { return filepath.Join(l.KubeDir(), "eks
 
 // startClusters starts etcd, then every cluster (in parallel: each waits on its own API server),
 // then kube-twin, and declares the clusters to the AWS front.
-func startClusters(ctx context.Context, l Layout, out io.Writer, t toolset) error {
+func startClusters(ctx context.Context, l Layout, out io.Writer, t toolset, b twin.Bootstrap) error {
 	if _, err := l.etcd(t.cluster.Etcd).Ensure(ctx, out); err != nil {
 		return err
 	}
@@ -91,8 +93,53 @@ func startClusters(ctx context.Context, l Layout, out io.Writer, t toolset) erro
 			return err
 		}
 	}
-	if _, err := l.kubeTwin(t.kubeTwin, clusters).Process().Ensure(ctx, out); err != nil {
+	kt := l.kubeTwin(t.kubeTwin, clusters)
+	kt.Identities = twinClusterIdentities(clusters, b)
+	kt.RegistryHosts = twinRegistryHosts(clusters)
+	if _, err := kt.Process().Ensure(ctx, out); err != nil {
 		return err
 	}
+	for _, c := range clusters {
+		if c.Primary {
+			continue
+		}
+		if err := kube.EnsureClusterSecretStores(ctx, c, filepath.Join(l.RepoRoot, clusterSecretStoresChart)); err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+	}
 	return kube.WriteClusterFile(l.EKSClusterFile(), clusters)
+}
+
+// twinRegistryHosts maps each twin account's ECR host to the twin registry that serves it.
+func twinRegistryHosts(clusters []kube.Cluster) map[string]string {
+	hosts := map[string]string{}
+	tl := twinLayout()
+	for i, c := range clusters {
+		if port, ok := tl.RegistryPorts[ClusterEnvironments[i]]; ok {
+			hosts[fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", c.Account, c.Region)] = fmt.Sprintf("%s:%d", proc.Host, port)
+		}
+	}
+	return hosts
+}
+
+// clusterSecretStoresChart is the chart stacks/platform/eks installs the ClusterSecretStores with; the
+// twin clusters get the same stores from its template.
+const clusterSecretStoresChart = "stacks/platform/eks/charts/cluster-secret-stores/templates/stores.yaml"
+
+// twinClusterIdentities are the AWS identities of the twin clusters' nodes (image pulls through an ECR
+// login, as the kubelet's credential provider does) and External Secrets Operator: the account's
+// sandbox admin, standing in for the node role and the operator's IRSA role, which the Terraform's
+// policy templates do not render (docs/sandbox.md). The local cluster keeps anonymous pulls and no
+// operator.
+func twinClusterIdentities(clusters []kube.Cluster, b twin.Bootstrap) map[string]kube.ClusterIdentities {
+	ids := map[string]kube.ClusterIdentities{}
+	for _, c := range clusters {
+		admin, ok := b.Admins[c.Account]
+		if c.Primary || !ok {
+			continue
+		}
+		id := &kubetwin.AWSIdentity{Endpoint: MotoURL(), Region: c.Region, AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
+		ids[c.Name] = kube.ClusterIdentities{Nodes: id, ExternalSecrets: id}
+	}
+	return ids
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/moto"
 	"github.com/platformteam/delivery/internal/sandbox/proc"
 	"github.com/platformteam/delivery/internal/sandbox/toolchain"
+	"github.com/platformteam/delivery/internal/sandbox/twin"
 	"github.com/platformteam/delivery/pkg/environment"
 )
 
@@ -73,7 +74,7 @@ func Up(ctx context.Context, opts Options) (EnvFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := startServices(ctx, l, out, tools, env); err != nil {
+	if err := startServices(ctx, l, out, tools, env, bootstrap); err != nil {
 		return nil, err
 	}
 	terraformImage, err := toolchain.ServeTerraformImage(ctx, RegistryAddress(), l.terraformImageRecord(), tools.terraform, out)
@@ -137,8 +138,8 @@ func installTools(ctx context.Context, l Layout, out io.Writer) (toolset, error)
 
 // startServices brings the clusters up (after the AWS endpoint and registry, see startAWS) and waits
 // until the environments' namespaces can run pods.
-func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env *environment.Environment) error {
-	return startClusters(ctx, l, out, t)
+func startServices(ctx context.Context, l Layout, out io.Writer, t toolset, env *environment.Environment, b twin.Bootstrap) error {
+	return startClusters(ctx, l, out, t, b)
 }
 
 // daggerEntries brings the Dagger engine up when asked and adds its client variables; without

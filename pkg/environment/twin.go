@@ -15,8 +15,10 @@ import (
 )
 
 // TwinDir is where `sandbox up` writes one Twin declaration per twin environment
-// (<state dir>/twin/<environment>.json, state dir .sandbox by default).
-const TwinDir = "twin"
+// (<state dir>/twin-endpoints/<environment>.json, state dir .sandbox by default). It holds nothing
+// else, so the whole directory can be handed to a pipeline run (`dagger call --twin`): the twins'
+// secrets (admin identities, the issuer key) live apart, in <state dir>/twin/.
+const TwinDir = "twin-endpoints"
 
 // Twin declares where the sandbox's twin of an environment's AWS account answers: the only
 // sandbox-specific input of a pipeline run against a twin. Everything else (credentials through the

@@ -28,6 +28,9 @@ type Twin struct {
 	// no operator).
 	Clusters   []Cluster
 	Identities map[string]ClusterIdentities
+	// RegistryHosts maps the accounts' ECR hosts to the twin registries serving them (host:port), for
+	// the twin clusters' pulls of images named as in ECR.
+	RegistryHosts map[string]string
 }
 
 // ClusterIdentities are the AWS identities of a cluster's node pulls and External Secrets Operator.
@@ -47,7 +50,13 @@ func (t Twin) config() kubetwin.Config {
 			APIServer:   fmt.Sprintf("%s:%d", proc.Host, c.Ports.APIServer),
 			ProxyListen: fmt.Sprintf("%s:%d", proc.Host, c.Ports.Proxy),
 			// The twin clusters pull as EKS nodes do; the local cluster lets tests run made-up images.
-			StrictPulls:  !c.Primary,
+			StrictPulls: !c.Primary,
+			RegistryHosts: func() map[string]string {
+				if c.Primary {
+					return nil
+				}
+				return t.RegistryHosts
+			}(),
 			NodeIdentity: ids.Nodes, ExternalSecretsIdentity: ids.ExternalSecrets,
 		})
 	}

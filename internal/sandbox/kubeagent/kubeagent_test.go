@@ -240,3 +240,28 @@ func TestClusterAgentAnnotatesPodsRetriesAndBindsNamespaces(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestResolverMapsECRHosts: an image named as in ECR is pulled from the registry that serves the
+// account, and its imageID keeps the ECR name.
+func TestResolverMapsECRHosts(t *testing.T) {
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag(host+"/demo-app:abc1234", name.Insecure)
+	if err := remote.Write(tag, img); err != nil {
+		t.Fatal(err)
+	}
+	digest, _ := img.Digest()
+	const ecrHost = "222222222222.dkr.ecr.ap-southeast-2.amazonaws.com"
+	r := RegistryResolver{Hosts: map[string]string{ecrHost: host}}
+	for _, ref := range []string{ecrHost + "/demo-app:abc1234", ecrHost + "/demo-app@" + digest.String()} {
+		id, err := r.Resolve(context.Background(), ref)
+		if err != nil || id != ecrHost+"/demo-app@"+digest.String() {
+			t.Errorf("Resolve(%s) = %q, %v; want the ECR name with the served digest", ref, id, err)
+		}
+	}
+}

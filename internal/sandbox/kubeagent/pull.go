@@ -43,6 +43,9 @@ func (e *PullError) Error() string { return e.Message }
 // RegistryResolver resolves references against their registries with a HEAD of the manifest, as a
 // pull starts.
 type RegistryResolver struct {
+	// Hosts maps a registry host to the host:port that serves it (an account's ECR host → the twin
+	// registry its proxyEndpoint names): the pull goes there, the imageID keeps the reference's name.
+	Hosts     map[string]string
 	Keychain  authn.Keychain    // nil: anonymous
 	Transport http.RoundTripper // nil: a default transport
 	Timeout   time.Duration     // per pull; 0: 10s
@@ -68,7 +71,17 @@ func (r RegistryResolver) Resolve(ctx context.Context, ref string) (string, erro
 	if r.Transport != nil {
 		opts = append(opts, remote.WithTransport(r.Transport))
 	}
-	desc, err := remote.Head(parsed, opts...)
+	fetch := parsed
+	if to, ok := r.Hosts[parsed.Context().RegistryStr()]; ok {
+		sep := ":"
+		if strings.HasPrefix(parsed.Identifier(), "sha256:") {
+			sep = "@"
+		}
+		if fetch, err = name.ParseReference(to+"/"+parsed.Context().RepositoryStr()+sep+parsed.Identifier(), name.Insecure); err != nil {
+			return "", &PullError{Reason: ReasonInvalidImageName, Message: fmt.Sprintf("image %q served at %s: %v", ref, to, err)}
+		}
+	}
+	desc, err := remote.Head(fetch, opts...)
 	if err != nil {
 		return "", &PullError{Reason: ReasonErrImagePull, NotFound: isNotFound(err),
 			Message: fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %v", ref, ref, err)}

@@ -49,6 +49,8 @@ type ClusterConfig struct {
 	ProxyListen string `json:"proxyListen"`
 	// StrictPulls fails the pull of an image the registry cannot serve (twin clusters, as EKS).
 	StrictPulls bool `json:"strictPulls"`
+	// RegistryHosts maps the accounts' ECR hosts to the twin registries serving them (host:port).
+	RegistryHosts map[string]string `json:"registryHosts,omitempty"`
 	// NodeIdentity, when set, is the AWS identity the cluster's nodes pull images with: the agent
 	// logs in to the account's registry through ecr:GetAuthorizationToken, as the kubelet's ECR
 	// credential provider does. Without it images are pulled anonymously.
@@ -178,7 +180,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 		watching := func(name string) func() { return func() { board.set(name, Health{Watching: true}) } }
 		agent := &kubeagent.ClusterAgent{
 			Name: cl.Name, Client: client, Strict: cl.StrictPulls,
-			Resolver: kubeagent.RegistryResolver{Keychain: cl.keychain()}, Log: log, Watching: watching(cl.Name),
+			Resolver: kubeagent.RegistryResolver{Keychain: cl.keychain(), Hosts: cl.RegistryHosts}, Log: log, Watching: watching(cl.Name),
 		}
 		runners = append(runners, runner{cl.Name, agent.Run})
 		board.set(cl.Name, Health{Detail: "starting"})
