@@ -34,7 +34,7 @@ type twinJob struct {
 	decl  *environment.Twin
 	role  *iampolicy.Role
 	job   oidc.Job
-	token string // file
+	token string // file, written by mint before each call
 }
 
 func newTwinJob(t *testing.T, sb *sandboxtest.Sandbox, root, env, commit string) *twinJob {
@@ -63,21 +63,27 @@ func newTwinJob(t *testing.T, sb *sandboxtest.Sandbox, root, env, commit string)
 	if !trusted {
 		t.Fatalf("the %s deploy role does not trust the deploy job's subject %s (it trusts %v)", env, j.job.Subject(), role.Subjects)
 	}
+	j.token = filepath.Join(t.TempDir(), "oidc-token")
+	return j
+}
+
+// mint writes a fresh token for the job (GitHub's last minutes, not a whole run of calls).
+func (j *twinJob) mint(t *testing.T, sb *sandboxtest.Sandbox) {
+	t.Helper()
 	tok, err := twin.Token(sb.Layout.StateDir, j.job, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	j.token = filepath.Join(t.TempDir(), "oidc-token")
 	if err := os.WriteFile(j.token, []byte(tok), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return j
 }
 
 // call runs `dagger call <fn> --env <env>` against the twin: the token and role, the declarations
 // (--twin) and the twin's host services — no keys, no kubeconfig, no AWS endpoint variable.
 func (j *twinJob) call(t *testing.T, sb *sandboxtest.Sandbox, root, commit string, services []string, local *environment.Environment, fn string, args ...string) (string, error) {
 	t.Helper()
+	j.mint(t, sb)
 	full := []string{"call", "--progress=plain",
 		"--twin", filepath.Join(sb.Layout.StateDir, environment.TwinDir), "--twin-service", strings.Join(services, ","),
 		"--aws-web-identity-token", "file://" + j.token, "--aws-role-arn", j.role.ARN,
