@@ -51,7 +51,8 @@ func RestartEKS(ctx context.Context, a *Access, failFast helmdeploy.FailFast, ti
 		return api.EKSRestart{}, err
 	}
 	defer releaseLock(ctx, a, lease, &err)
-	return d.Restart(ctx, helmdeploy.RestartRequest{Release: a.Env.EKS.Release, Namespace: a.Env.EKS.Namespace, Timeout: timeout})
+	res, err = d.Restart(ctx, helmdeploy.RestartRequest{Release: a.Env.EKS.Release, Namespace: a.Env.EKS.Namespace, Timeout: timeout})
+	return res, a.explainCluster(ctx, err)
 }
 
 // HistoryECS lists the service family's latest task definition revisions, newest first, marking the
@@ -70,5 +71,6 @@ func HistoryEKS(ctx context.Context, a *Access) ([]api.EKSRevision, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.History(ctx, a.Env.EKS.Release, a.Env.EKS.Namespace)
+	revs, err := d.History(ctx, a.Env.EKS.Release, a.Env.EKS.Namespace)
+	return revs, a.explainCluster(ctx, err)
 }
