@@ -18,6 +18,8 @@ import (
 	"helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/platformteam/delivery/pkg/release/api"
@@ -201,7 +203,10 @@ func (d *Deployer) Apply(ctx context.Context, p *Prepared) (api.EKSResult, error
 	if errors.Is(histErr, driver.ErrReleaseNotFound) {
 		res.Action = "install"
 		in := action.NewInstall(cfg)
-		in.ReleaseName, in.Namespace, in.CreateNamespace = req.Release, req.Namespace, true
+		in.ReleaseName, in.Namespace = req.Release, req.Namespace
+		if ff, ok := cfg.KubeClient.(*failFastClient); ok {
+			in.CreateNamespace = createNamespace(ctx, ff.clientset, req.Namespace)
+		}
 		in.Atomic, in.Wait, in.Timeout = true, true, req.Timeout
 		fmt.Fprintf(d.out(), "installing release %s in namespace %s (%s, timeout %s)\n", req.Release, req.Namespace, res.Image, req.Timeout)
 		rel, err = in.RunWithContext(helmCtx, ch, vals)
@@ -286,4 +291,14 @@ func deployedRevision(cfg *action.Configuration, name string) int {
 		return 0
 	}
 	return rel.Version
+}
+
+// createNamespace says whether an install creates its namespace: only when the cluster says it does
+// not exist. An existing namespace is the app stack's (modules/eks-app), and a deploy identity scoped
+// to it (an EKS access policy on the namespace) may not create namespaces at the cluster scope, which
+// Helm's create-if-missing does even when the namespace exists; a namespace the identity may not read
+// is left alone too (the install then names what is missing).
+func createNamespace(ctx context.Context, cs kubernetes.Interface, namespace string) bool {
+	_, err := cs.CoreV1().Namespaces().Get(ctx, namespace, metav1.GetOptions{})
+	return apierrors.IsNotFound(err)
 }
