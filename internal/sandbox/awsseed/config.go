@@ -42,8 +42,16 @@ func seedConfigKey(ctx context.Context, cfg aws.Config, n *names, done *Seeded) 
 	return nil
 }
 
-// parameters are the app's non-secret settings under /<app>/<env>/app/ (stacks/shared/parameters).
-func parameters() map[string]string { return map[string]string{"LOG_LEVEL": "info"} }
+// parameters are the app's non-secret settings under /<app>/<env>/app/ (stacks/shared/parameters):
+// the log level and the app bucket's name and URL, as the s3 stack's outputs name them (the chart's
+// ExternalSecret of a staging or production release reads them; the bucket itself is not created).
+func parameters(n *names) map[string]string {
+	return map[string]string{
+		"LOG_LEVEL":    "info",
+		"S3_BUCKET":    n.appBucket,
+		"READY_S3_URL": "https://" + n.appBucket + ".s3." + n.env.Region + ".amazonaws.com/",
+	}
+}
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)
@@ -57,7 +65,7 @@ func randomToken() (string, error) {
 // (<app>/<env>/app-auth-token, read as APP_AUTH_TOKEN), with a random value the first time.
 func seedConfiguration(ctx context.Context, cfg aws.Config, n *names, done *Seeded) error {
 	ssmc := ssm.NewFromConfig(cfg)
-	for key, value := range parameters() {
+	for key, value := range parameters(n) {
 		name := n.paramPath + key
 		_, err := ssmc.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 		var missing *ssmtypes.ParameterNotFound

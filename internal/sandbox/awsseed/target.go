@@ -60,6 +60,7 @@ type names struct {
 	eksRole   string
 	logGroup  string
 	bucket    string
+	appBucket string // the s3 stack's app bucket: <project>-<env>-<app>-<account>-<region>
 	kmsAlias  string
 	network   *network
 	secretARN string
@@ -78,6 +79,7 @@ func newNames(root string, env *environment.Environment) *names {
 		eksRole:   env.EKS.Cluster + "-eks-cluster",
 		logGroup:  "/ecs/" + prefix,
 		bucket:    stateBucket(root, env),
+		appBucket: fmt.Sprintf("%s-%s-%s-%s-%s", project(root, env), env.Name, app, env.AccountID, env.Region),
 		kmsAlias:  "alias/" + prefix + "-config",
 	}
 }
@@ -104,6 +106,22 @@ func stateBucket(root string, env *environment.Environment) string {
 		}
 	}
 	return StateBucketName(env.AccountID, env.Region)
+}
+
+var projectLine = regexp.MustCompile(`(?m)^\s*project\s*=\s*"([^"]+)"`)
+
+// project is the environment's Terraform project variable (environments/<env>/*.tfvars; the stacks
+// give it no default), the app's name when no file sets it.
+func project(root string, env *environment.Environment) string {
+	files, _ := filepath.Glob(filepath.Join(root, "environments", env.Name, "*.tfvars"))
+	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil {
+			if m := projectLine.FindSubmatch(data); m != nil {
+				return string(m[1])
+			}
+		}
+	}
+	return env.Image.Repository
 }
 
 // StateBucketName is the Terraform state bucket convention of an account and region.
