@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -41,6 +42,8 @@ type twinRun struct {
 	stateDir string
 	decl     *environment.Twin
 	ctl      *control.Client
+	// lockWrites are the SSM puts and deletes of the last mutating call (the deploy lock's).
+	lockWrites int
 }
 
 func (r *twinRun) token(j oidc.Job) string {
@@ -90,6 +93,8 @@ func (r *twinRun) mutating(fn func()) int {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.lockWrites = after.Of(r.decl.AccountID, "ssm", "PutParameter") + after.Of(r.decl.AccountID, "ssm", "DeleteParameter") -
+		before.Of(r.decl.AccountID, "ssm", "PutParameter") - before.Of(r.decl.AccountID, "ssm", "DeleteParameter")
 	return after.Mutating(r.decl.AccountID, "") - before.Mutating(r.decl.AccountID, "")
 }
 
@@ -248,8 +253,20 @@ func TestTwinRefusals(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, "AccessDenied") || !strings.Contains(stderr, "ecs:DescribeServices") {
 			t.Fatalf("the deploy role without ecs:DescribeServices must fail with AccessDenied naming it (exit %d):\n%s", code, stderr)
 		}
-		if n != 0 {
-			t.Errorf("%d mutating AWS calls were made in %s", n, r.decl.AccountID)
+		// One deploy at a time: the deploy takes its SSM lock before it reads the service and releases it
+		// on every exit, so the lock's put and delete are the only writes, and no lock is left behind.
+		lockWrites := r.lockWrites
+		if other := n - lockWrites; other != 0 || lockWrites != 2 {
+			t.Errorf("%d mutating AWS calls were made in %s beside the deploy lock's %d (want 0 and the lock's put + delete)", other, r.decl.AccountID, lockWrites)
+		}
+		stg, err := environment.Load(r.root, "staging")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock := "/delivery/deploy-locks/staging/ecs/" + stg.ECS.Service
+		if _, err := ssm.NewFromConfig(twin.Config(s.AWSEndpoint, r.decl.Region, aws.Credentials{
+			AccessKeyID: b.Admins[r.decl.AccountID].AccessKeyID, SecretAccessKey: b.Admins[r.decl.AccountID].SecretAccessKey})).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(lock)}); err == nil {
+			t.Errorf("the refused deploy left its lock %s behind", lock)
 		}
 	})
 
