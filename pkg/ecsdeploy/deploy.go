@@ -167,7 +167,10 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (api.ECSResult, erro
 		}
 		fmt.Fprintf(w.out, "deployment strategy: %s\n", req.Strategy)
 	}
-	follow := strategy != "" && strategy != types.DeploymentStrategyRolling
+	// The traffic-shifting strategies run through stages only the service deployment reports; a rolling
+	// update that watches alarms is followed the same way, so an alarm's rollback is reported as ECS's
+	// rollback with the alarms that fired (the deployments list only says FAILED).
+	follow := strategy != "" && (strategy != types.DeploymentStrategyRolling || (req.Strategy != nil && len(req.Strategy.Alarms) > 0))
 	var known map[string]bool
 	if follow {
 		if known, err = knownDeployments(ctx, d.API, req.Cluster, req.Service); err != nil {

@@ -84,12 +84,9 @@ func TestSandboxStrategiesDeployAndRollBackOnAlarm(t *testing.T) {
 			if !strings.Contains(run.Res.Reason, st.Alarm) {
 				t.Fatalf("the reason must name the alarm %s: %s", st.Alarm, run.Res.Reason)
 			}
-			wantKind := ecsdeploy.FailureECSRollback
-			if kind == types.DeploymentStrategyRolling {
-				wantKind = ecsdeploy.FailureCircuitBreaker // the rolling wait reads the FAILED deployment
-			}
-			if run.Res.Failure != wantKind {
-				t.Fatalf("failure kind %s, want %s", run.Res.Failure, wantKind)
+			// Every strategy watching alarms, ROLLING too, follows its service deployment: ECS's rollback.
+			if run.Res.Failure != ecsdeploy.FailureECSRollback {
+				t.Fatalf("failure kind %s, want %s\n%s", run.Res.Failure, ecsdeploy.FailureECSRollback, run.Out)
 			}
 			if td := st.ServiceTD(t); td != st.First || run.Res.RunningTaskDefinition != st.First {
 				t.Fatalf("service runs %s (reported %s), want the previous %s", td, run.Res.RunningTaskDefinition, st.First)

@@ -226,3 +226,31 @@ func TestStrategySummaryOfARollback(t *testing.T) {
 		t.Fatalf("summary\n got %s\nwant %s", got, want)
 	}
 }
+
+// A rolling update that watches alarms is followed through its service deployment, so an alarm's
+// rollback is ECS's rollback with the alarm named, not a bare FAILED rollout.
+func TestRollingAlarmRollbackIsFollowedAsECSRollback(t *testing.T) {
+	r := strategyRig(t)
+	r.server.QueueDeployment(scenario.DeploymentScript{
+		{After: 0, Status: "IN_PROGRESS", Stage: "SCALE_UP", Running: 1},
+		{After: 5 * time.Second, Status: "IN_PROGRESS", Stage: "BAKE_TIME", Running: 2},
+		{After: 15 * time.Second, Status: "ROLLBACK_SUCCESSFUL", Stage: "CLEAN_UP",
+			Triggered: []string{"demo-app-5xx"}, Reason: "CloudWatch alarm demo-app-5xx is in ALARM", RollbackReason: "alarm demo-app-5xx in ALARM"},
+	})
+	req := r.request()
+	req.Strategy = &ecsdeploy.Strategy{Kind: types.DeploymentStrategyRolling, Alarms: []string{"demo-app-5xx"}}
+	res, err := r.deployer.Deploy(context.Background(), req)
+	var failed *api.FailedError
+	if !errors.As(err, &failed) || !failed.RolledBack() {
+		t.Fatalf("want a rolled-back failure, got %v (%+v)\n%s", err, res, r.out)
+	}
+	if res.Failure != ecsdeploy.FailureECSRollback || res.RunningTaskDefinition != r.previous || res.ServiceDeployment == "" {
+		t.Fatalf("result %+v\n%s", res, r.out)
+	}
+	if !strings.Contains(res.Reason, "alarms in ALARM: demo-app-5xx") {
+		t.Fatalf("the reason must name the alarm: %s", res.Reason)
+	}
+	if n := r.server.Calls("UpdateService"); n != 1 {
+		t.Fatalf("ECS rolled back itself: want no second UpdateService, got %d calls", n)
+	}
+}
