@@ -9,26 +9,35 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-step "go.mod files are tidy (go mod tidy -diff)"
-for mod in . app ci; do
-  if [ -f "$mod/go.mod" ]; then
-    (cd "$mod" && go mod tidy -diff) || { echo "run: (cd $mod && go mod tidy)" >&2; exit 1; }
+# A failing stage is recorded and the next stages still run (a unit failure does not hide what the
+# sandbox stages would say); the script fails at the end, naming every failed stage.
+failed=()
+stage() {
+  local name=$1; shift
+  step "$name"
+  if ! ( set -euo pipefail; "$@" ); then
+    failed+=("$name")
+    printf '=== FAILED: %s\n' "$name"
   fi
-done
+}
+tidy() {
+  for mod in . app ci; do
+    if [ -f "$mod/go.mod" ]; then
+      (cd "$mod" && go mod tidy -diff) || { echo "run: (cd $mod && go mod tidy)" >&2; return 1; }
+    fi
+  done
+}
+unit() { go vet ./... && go test -count=1 ./...; }
+unit_in() { (cd "$1" && go vet ./... && go test -count=1 ./...); }
 
-step "unit tests: root module"
-go vet ./...
-go test -count=1 ./...
-
+stage "go.mod files are tidy (go mod tidy -diff)" tidy
+stage "unit tests: root module" unit
 for mod in app ci; do
   if [ -f "$mod/go.mod" ]; then
-    step "unit tests: $mod module"
-    (cd "$mod" && go vet ./... && go test -count=1 ./...)
+    stage "unit tests: $mod module" unit_in "$mod"
   fi
 done
-
-step "workflow lint: actionlint + shellcheck (the project's own workflow rules are unit tests in internal/workflows)"
-./scripts/lint-workflows.sh
+stage "workflow lint: actionlint + shellcheck (the project's own workflow rules are unit tests in internal/workflows)" ./scripts/lint-workflows.sh
 
 step "sandbox up"
 go run ./cmd/sandbox up --with-dagger
@@ -36,14 +45,17 @@ if [ "${KEEP_SANDBOX:-}" != "1" ]; then
   trap 'step "sandbox down"; go run ./cmd/sandbox down' EXIT
 fi
 
-step "integration tests (sandbox)"
-go test -count=1 -tags integration -timeout 40m ./...
+stage "integration tests (sandbox)" go test -count=1 -tags integration -timeout 40m ./...
 
 if [ "${SKIP_E2E:-}" != "1" ] && [ -d e2e ]; then
-  step "end-to-end tests (dagger call against the sandbox)"
-  go test -count=1 -tags e2e -timeout 45m -v ./e2e/...
+  stage "end-to-end tests (dagger call against the sandbox)" go test -count=1 -tags e2e -timeout 50m -v ./e2e/...
 fi
-step "sandbox lifecycle (stops and restarts the shared sandbox: runs alone, last)"
-go test -count=1 -tags 'integration sandbox_lifecycle' -run Lifecycle ./internal/sandbox/
+stage "sandbox lifecycle (stops and restarts the shared sandbox: runs alone, last)" \
+  go test -count=1 -tags 'integration sandbox_lifecycle' -run Lifecycle ./internal/sandbox/
 
+if [ ${#failed[@]} -gt 0 ]; then
+  step "FAILED stages: ${#failed[@]}"
+  printf '  - %s\n' "${failed[@]}"
+  exit 1
+fi
 step "all tests passed"
