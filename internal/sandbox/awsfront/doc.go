@@ -3,7 +3,7 @@
 //
 // moto stores resources per account but cannot enforce what AWS enforces (it checks identity policies
 // against resource "*" only, ignores conditions and trust policies, cannot read a presigned request,
-// and mis-signs KMS digests), so the front does, one concern per file:
+// mis-signs KMS digests and reads a secret's last version as its current one), so the front does, one concern per file:
 //
 //   - call.go: which service, operation and protocol a request is;
 //   - front.go: the pipeline every request goes through (control endpoints, authentication against
@@ -16,6 +16,7 @@
 //   - ecr.go: GetAuthorizationToken answered with a signed, expiring, principal-bound password and the
 //     account's twin registry as proxyEndpoint;
 //   - kms.go: Sign/Verify/GetPublicKey for signing keys (moto signs MessageType=DIGEST wrongly);
+//   - secretsmanager.go: GetSecretValue's default is the AWSCURRENT version (moto answers the last written);
 //   - iam.go: keys issued by CreateAccessKey recorded, policy caches invalidated on IAM writes;
 //   - faults.go, counters.go, control.go: faults on demand and request counters behind /_twin/;
 //   - errors.go: errors in each protocol's own shape.

@@ -352,6 +352,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.ecs.ServeHTTP(sw, r)
 		return
 	}
+	currentVersionByDefault(call)
 	f.forward(sw, r, call)
 }
 
