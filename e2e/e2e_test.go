@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,11 +162,9 @@ func TestDeployLocal(t *testing.T) {
 	revsBefore := deployedRevision(helmHistory(t, sb))
 	tdBefore, _ := ecsImage(t, sb, env)
 
-	// First run: build, push, deploy to ECS and EKS, verify.
-	out, err := daggerLocal(t, sb, root, "deploy")
-	if err != nil {
-		t.Fatalf("deploy --env local failed: %v\n%s", err, tail(out, 60))
-	}
+	// First run: the README's `make demo`, as written: sandbox up, then build, push, deploy to ECS and
+	// EKS, verify.
+	out := runReadmeDemo(t, sb, root)
 	digest := summaryDigest(out)
 	if digest == "" || !strings.Contains(out, "verify   running digest = "+digest) {
 		t.Fatalf("the summary must name the digest and its verification:\n%s", tail(out, 40))
@@ -188,10 +187,12 @@ func TestDeployLocal(t *testing.T) {
 
 	// Second run of the same commit: the commit is published, so nothing is built or pushed (tags are
 	// immutable), nothing is redeployed, and it exits 0.
-	out2, err := daggerLocal(t, sb, root, "deploy")
-	if err != nil {
-		t.Fatalf("a re-run of the same commit must exit 0: %v\n%s", err, tail(out2, 60))
+	// It runs as docs/pipeline.md shows the laptop path: up, then scripts/dagger-local.sh deploy.
+	laptop := docBlocks(t, "docs/pipeline.md")
+	if len(laptop) != 1 {
+		t.Fatalf("docs/pipeline.md: want one block run here, found %d", len(laptop))
 	}
+	out2 := runDocBlock(t, sb, laptop[0], root, nil)
 	if !strings.Contains(out2, "deploy local: no change") || summaryDigest(out2) != digest {
 		t.Fatalf("a re-run without changes must report no change with the same digest %s:\n%s", digest, tail(out2, 40))
 	}
@@ -227,27 +228,94 @@ func TestDeployLocal(t *testing.T) {
 	tdB, _ := ecsImage(t, sb, env)
 	revB := deployedRevision(helmHistory(t, sb))
 
-	// Rollbacks: each target goes back to version A, and verify proves A's digest runs everywhere.
-	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "ecs"); err != nil {
-		t.Fatalf("rollback ecs: %v\n%s", err, tail(out, 40))
+	// The build-failure runbook, as written, on B's commit (docs/runbooks/build-failure.md): build and
+	// publish that commit again (published: not rebuilt), write its artifact.json from the registry,
+	// deploy it to ECS (unchanged).
+	head, err := exec.Command("git", "-C", copyDir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
 	}
+	commit := strings.TrimSpace(string(head))
+	values := map[string]string{"env": "local", "commit": commit, "short-sha": commit[:7]}
+	build := docBlocks(t, "docs/runbooks/build-failure.md")
+	if len(build) != 4 {
+		t.Fatalf("build-failure.md: want 4 blocks run here (build, app tests, publish, resolve + deploy-ecs), found %d", len(build))
+	}
+	runDocBlock(t, sb, build[0], copyDir, values)
+	runDocBlock(t, sb, build[1], copyDir, values)
+	if out := runDocBlock(t, sb, build[2], copyDir, values); !strings.Contains(out, "not rebuilt") || !strings.Contains(out, digestB) {
+		t.Fatalf("build-failure publish of a published commit must reuse %s, not rebuild:\n%s", digestB, tail(out, 30))
+	}
+	if out := runDocBlock(t, sb, build[3], copyDir, values); !strings.Contains(out, "unchanged") && !strings.Contains(out, "no change") {
+		t.Fatalf("build-failure deploy-ecs of the running artifact must change nothing:\n%s", tail(out, 30))
+	}
+	if a, err := artifact.Read(filepath.Join(copyDir, "artifact.json")); err != nil || a.Digest() != digestB {
+		t.Fatalf("image resolve --write-artifact must write B's artifact (%s): %+v %v", digestB, a, err)
+	}
+
+	// The rollback runbooks, as written (docs/runbooks/{ecs,eks}-rollback.md), in B's copy with B's
+	// artifact.json: each target back to version A, then forward to B again with --to, then verify.
+	ecsBlocks := docBlocks(t, "docs/runbooks/ecs-rollback.md")
+	if len(ecsBlocks) != 4 {
+		t.Fatalf("ecs-rollback.md: want 4 blocks run here (look, roll back, roll back --to, confirm), found %d", len(ecsBlocks))
+	}
+	if look := runDocBlock(t, sb, ecsBlocks[0], copyDir, values); !strings.Contains(look, tdB) {
+		t.Fatalf("ecs-rollback look: the service's task definition %s must show:\n%s", tdB, tail(look, 30))
+	}
+	runDocBlock(t, sb, ecsBlocks[1], copyDir, values)
 	if tdRB, img := ecsImage(t, sb, env); tdRB == tdB || !strings.HasSuffix(img, "@"+digest) {
 		t.Fatalf("ECS rollback: service runs %s (%s); want the revision before %s, with %s", tdRB, img, tdB, digest)
 	}
-	if out, err := daggerLocal(t, sb, root, "rollback", "--target", "eks"); err != nil {
-		t.Fatalf("rollback eks: %v\n%s", err, tail(out, 40))
+	values["revision"] = tdB[strings.LastIndex(tdB, ":")+1:]
+	runDocBlock(t, sb, ecsBlocks[2], copyDir, values)
+	if tdTo, img := ecsImage(t, sb, env); tdTo != tdB || !strings.HasSuffix(img, "@"+digestB) {
+		t.Fatalf("ECS rollback --to %s: service runs %s (%s); want %s with %s", values["revision"], tdTo, img, tdB, digestB)
 	}
-	var last helmRevision // the newest revision, whatever order history lists them in
-	for _, r := range helmHistory(t, sb) {
-		if r.Revision > last.Revision {
-			last = r
+	if confirm := runDocBlock(t, sb, ecsBlocks[3], copyDir, values); !strings.Contains(confirm, "COMPLETED") {
+		t.Fatalf("ecs-rollback confirm: want the rollout COMPLETED:\n%s", tail(confirm, 20))
+	}
+
+	eksBlocks := docBlocks(t, "docs/runbooks/eks-rollback.md")
+	if len(eksBlocks) != 4 {
+		t.Fatalf("eks-rollback.md: want 4 blocks run here (look, roll back, roll back --to, confirm), found %d", len(eksBlocks))
+	}
+	if look := runDocBlock(t, sb, eksBlocks[0], copyDir, values); !strings.Contains(look, "@"+digestB) {
+		t.Fatalf("eks-rollback look: the pods must show B's image %s:\n%s", digestB, tail(look, 30))
+	}
+	newest := func() helmRevision {
+		var last helmRevision // the newest revision, whatever order history lists them in
+		for _, r := range helmHistory(t, sb) {
+			if r.Revision > last.Revision {
+				last = r
+			}
 		}
+		return last
 	}
-	if last.Status != "deployed" || last.Revision != revB+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
+	runDocBlock(t, sb, eksBlocks[1], copyDir, values)
+	if last := newest(); last.Status != "deployed" || last.Revision != revB+1 || !strings.Contains(strings.ToLower(last.Description), "rollback") {
 		t.Fatalf("Helm rollback: last revision %+v, want %d deployed as a rollback", last, revB+1)
 	}
-	if out, err := daggerLocal(t, sb, root, "verify", "--artifact", artA); err != nil {
-		t.Fatalf("after both rollbacks version A must run everywhere: %v\n%s", err, tail(out, 40))
+	values["revision"] = strconv.Itoa(revB)
+	runDocBlock(t, sb, eksBlocks[2], copyDir, values)
+	if last := newest(); last.Status != "deployed" || last.Revision != revB+2 || !strings.Contains(last.Description, strconv.Itoa(revB)) {
+		t.Fatalf("Helm rollback --to %d: last revision %+v, want %d deployed as a rollback to %d", revB, last, revB+2, revB)
+	}
+	// Both targets run B again: the runbook's verify passes on B's artifact.json.
+	if confirm := runDocBlock(t, sb, eksBlocks[3], copyDir, values); !strings.Contains(confirm, digestB) {
+		t.Fatalf("eks-rollback confirm: verify must name B's digest %s:\n%s", digestB, tail(confirm, 30))
+	}
+
+	// The DNS cutover runbook as far as the sandbox reaches (docs/runbooks/dns-cutover.md): verify both
+	// sides, apply the ECS stack (its DNS weight), deploy the chart (its weight annotation).
+	dns := docBlocks(t, "docs/runbooks/dns-cutover.md")
+	if len(dns) != 2 {
+		t.Fatalf("dns-cutover.md: want 2 blocks run here (verify, the weight step), found %d", len(dns))
+	}
+	if out := runDocBlock(t, sb, dns[0], copyDir, values); !strings.Contains(out, digestB) {
+		t.Fatalf("dns-cutover verify must name B's digest %s:\n%s", digestB, tail(out, 30))
+	}
+	if out := runDocBlock(t, sb, dns[1], copyDir, values); !strings.Contains(out, "apps/demo-app/ecs") {
+		t.Fatalf("dns-cutover: the ECS weight step must plan and apply apps/demo-app/ecs:\n%s", tail(out, 40))
 	}
 }
 
@@ -379,14 +447,6 @@ func TestPromoteLocal(t *testing.T) {
 	sb := sandboxtest.Env(t)
 	requireDagger(t, sb)
 	root := repoRoot(t)
-	art := filepath.Join(t.TempDir(), "artifact.json")
-	if out, err := daggerLocal(t, sb, root, "publish", "-o", art); err != nil {
-		t.Fatalf("publish in local: %v\n%s", err, tail(out, 40))
-	}
-	source, err := artifact.Read(art)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := cloneRepo(t, root, func(dir string) {
 		raw, err := os.ReadFile(filepath.Join(dir, "environments", "local", "delivery.yaml"))
 		if err != nil {
@@ -408,15 +468,23 @@ func TestPromoteLocal(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Setenv("DELIVERY_ENV", "promoted")
-	// A deploy-ecs of the unpromoted artifact is refused: its image lies outside the repository.
-	if out, err := daggerLocal(t, sb, dir, "deploy-ecs", "--artifact", art); err == nil || !strings.Contains(out, "outside the environment's repository") {
-		t.Fatalf("a deploy of another repository's image must be refused (err %v):\n%s", err, tail(out, 30))
+	// docs/pipeline.md's block, as written, in the copy: publish in local, deploy that artifact.json
+	// to the second environment.
+	bs := docBlocks(t, "docs/pipeline.md")
+	if len(bs) != 1 {
+		t.Fatalf("docs/pipeline.md: want one block run here, found %d", len(bs))
 	}
-	out, err := daggerLocal(t, sb, dir, "deploy", "--artifact", art)
+	outs := runDocBlockLines(t, sb, bs[0], dir, nil)
+	if len(outs) != 2 {
+		t.Fatalf("docs/pipeline.md: want two commands (publish, deploy --artifact), found %d", len(outs))
+	}
+	out := outs[1]
+	art := filepath.Join(dir, "artifact.json")
+	source, err := artifact.Read(art)
 	if err != nil {
-		t.Fatalf("deploy --artifact: %v\n%s", err, tail(out, 60))
+		t.Fatalf("the block's publish must write artifact.json: %v", err)
 	}
+	t.Setenv("DELIVERY_ENV", "promoted")
 	want := sb.Registry + "/demo-app-promoted@" + source.Digest()
 	if summaryDigest(out) != source.Digest() || !strings.Contains(out, "image    "+want) || !strings.Contains(out, "promoted from "+source.Repository()) {
 		t.Fatalf("the promoted deploy must run the same digest from its own repository (%s):\n%s", want, tail(out, 40))
@@ -438,6 +506,10 @@ func TestPromoteLocal(t *testing.T) {
 	}
 	if _, img := ecsImage(t, sb, env); img != want {
 		t.Fatalf("ECS runs %s, want %s", img, want)
+	}
+	// A deploy-ecs of the unpromoted artifact is refused: its image lies outside the repository.
+	if out, err := daggerLocal(t, sb, dir, "deploy-ecs", "--artifact", art); err == nil || !strings.Contains(out, "outside the environment's repository") {
+		t.Fatalf("a deploy of another repository's image must be refused (err %v):\n%s", err, tail(out, 30))
 	}
 	// The same promotion again changes nothing and exits 0.
 	again, err := daggerLocal(t, sb, dir, "deploy", "--artifact", art)

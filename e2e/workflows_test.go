@@ -40,6 +40,14 @@ func daggerCall(t *testing.T, sb *sandboxtest.Sandbox, timeout time.Duration, ar
 func TestDaggerHelpMatchesTheModuleSource(t *testing.T) {
 	sb := sandboxtest.Env(t)
 	requireDagger(t, sb)
+	// docs/dagger-engine.md's block, as written: up, the env file, the engine's version, the help.
+	bs := docBlocks(t, "docs/dagger-engine.md")
+	if len(bs) != 1 {
+		t.Fatalf("docs/dagger-engine.md: want one block run here, found %d", len(bs))
+	}
+	if doc := runDocBlock(t, sb, bs[0], repoRoot(t), nil); !strings.Contains(doc, "v0.19.10") || !strings.Contains(doc, "deploy") {
+		t.Fatalf("docs/dagger-engine.md: the engine must answer v0.19.10 and the help list the functions:\n%s", tail(doc, 40))
+	}
 	m, err := workflows.LoadModule(filepath.Join(repoRoot(t), workflows.ModuleDir), workflows.ModuleObject)
 	if err != nil {
 		t.Fatal(err)

@@ -6,20 +6,29 @@
 #   scripts/dagger-local.sh rollback --target eks
 # A deploy lock taken by the call names DELIVERY_LOCK_OWNER, default user@host.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[ -f .sandbox/env ] || { echo "the sandbox is not up: run go run ./cmd/sandbox up --with-dagger" >&2; exit 1; }
-set -a; . .sandbox/env; set +a
+# Relative paths in the arguments (-o artifact.json, --artifact artifact.json) are the caller's: the
+# module is loaded from this repository with -m, the working directory stays where the caller is.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+[ -f "$repo/.sandbox/env" ] || { echo "the sandbox is not up: run go run ./cmd/sandbox up --with-dagger" >&2; exit 1; }
+set -a
+# shellcheck source=/dev/null
+. "$repo/.sandbox/env"
+set +a
 export DAGGER_NO_NAG=1
 : "${SANDBOX_DAGGER:?the sandbox env has no SANDBOX_DAGGER: run go run ./cmd/sandbox up --with-dagger}"
 fn="${1:?usage: scripts/dagger-local.sh <function> [args...]}"; shift
+env_args=(--env "${DELIVERY_ENV:-local}")
+for a in "$@"; do
+  case "$a" in --env|--env=*) env_args=() ;; esac # the caller names the environment itself
+done
 aws="${AWS_ENDPOINT_URL#http://}"
-args=(call
+args=(-m "$repo" call
   --aws-endpoint "tcp://${aws}"
   --kube-api "tcp://127.0.0.1:6443"
   --registry "tcp://${SANDBOX_REGISTRY}"
   --kubeconfig "file://${KUBECONFIG}"
   --lock-owner "${DELIVERY_LOCK_OWNER:-${USER:-$(id -un)}@$(hostname)}"
-  "$fn" --env "${DELIVERY_ENV:-local}" "$@")
+  "$fn" "${env_args[@]}" "$@")
 # The call runs under `stacks guard`: Ctrl-C (or SIGTERM) closes its cancel beacon, every terraform in the
 # run is interrupted gracefully (state written, lock released), and only then does dagger stop.
 # DELIVERY_NO_GUARD=1 runs dagger bare (a cancel then kills terraform: the e2e test of a killed run).
@@ -27,5 +36,5 @@ if [ -n "${DELIVERY_NO_GUARD:-}" ]; then
   exec "$SANDBOX_DAGGER" "${args[@]}"
 fi
 guard="$(mktemp -d)/stacks"
-go build -o "$guard" ./cmd/stacks
+go -C "$repo" build -o "$guard" ./cmd/stacks
 exec "$guard" guard -- "$SANDBOX_DAGGER" "${args[@]}"
