@@ -50,17 +50,13 @@ func (b DocBlock) Where() string { return fmt.Sprintf("%s:%d", b.File, b.Line) }
 
 // DocBlocks reads every fenced block of the documents, with its marker.
 func DocBlocks(root string) ([]DocBlock, error) {
-	files, err := DocFiles(root)
+	docs, err := readDocs(root)
 	if err != nil {
 		return nil, err
 	}
 	var out []DocBlock
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			return nil, err
-		}
-		bs, err := parseDocBlocks(f, string(data))
+	for _, d := range docs {
+		bs, err := parseDocBlocks(d.file, d.text)
 		if err != nil {
 			return nil, err
 		}

@@ -38,6 +38,26 @@ func DocFiles(root string) ([]string, error) {
 	return files, nil
 }
 
+// doc is one document's text.
+type doc struct{ file, text string }
+
+// readDocs reads the documents of DocFiles, in order.
+func readDocs(root string) ([]doc, error) {
+	files, err := DocFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]doc, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, doc{f, string(data)})
+	}
+	return out, nil
+}
+
 var (
 	inlineCode = regexp.MustCompile("`([^`]*)`")
 	exportVar  = regexp.MustCompile(`^export ([A-Z_][A-Z0-9_]*)="([^"]*)"$`)
@@ -47,19 +67,18 @@ var (
 // trailing backslash, comments dropped) and in inline code spans (which may wrap). Variables the
 // documents export in a code block (export DAGGER_AWS="...") are expanded in every document.
 func DocCalls(root string) ([]DocCall, error) {
-	files, err := DocFiles(root)
+	docs, err := readDocs(root)
 	if err != nil {
 		return nil, err
 	}
 	vars := map[string]string{}
 	texts := map[string]string{}
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			return nil, err
-		}
-		texts[f] = string(data)
-		for _, line := range strings.Split(string(data), "\n") {
+	var files []string
+	for _, d := range docs {
+		f := d.file
+		files = append(files, f)
+		texts[f] = d.text
+		for _, line := range strings.Split(d.text, "\n") {
 			if m := exportVar.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 				vars[m[1]] = m[2]
 			}
@@ -197,17 +216,14 @@ var goRunCmd = regexp.MustCompile(`go run \./cmd/([a-z0-9-]+)((?: +[^ |;&#` + "`
 // DocCommands finds the `go run ./cmd/<cli>` commands of the documents, in fenced code blocks and
 // inline code spans, with their words up to a shell operator or comment.
 func DocCommands(root string) ([]DocCommand, error) {
-	files, err := DocFiles(root)
+	docs, err := readDocs(root)
 	if err != nil {
 		return nil, err
 	}
 	var out []DocCommand
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			return nil, err
-		}
-		lines := strings.Split(string(data), "\n")
+	for _, d := range docs {
+		f := d.file
+		lines := strings.Split(d.text, "\n")
 		inFence := false
 		for i := 0; i < len(lines); i++ {
 			line := lines[i]
