@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/platformteam/delivery/internal/sandbox"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
@@ -316,6 +317,45 @@ func TestDeployLocal(t *testing.T) {
 	}
 	if out := runDocBlock(t, sb, dns[1], copyDir, values); !strings.Contains(out, "apps/demo-app/ecs") {
 		t.Fatalf("dns-cutover: the ECS weight step must plan and apply apps/demo-app/ecs:\n%s", tail(out, 40))
+	}
+
+	// The secret-rotation runbook (docs/runbooks/secret-rotation.md): a new token version, both runtimes
+	// restarted on the same digest, verify, then the bad-value rollback of the version stages.
+	rot := docBlocks(t, "docs/runbooks/secret-rotation.md")
+	if len(rot) != 4 {
+		t.Fatalf("secret-rotation.md: want 4 blocks run here (write, restart, verify, roll back), found %d", len(rot))
+	}
+	secretID := "demo-app/local/app-auth-token"
+	sm := secretsmanager.NewFromConfig(sb.AWSConfig())
+	before, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil {
+		t.Fatalf("the sandbox seeds %s: %v", secretID, err)
+	}
+	runDocBlock(t, sb, rot[0], copyDir, values)
+	after, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil || aws.ToString(after.VersionId) == aws.ToString(before.VersionId) || aws.ToString(after.SecretString) == aws.ToString(before.SecretString) {
+		t.Fatalf("secret-rotation step 1 must write a new current version (before %s, after %+v, %v)", aws.ToString(before.VersionId), after, err)
+	}
+	tdRestart, _ := ecsImage(t, sb, env)
+	revRestart := newest().Revision
+	if out := runDocBlock(t, sb, rot[1], copyDir, values); !strings.Contains(out, "restart") {
+		t.Fatalf("secret-rotation restart must report what it replaced:\n%s", tail(out, 40))
+	}
+	if td, img := ecsImage(t, sb, env); td != tdRestart || !strings.HasSuffix(img, "@"+digestB) {
+		t.Fatalf("a restart keeps the revision and the digest: %s (%s), want %s with %s", td, img, tdRestart, digestB)
+	}
+	if rev := newest().Revision; rev != revRestart {
+		t.Fatalf("a restart makes no Helm revision: %d → %d", revRestart, rev)
+	}
+	if out := runDocBlock(t, sb, rot[2], copyDir, values); !strings.Contains(out, digestB) {
+		t.Fatalf("secret-rotation verify must name B's digest %s:\n%s", digestB, tail(out, 30))
+	}
+	values["previous version id"] = aws.ToString(before.VersionId)
+	values["current version id"] = aws.ToString(after.VersionId)
+	runDocBlock(t, sb, rot[3], copyDir, values)
+	back, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil || aws.ToString(back.VersionId) != aws.ToString(before.VersionId) {
+		t.Fatalf("secret-rotation rollback must make the previous version current again: %+v %v", back, err)
 	}
 }
 
