@@ -214,7 +214,15 @@ var placeholder = regexp.MustCompile(`<[a-z][a-z0-9 -]*>`)
 // RunnableScript is the block as a bash script: each <placeholder> replaced by its value. A
 // placeholder without a value is an error naming it, so a test never runs a command with a hole.
 func RunnableScript(b DocBlock, values map[string]string) (string, error) {
-	script := placeholder.ReplaceAllStringFunc(b.Text, func(p string) string {
+	// Comments are for the reader (`# = dagger call <sandbox services> ...`): dropped, so a placeholder
+	// in one is no hole in the command.
+	lines := strings.Split(b.Text, "\n")
+	for i, l := range lines {
+		if c := stripComment(l); c != l {
+			lines[i] = strings.TrimRight(c, " \t")
+		}
+	}
+	script := placeholder.ReplaceAllStringFunc(strings.Join(lines, "\n"), func(p string) string {
 		if v, ok := values[strings.Trim(p, "<>")]; ok {
 			return v
 		}

@@ -38,6 +38,16 @@ func TestEveryDocumentedShellBlockIsRunOrMarked(t *testing.T) {
 	for _, f := range CheckDocBlocks(blocks, tests, string(ci)) {
 		t.Errorf("%s", f)
 	}
+	// The blocks tests run use only the placeholders those tests give values to (e2e/e2e_test.go).
+	given := map[string]string{"env": "local", "revision": "2", "commit": "c", "short-sha": "c",
+		"previous version id": "p", "current version id": "c"}
+	for _, b := range blocks {
+		if b.IsShell() && b.Marker.Kind == MarkerRun {
+			if _, err := RunnableScript(b, given); err != nil {
+				t.Errorf("%v (a placeholder the test running it gives no value to)", err)
+			}
+		}
+	}
 }
 
 func TestDocBlocksMarkersAndChecks(t *testing.T) {
@@ -53,7 +63,7 @@ func TestDocBlocksMarkersAndChecks(t *testing.T) {
 		"<!-- doc-test: run TestThere -->",
 		"```sh",
 		"go run ./cmd/release ecs diff --env <env> \\",
-		"   --json   # what changes",
+		"   --json   # what changes in <some tree>",
 		"```",
 		"<!-- doc-test: run TestMissing -->",
 		"```bash",
@@ -123,7 +133,7 @@ func TestDocBlocksMarkersAndChecks(t *testing.T) {
 		t.Errorf("shell lines %q", l)
 	}
 	script, err := RunnableScript(run[0], map[string]string{"env": "local"})
-	if err != nil || !strings.HasPrefix(script, "go run ./cmd/release ecs diff --env local \\") {
+	if err != nil || script != "go run ./cmd/release ecs diff --env local \\\n   --json" {
 		t.Errorf("script %q %v", script, err)
 	}
 	if _, err := RunnableScript(run[1], map[string]string{"env": "local"}); err == nil || !strings.Contains(err.Error(), "no value for <who>") {
