@@ -244,7 +244,7 @@ func TestDeployLocal(t *testing.T) {
 	}
 	runDocBlock(t, sb, build[0], copyDir, values)
 	runDocBlock(t, sb, build[1], copyDir, values)
-	if out := runDocBlock(t, sb, build[2], copyDir, values); !strings.Contains(out, "not rebuilt") || !strings.Contains(out, digestB) {
+	if out := runDocBlock(t, sb, build[2], copyDir, values); !strings.Contains(out, "is published") || !strings.Contains(out, digestB) {
 		t.Fatalf("build-failure publish of a published commit must reuse %s, not rebuild:\n%s", digestB, tail(out, 30))
 	}
 	if out := runDocBlock(t, sb, build[3], copyDir, values); !strings.Contains(out, "unchanged") && !strings.Contains(out, "no change") {
