@@ -264,8 +264,18 @@ func ranByCI(cmd, ciScript string) bool {
 		return strings.Trim(m[1], `'"`)
 	}
 	for _, line := range strings.Split(ciScript, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "go test ") && strings.HasSuffix(line, " ./...") && !strings.Contains(line, " -run") && tags(line) == tags(cmd) {
+		// The go test command of a line, wherever the script's line has it (`stage "…" go test …`,
+		// `unit() { go vet ./... && go test -count=1 ./...; }`), up to its end or a shell separator.
+		i := strings.Index(line, "go test ")
+		if i < 0 {
+			continue
+		}
+		test := line[i:]
+		if j := strings.IndexAny(test, ";&|}"); j >= 0 {
+			test = test[:j]
+		}
+		test = strings.TrimSpace(test)
+		if strings.HasSuffix(test, " ./...") && !strings.Contains(test, " -run") && tags(test) == tags(cmd) {
 			return true
 		}
 	}

@@ -50,6 +50,23 @@ func TestEveryDocumentedShellBlockIsRunOrMarked(t *testing.T) {
 	}
 }
 
+// scripts/test.sh runs its go test commands inside stages and functions: they count wherever the
+// line has them.
+func TestRanByCIFindsTheStagedGoTests(t *testing.T) {
+	staged := "unit() { go vet ./... && go test -count=1 ./...; }\n" +
+		"stage \"integration tests (sandbox)\" go test -count=1 -tags integration -timeout 40m ./...\n"
+	for _, cmd := range []string{"go test ./pkg/a ./pkg/b", "go test -tags integration ./pkg/a"} {
+		if !ranByCI(cmd, staged) {
+			t.Errorf("%q is run by the staged script", cmd)
+		}
+	}
+	for _, cmd := range []string{"go test -tags e2e ./pkg/a", "go test -run X ./pkg/a"} {
+		if ranByCI(cmd, staged) {
+			t.Errorf("%q is not run by the staged script", cmd)
+		}
+	}
+}
+
 func TestDocBlocksMarkersAndChecks(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "README.md", strings.Join([]string{
