@@ -18,7 +18,7 @@ import (
 // The stack's upstreams are applied first, as in an environment that exists.
 func TestDNSCutoverWeightStepOnTheStandIns(t *testing.T) {
 	sb := sandboxtest.Env(t)
-	dir := cloneRepo(t, repoRoot(t), nil)
+	dir := cloneRepo(t, repoRoot(t), func(string) {})
 	// Setup, not from the runbook: the stand-ins the weight step's stack reads remote state from.
 	runDocBlock(t, sb, workflows.DocBlock{File: "(setup) every local stand-in applied", Lang: "sh",
 		Text: "go run ./cmd/stacks apply --env local"}, dir, nil)
