@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"dagger/delivery/internal/dagger"
 
@@ -14,8 +16,12 @@ import (
 	"github.com/platformteam/delivery/pkg/release/api"
 )
 
-// imagePath is where the built image (an OCI tarball) is mounted for the release engine to push.
-const imagePath = "/work/image.tar"
+// imagePath is where the built image (an OCI tarball) is mounted for the release engine to push, and
+// buildPath the build record (provenance.Build) it signs as the image's SLSA provenance.
+const (
+	imagePath = "/work/image.tar"
+	buildPath = "/work/build.json"
+)
 
 // Build the app image once (unless the commit is already published) and push it, through the release
 // engine and the same AWS credentials as every deploy, tagged with the short commit SHA. It returns
@@ -141,7 +147,11 @@ func (m *Delivery) Verify(
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("verify: ECS and EKS run %s (%d checks)\n", art.Digest(), len(rep.Checks)), nil
+	line := fmt.Sprintf("verify: ECS and EKS run %s (%d checks)", art.Digest(), len(rep.Checks))
+	for _, d := range rep.SupplyChain {
+		line += "; " + d.Image + ": " + d.Summary()
+	}
+	return line + "\n", nil
 }
 
 // Restore the previous (or --to) version on one target: the ECS service's previous task
@@ -309,9 +319,14 @@ func (s *stages) Publish(ctx context.Context) (api.Publication, error) {
 	if err != nil {
 		return api.Publication{}, err
 	}
-	tarball := s.m.build(s.eng.env, sha).AsTarball()
+	bases, err := pinBaseImages(ctx, s.eng.env)
+	if err != nil {
+		return api.Publication{}, err
+	}
+	tarball := s.m.build(s.eng.env, sha, bases).AsTarball()
 	buildCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	started := time.Now()
 	built := make(chan error, 1)
 	go func() { _, err := tarball.Sync(buildCtx); built <- err }()
 	found, err := run[api.Found](ctx, s.eng, nil, nil, "image", "find", "--commit", sha.String())
@@ -324,9 +339,18 @@ func (s *stages) Publish(ctx context.Context) (api.Publication, error) {
 	if err := <-built; err != nil {
 		return api.Publication{}, fmt.Errorf("build the image of commit %s: %w", sha.Short(), err)
 	}
+	// The release engine signs the image and attaches its SBOM and SLSA provenance, then pushes it.
+	record, err := buildRecord(ctx, s.eng.env, sha, bases, started, time.Now())
+	if err != nil {
+		return api.Publication{}, err
+	}
+	recordJSON, err := json.Marshal(record)
+	if err != nil {
+		return api.Publication{}, err
+	}
 	pushed, err := run[api.Publication](ctx, s.eng, nil, func(c *dagger.Container) *dagger.Container {
-		return c.WithMountedFile(imagePath, tarball)
-	}, "image", "push", "--source", imagePath, "--commit", sha.String(), "--no-artifact")
+		return c.WithMountedFile(imagePath, tarball).WithNewFile(buildPath, string(recordJSON))
+	}, "image", "push", "--source", imagePath, "--commit", sha.String(), "--build", buildPath, "--no-artifact")
 	if err != nil {
 		return api.Publication{}, err
 	}

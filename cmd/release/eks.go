@@ -38,7 +38,7 @@ func eksDeploy(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := release.DeployEKS(ctx, acc, prepared, helmdeploy.FailFast{MaxRestarts: int32(*restarts)})
+	res, err := release.DeployEKS(ctx, acc, p.Artifact, prepared, helmdeploy.FailFast{MaxRestarts: int32(*restarts)})
 	if err != nil {
 		if res.Outcome != "" {
 			_ = c.emit(res, func(w io.Writer) { fmt.Fprintf(w, "%s: %s\n", res.Outcome, res.Reason) })

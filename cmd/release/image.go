@@ -12,6 +12,7 @@ import (
 	"github.com/platformteam/delivery/pkg/image"
 	"github.com/platformteam/delivery/pkg/release"
 	"github.com/platformteam/delivery/pkg/release/api"
+	"github.com/platformteam/delivery/pkg/supplychain/provenance"
 )
 
 func imagePush(ctx context.Context, args []string) error {
@@ -19,6 +20,7 @@ func imagePush(ctx context.Context, args []string) error {
 	source := c.fs.String("source", "", "OCI layout directory, OCI layout tarball or `docker save` tarball [required]")
 	commit := c.fs.String("commit", "", "commit SHA to tag with (default: from CI variables or git metadata)")
 	noArtifact := c.fs.Bool("no-artifact", false, "do not write artifact.json")
+	buildFile := c.fs.String("build", "", "the build record (provenance.Build JSON): sign the image and attach its SBOM and SLSA provenance before pushing it (docs/supply-chain.md)")
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -33,8 +35,21 @@ func imagePush(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pub, err := release.Publish(ctx, acc, *source, sha, createdNow())
-	if err != nil {
+	var pub api.Publication
+	if *buildFile != "" {
+		raw, err := os.ReadFile(*buildFile)
+		if err != nil {
+			return fmt.Errorf("read --build: %w", err)
+		}
+		build, err := api.Decode[provenance.Build](raw)
+		if err != nil {
+			return fmt.Errorf("--build: %w", err)
+		}
+		pub, err = release.PublishAttested(ctx, acc, *source, sha, build, createdNow())
+		if err != nil {
+			return err
+		}
+	} else if pub, err = release.Publish(ctx, acc, *source, sha, createdNow()); err != nil {
 		return err
 	}
 	if !*noArtifact {

@@ -25,6 +25,7 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/kube/kwokstages"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/supplychain/signing"
 )
 
 // cli runs the built release binary with the sandbox's environment and returns stdout and the exit code.
@@ -72,7 +73,11 @@ func TestReleaseCLIEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Kube(t).CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
 
-	// A repository root with one environment, the test chart, and an image built "elsewhere".
+	// A repository root with one environment, the test chart, and an image built "elsewhere". Its
+	// signing key (an in-memory KMS) is what the environment's deploy gate trusts.
+	signer := testKMS(t, "123456789012")
+	key, err := signing.KMSPublicKey(ctx, signer, "alias/demo-app-test-signing")
+	must(t, err)
 	envDir := filepath.Join(root, "environments", "e2e")
 	must(t, os.MkdirAll(envDir, 0o755))
 	must(t, os.WriteFile(filepath.Join(envDir, "backend.hcl"), []byte("bucket = \"x\"\n"), 0o644))
@@ -83,7 +88,7 @@ image: {repository: `+name+`}
 ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
 endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
-`), 0o644))
+`+trustKey(t, root, "e2e", key)), 0o644))
 	// The same services, but a repository the sandbox's platforms cannot pull from (its name carries the
 	// pull-fail marker): a deploy refuses images outside the environment's repository, so a failing
 	// image is deployed through an environment whose repository it lies in.
@@ -97,7 +102,7 @@ image: {repository: `+kwokstages.PullFailMarker+"/"+name+`}
 ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
 endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
-`), 0o644))
+`+trustKey(t, root, "e2e-pull-fail", key)), 0o644))
 	copyDir(t, "../../pkg/helmdeploy/testdata/chart", filepath.Join(root, "chart"))
 	img, _ := random.Image(512, 1)
 	p, err := layout.Write(filepath.Join(root, "oci"), empty.Index)
@@ -119,6 +124,11 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	if err != nil || a.Digest() != want.String() || a.Tag() != "0123456" || a.Repository() != s.Registry+"/"+name {
 		t.Fatalf("artifact %+v %v", a, err)
 	}
+	// Pushed without a build record, so nothing signed it: the deploy gate refuses it before any call.
+	if _, code := run("ecs", "deploy"); code != exitFailed {
+		t.Fatalf("ecs deploy of an unsigned image: exit %d, want %d", code, exitFailed)
+	}
+	attestWith(t, signer, a.Image.Ref(), "0123456789abcdef0123456789abcdef01234567")
 	if out, code := run("artifact", "write", "--ref", a.Repository()+":0123456@"+a.Digest(), "--artifact", "again.json"); code != 0 || !strings.Contains(out, a.Digest()) {
 		t.Fatalf("artifact write: %d %s", code, out)
 	}
@@ -144,6 +154,7 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	ecsBad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
 	must(t, err)
 	must(t, artifact.Write(filepath.Join(root, "ecs-bad.json"), ecsBad))
+	attestFrom(t, signer, ecsBad.Image.Ref(), a.Image.Ref(), "0123456789abcdef0123456789abcdef01234567") // signed: the gate lets it through to fail
 	out, code = runPullFail("ecs", "deploy", "--artifact", "ecs-bad.json")
 	ecsRes = struct{ Outcome, Failure string }{}
 	json.Unmarshal([]byte(out), &ecsRes)
@@ -168,6 +179,7 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	bad, err := a.Promoted(s.Registry + "/" + kwokstages.PullFailMarker + "/" + name)
 	must(t, err)
 	must(t, artifact.Write(filepath.Join(root, "bad.json"), bad))
+	attestFrom(t, signer, bad.Image.Ref(), a.Image.Ref(), "0123456789abcdef0123456789abcdef01234567")
 	if _, code := runPullFail("eks", "deploy", "--artifact", "bad.json"); code != exitRolledBack {
 		t.Fatalf("bad eks deploy: exit %d, want %d", code, exitRolledBack)
 	}

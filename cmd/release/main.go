@@ -38,7 +38,7 @@ type command struct {
 var commands = map[string]command{
 	"artifact write":     {"resolve a published ref (one HEAD request) and write artifact.json", artifactWrite},
 	"artifact show":      {"validate and print artifact.json", artifactShow},
-	"image push":         {"push an OCI layout or tarball built elsewhere, tag = short SHA (immutable: same digest is a no-op); writes artifact.json", imagePush},
+	"image push":         {"push an OCI layout or tarball built elsewhere, tag = short SHA (immutable: same digest is a no-op); with --build, sign it and attach its SBOM and SLSA provenance first; writes artifact.json", imagePush},
 	"image find":         {"look up the commit's tag in the environment's repository (a commit is built once)", imageFind},
 	"image promote":      {"copy --artifact's image by digest into the environment's repository (cross-account); writes the promoted artifact.json", imagePromote},
 	"image resolve":      {"confirm a published ref or resolve a tag to its digest (one HEAD request)", imageResolve},
@@ -53,8 +53,9 @@ var commands = map[string]command{
 	"eks rollback":       {"roll the Helm release back to the previous (or --to) revision", eksRollback},
 	"eks history":        {"list the Helm release's revisions", eksHistory},
 	"eks restart":        {"replace every pod of the release with an identical one (rollout restart, same revision) and wait", eksRestart},
-	"verify":             {"check the digest running on ECS and EKS equals the artifact's", verifyCmd},
 	"unlock":             {"remove a deploy lock whose holder died, by its token (printed by the refused deploy)", unlockCmd},
+	"verify":             {"check the digest running on ECS and EKS equals the artifact's, and report whether each running digest is signed and attested", verifyCmd},
+	"gate":               {"the deploy gate alone: is the artifact's digest signed and attested under the environment's trust policy (changes nothing)", gateCmd},
 }
 
 func main() {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -28,7 +29,9 @@ import (
 
 const taskDef = `{"family": "demo-app", "containerDefinitions": [{"name": "app", "image": "127.0.0.1:5000/demo-app@sha256:1111111111111111111111111111111111111111111111111111111111111111"}]}`
 
-// cliRoot writes a repository root with one environment pointing at the given AWS endpoint.
+// cliRoot writes a repository root with one environment pointing at the given AWS endpoint, and an
+// artifact of an image published there as publish does: pushed to an in-process registry, signed and
+// attested with the environment's key, which its trust policy names (docs/supply-chain.md).
 func cliRoot(t *testing.T, awsEndpoint string) (string, string) {
 	t.Helper()
 	root := t.TempDir()
@@ -36,6 +39,10 @@ func cliRoot(t *testing.T, awsEndpoint string) (string, string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	reg := startRegistry(t)
+	img := pushImage(t, reg, "demo-app", "abc1234")
+	key := attestImage(t, img, "abc1234")
+	trust := trustKey(t, root, "test", key)
 	os.WriteFile(filepath.Join(dir, "backend.hcl"), []byte("bucket = \"x\"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "delivery.yaml"), []byte(`
 account_id: "123456789012"
@@ -43,15 +50,15 @@ region: ap-southeast-2
 image: {repository: demo-app}
 ecs: {cluster: demo, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: demo, namespace: demo, release: demo-app, chart: charts/demo-app}
-endpoints: {aws: "`+awsEndpoint+`", registry: "127.0.0.1:5000"}
-`), 0o644)
+endpoints: {aws: "`+awsEndpoint+`", registry: "`+reg+`"}
+`+trust), 0o644)
 	art := filepath.Join(root, "artifact.json")
-	img, err := artifact.ParsePinned("127.0.0.1:5000/demo-app@sha256:2222222222222222222222222222222222222222222222222222222222222222")
+	pinned, err := artifact.ParsePinned(img.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	commit, _ := artifact.ParseCommit("abc1234")
-	a, err := artifact.New(commit, img, time.Now())
+	a, err := artifact.New(commit, pinned, time.Now())
 	if err == nil {
 		err = artifact.Write(art, a)
 	}
@@ -232,14 +239,6 @@ func TestPromoteThenDeployRefusesForeignImages(t *testing.T) {
 	src, dst := startRegistry(t), startRegistry(t)
 	source, digest := writeLayout(t)
 	root, _ := cliRoot(t, "http://127.0.0.1:1")
-	os.WriteFile(filepath.Join(root, "environments", "test", "delivery.yaml"), []byte(`
-account_id: "123456789012"
-region: ap-southeast-2
-image: {repository: demo-app}
-ecs: {cluster: demo, service: demo-app, container: app, timeout: 1m}
-eks: {cluster: demo, namespace: demo, release: demo-app, chart: charts/demo-app}
-endpoints: {aws: "http://127.0.0.1:1", registry: "`+dst+`"}
-`), 0o644)
 	// The image as another environment published it.
 	srcRoot := t.TempDir()
 	os.MkdirAll(filepath.Join(srcRoot, "environments", "src"), 0o755)
@@ -256,6 +255,16 @@ endpoints: {aws: "http://127.0.0.1:1", registry: "`+src+`"}
 	if code, _ := runOut(t, "image", "push", "--env", "src", "--root", srcRoot, "--source", source, "--commit", "abc1234", "--artifact", staging); code != exitOK {
 		t.Fatalf("push to the source registry: exit %d", code)
 	}
+	// The source environment signed and attested it; the target environment trusts that key.
+	srcImage, _ := name.NewDigest(src + "/team/demo-app@" + digest)
+	os.WriteFile(filepath.Join(root, "environments", "test", "delivery.yaml"), []byte(`
+account_id: "123456789012"
+region: ap-southeast-2
+image: {repository: demo-app}
+ecs: {cluster: demo, service: demo-app, container: app, timeout: 1m}
+eks: {cluster: demo, namespace: demo, release: demo-app, chart: charts/demo-app}
+endpoints: {aws: "http://127.0.0.1:1", registry: "`+dst+`"}
+`+trustKey(t, root, "src", attestImage(t, srcImage, "abc1234"))), 0o644)
 	if code, _ := runOut(t, "ecs", "diff", "--env", "test", "--root", root, "--artifact", staging); code != exitFailed {
 		t.Fatalf("an image of another registry must be refused before any call: exit %d", code)
 	}

@@ -163,7 +163,10 @@ func Deploy(ctx context.Context, s Stages, req Request) *Run {
 		case pub.Existed:
 			detail += " (commit published before: not rebuilt)"
 		}
-		return detail, !pub.Existed, nil
+		if pub.Attestation != nil {
+			detail += "; " + pub.Attestation.Line()
+		}
+		return detail, !pub.Existed || (pub.Attestation != nil && pub.Attestation.Changed()), nil
 	}); err != nil {
 		skip(first+" failed", rest[1:]...)
 		return fail(api.ExitFailed, err)
@@ -228,11 +231,14 @@ func Deploy(ctx context.Context, s Stages, req Request) *Run {
 			return "", true, err
 		}
 		r.Verified = true
-		how := ""
+		detail := fmt.Sprintf("%d check(s): ECS and EKS run %s", len(rep.Checks), art.Digest())
 		if req.StrictVerify {
-			how = " (strict: every check read from task imageDigest / pod imageID)"
+			detail += " (strict: every check read from task imageDigest / pod imageID)"
 		}
-		return fmt.Sprintf("%d check(s): ECS and EKS run %s%s", len(rep.Checks), art.Digest(), how), true, nil
+		if len(rep.SupplyChain) > 0 {
+			detail += ", " + rep.SupplyChain[0].Summary()
+		}
+		return detail, true, nil
 	}); err != nil {
 		if errors.Is(err, api.ErrMismatch) {
 			return fail(api.ExitMismatch, err)

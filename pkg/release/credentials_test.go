@@ -23,10 +23,12 @@ import (
 
 	"github.com/platformteam/delivery/internal/fake/awsapi"
 	ecsscenario "github.com/platformteam/delivery/internal/fake/ecs/scenario"
+	fakekms "github.com/platformteam/delivery/internal/fake/kms"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/awsconfig"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/release/api"
+	"github.com/platformteam/delivery/pkg/supplychain/provenance"
 )
 
 const (
@@ -42,6 +44,7 @@ type rig struct {
 	front    *awsapi.Front
 	endpoint string
 	ecs      *ecsscenario.Server
+	kms      *fakekms.KMS
 	env      *environment.Environment
 }
 
@@ -67,12 +70,23 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(r.ecs.URL)
-	r.front.Next = httputil.NewSingleHostReverseProxy(u)
+	// KMS (the environment's signing key) and ECS behind the same front.
+	r.kms = fakekms.New(stagingAccount, "ap-southeast-2")
+	r.kms.CreateSigningKey("alias/demo-app-staging-signing")
+	ecsProxy := httputil.NewSingleHostReverseProxy(u)
+	r.front.Next = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasPrefix(req.Header.Get("X-Amz-Target"), "TrentService.") {
+			r.kms.ServeHTTP(w, req)
+			return
+		}
+		ecsProxy.ServeHTTP(w, req)
+	})
 	srv := httptest.NewServer(r.front)
 	t.Cleanup(srv.Close)
 	r.endpoint = srv.URL
 	r.env = testEnv("staging", stagingAccount)
 	r.env.Endpoints.AWS = srv.URL
+	r.env.Signing = environment.Signing{Key: "alias/demo-app-staging-signing", Trust: []environment.TrustedKey{{KMS: "alias/demo-app-staging-signing"}}}
 	// Nothing from the machine running the test: each case sets exactly its credential form.
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
 		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
@@ -156,7 +170,7 @@ func TestEveryCredentialFormReachesThePushAndTheDeploys(t *testing.T) {
 			ctx := context.Background()
 			acc := NewAccess(r.env, Connection{}, io.Discard)
 			commit, _ := artifact.ParseCommit("abc1234")
-			pub, err := Publish(ctx, acc, imageLayout(t), commit, time.Now())
+			pub, err := PublishAttested(ctx, acc, imageLayout(t), commit, buildRecord(commit), time.Now())
 			if err != nil {
 				t.Fatalf("push: %v", err)
 			}
@@ -205,6 +219,9 @@ func TestEveryCredentialFormReachesThePushAndTheDeploys(t *testing.T) {
 				if c.AccessKey != key {
 					t.Errorf("%s was signed by %s, not by the same credentials as the guard (%s)", c.Action, c.AccessKey, key)
 				}
+			}
+			if r.kms.Calls["Sign"] != 3 || r.kms.Calls["GetPublicKey"] < 2 {
+				t.Errorf("the push signs (3 Sign calls) and the deploy gate reads the key: %v", r.kms.Calls)
 			}
 			for _, service := range []string{"sts", "ecr", "registry", "ecs", "eks"} {
 				if !seen[service] {
@@ -312,7 +329,7 @@ func TestRegionOverrideReachesEveryCall(t *testing.T) {
 	r.env.Region = "eu-west-1" // what the Dagger module's --region does to the resolved environment
 	acc := NewAccess(r.env, Connection{}, io.Discard)
 	commit, _ := artifact.ParseCommit("abc1234")
-	pub, err := Publish(context.Background(), acc, imageLayout(t), commit, time.Now())
+	pub, err := PublishAttested(context.Background(), acc, imageLayout(t), commit, buildRecord(commit), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,3 +352,12 @@ func TestRegionOverrideReachesEveryCall(t *testing.T) {
 }
 
 var _ http.Handler = (*awsapi.Front)(nil)
+
+// buildRecord is the build record the Dagger module hands over (a random image has no Go binary, so
+// it names the Go version itself).
+func buildRecord(commit artifact.Commit) provenance.Build {
+	now := time.Now().UTC()
+	return provenance.Build{Commit: commit.String(), Environment: "staging", Context: "app", Dockerfile: "Dockerfile", GoVersion: "go1.26.0",
+		BaseImages: []provenance.BaseImage{{Role: "runtime", Ref: "scratch"}}, DaggerEngine: "v0.19.10", DaggerModule: "delivery",
+		StartedOn: now, FinishedOn: now}
+}

@@ -29,6 +29,12 @@ func Publish(ctx context.Context, a *Access, source string, commit artifact.Comm
 	if err != nil {
 		return api.Publication{}, err
 	}
+	return publication(a, pushed, commit, now)
+}
+
+// publication reports a push and makes its artifact.
+func publication(a *Access, pushed image.Pushed, commit artifact.Commit, now time.Time) (api.Publication, error) {
+	repo := Repository(a.Env)
 	if pushed.Existed {
 		fmt.Fprintf(a.Out, "%s:%s already holds %s: nothing pushed (tags are immutable)\n", repo, commit.Short(), pushed.Image.Digest())
 	} else {
@@ -64,6 +70,11 @@ func Promote(ctx context.Context, a *Access, art *artifact.Artifact) (api.Public
 	if art.Image.Registry() == RegistryHost(a.Env) {
 		src = reg // same registry, maybe through an alias
 	}
+	// This environment's deploy gate judges the source image first, with its own trust policy:
+	// nothing is copied when it refuses.
+	if _, err := Gate(ctx, a, art); err != nil {
+		return api.Publication{}, err
+	}
 	copied, err := image.Copy(ctx, src, art.Image, reg, repo)
 	if err != nil {
 		return api.Publication{}, fmt.Errorf("promote %s into %s: %w", art.Image.Tagged(), repo, err)
@@ -74,6 +85,14 @@ func Promote(ctx context.Context, a *Access, art *artifact.Artifact) (api.Public
 	out, err := art.Promoted(repo)
 	if err != nil {
 		return api.Publication{}, err
+	}
+	// The signatures and attestations travel with the image, byte for byte.
+	evidence, err := signatures(ctx, src).Copy(ctx, art.Image.Ref(), out.Image.Ref(), signatures(ctx, reg))
+	if err != nil {
+		return api.Publication{}, fmt.Errorf("promote the signatures of %s into %s: %w", art.Ref(), repo, err)
+	}
+	for _, c := range evidence {
+		fmt.Fprintf(a.Out, "%s: %s\n", c.Tag, c.Outcome)
 	}
 	if copied.Existed {
 		fmt.Fprintf(a.Out, "%s:%s already holds %s: nothing copied (promoted before)\n", repo, art.Tag(), art.Digest())
@@ -104,9 +123,15 @@ func (a *Access) HelmDeployer(ctx context.Context) (*helmdeploy.Deployer, error)
 // DeployECS deploys the plan's image to the ECS service. A failed rollout is an *api.FailedError and
 // the result says what runs now.
 //
+// The supply-chain gate runs first, before the deploy lock: a refused artifact makes no mutating
+// call at all (no lock written, nothing registered).
+//
 // One deploy at a time: it holds the deploy lock of the environment's service for its whole run
 // (waiting for, or refusing, another deploy's), released on every exit path.
 func DeployECS(ctx context.Context, a *Access, p *Plan, noRollback bool) (res api.ECSResult, err error) {
+	if _, err := Gate(ctx, a, p.Artifact); err != nil {
+		return api.ECSResult{}, err
+	}
 	d, err := a.ECSDeployer(ctx)
 	if err != nil {
 		return api.ECSResult{}, err
@@ -125,9 +150,15 @@ func DeployECS(ctx context.Context, a *Access, p *Plan, noRollback bool) (res ap
 // DeployEKS applies a prepared Helm deploy (Plan.PrepareEKS: rendered once, before the cluster is
 // touched). A failed rollout is an *api.FailedError and the result says what runs now.
 //
+// The supply-chain gate runs first, before the deploy lock: a refused artifact makes no mutating
+// call at all (no lock written, no Helm release touched).
+//
 // One deploy at a time: it holds the deploy lock of the environment's release for its whole run
 // (waiting for, or refusing, another deploy's), released on every exit path.
-func DeployEKS(ctx context.Context, a *Access, prepared *helmdeploy.Prepared, failFast helmdeploy.FailFast) (res api.EKSResult, err error) {
+func DeployEKS(ctx context.Context, a *Access, art *artifact.Artifact, prepared *helmdeploy.Prepared, failFast helmdeploy.FailFast) (res api.EKSResult, err error) {
+	if _, err := Gate(ctx, a, art); err != nil {
+		return api.EKSResult{}, err
+	}
 	d, err := a.HelmDeployer(ctx)
 	if err != nil {
 		return api.EKSResult{}, err
@@ -182,6 +213,17 @@ func Verify(ctx context.Context, a *Access, p *Plan, targets []api.Target, selec
 			report.Merge(r)
 		default:
 			return report, fmt.Errorf("verify: unknown target %q (ecs or eks)", t)
+		}
+	}
+	// Whether each digest that runs is signed and attested under the environment's trust policy.
+	decisions, err := runningDecisions(ctx, a, p.Artifact, report.Checks)
+	if err != nil {
+		return report, err
+	}
+	for _, d := range decisions {
+		report.SupplyChain = append(report.SupplyChain, d)
+		if !d.Allowed {
+			report.Problem("%s runs but is not signed and attested under the trust policy of %s: %s", d.Image, a.Env.Name, d.Summary())
 		}
 	}
 	return report, nil

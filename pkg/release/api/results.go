@@ -9,6 +9,7 @@ import (
 
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/diagnosis"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
 )
 
 // Publication is what `image push` and `image promote` return: the artifact of the image now in the
@@ -23,6 +24,9 @@ type Publication struct {
 	PromotedFrom artifact.Pinned `json:"promoted_from,omitzero"`
 	MediaType    string          `json:"media_type"`
 	Size         int64           `json:"size"`
+	// Attestation is what publish attached to the digest: signature, SLSA provenance, SBOM
+	// (docs/supply-chain.md); nil when the image was found or promoted rather than pushed.
+	Attestation *result.Attestation `json:"attestation,omitempty"`
 }
 
 // Rollout is what a deploy changed on one target, as the pipeline reports it: what ran before, what
@@ -239,8 +243,11 @@ type VerifyReport struct {
 	Checks     []Check `json:"checks"`
 	Mismatches int     `json:"mismatches"`
 	Fallbacks  int     `json:"fallbacks"`
-	// Problems are failures that are not a single unit's mismatch (e.g. nothing running).
+	// Problems are failures that are not a single unit's mismatch (e.g. nothing running, or a running
+	// digest that is not signed and attested).
 	Problems []string `json:"problems"`
+	// SupplyChain is the deploy gate's decision for every distinct digest that runs (any commit).
+	SupplyChain []result.Decision `json:"supply_chain,omitempty"`
 }
 
 // Add records one check.

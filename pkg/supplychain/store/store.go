@@ -129,6 +129,23 @@ func (l Layer) Digest() (v1.Hash, error) {
 type Store struct {
 	// Options carry auth, transport and context to every registry call.
 	Options []remote.Option
+	// Reach maps an image's repository, by its own name, to where this process reaches it (inside a
+	// container: an alias of the registry's host). nil: the repository as named. Payloads and messages
+	// keep the image's own name.
+	Reach func(name.Repository) (name.Repository, error)
+}
+
+// reach is the tag of kind next to image as this process reaches it.
+func (s Store) reach(image name.Digest, kind Kind) (name.Tag, error) {
+	tag, err := Tag(image, kind)
+	if err != nil || s.Reach == nil {
+		return tag, err
+	}
+	repo, err := s.Reach(image.Context())
+	if err != nil {
+		return name.Tag{}, fmt.Errorf("reach %s: %w", image.Context(), err)
+	}
+	return repo.Tag(tag.TagStr()), nil
 }
 
 func (s Store) opts(ctx context.Context) []remote.Option {
@@ -158,7 +175,11 @@ func (s Store) Read(ctx context.Context, image name.Digest, kind Kind) (layers [
 	if err != nil {
 		return nil, false, err
 	}
-	img, err := remote.Image(tag, s.opts(ctx)...)
+	at, err := s.reach(image, kind)
+	if err != nil {
+		return nil, false, err
+	}
+	img, err := remote.Image(at, s.opts(ctx)...)
 	if IsNotFound(err) {
 		return nil, false, nil
 	}
@@ -217,11 +238,15 @@ func (s Store) Write(ctx context.Context, image name.Digest, kind Kind, layers [
 	if err != nil {
 		return err
 	}
+	at, err := s.reach(image, kind)
+	if err != nil {
+		return err
+	}
 	img, err := Image(layers)
 	if err != nil {
 		return fmt.Errorf("assemble %s: %w", tag, err)
 	}
-	if err := remote.Write(tag, img, s.opts(ctx)...); err != nil {
+	if err := remote.Write(at, img, s.opts(ctx)...); err != nil {
 		return fmt.Errorf("push %s: %w%s", tag, err, immutableHint(err))
 	}
 	return nil
@@ -293,11 +318,16 @@ func (s Store) Copy(ctx context.Context, from, to name.Digest, dst Store) ([]Cop
 	}
 	var out []Copied
 	for _, kind := range []Kind{Signatures, Attestations} {
-		src, err := Tag(from, kind)
+		src, err := s.reach(from, kind)
 		if err != nil {
 			return out, err
 		}
+		shown, _ := Tag(from, kind)
 		target, err := Tag(to, kind)
+		if err != nil {
+			return out, err
+		}
+		dstAt, err := dst.reach(to, kind)
 		if err != nil {
 			return out, err
 		}
@@ -307,9 +337,9 @@ func (s Store) Copy(ctx context.Context, from, to name.Digest, dst Store) ([]Cop
 			continue
 		}
 		if err != nil {
-			return out, fmt.Errorf("read %s: %w", src, err)
+			return out, fmt.Errorf("read %s: %w", shown, err)
 		}
-		if have, err := remote.Head(target, dst.opts(ctx)...); err == nil && have.Digest == desc.Digest {
+		if have, err := remote.Head(dstAt, dst.opts(ctx)...); err == nil && have.Digest == desc.Digest {
 			out = append(out, Copied{Tag: target.String(), Outcome: "present"})
 			continue
 		} else if err != nil && !IsNotFound(err) {
@@ -317,9 +347,9 @@ func (s Store) Copy(ctx context.Context, from, to name.Digest, dst Store) ([]Cop
 		}
 		img, err := desc.Image()
 		if err != nil {
-			return out, fmt.Errorf("read %s: %w", src, err)
+			return out, fmt.Errorf("read %s: %w", shown, err)
 		}
-		if err := remote.Write(target, img, dst.opts(ctx)...); err != nil {
+		if err := remote.Write(dstAt, img, dst.opts(ctx)...); err != nil {
 			return out, fmt.Errorf("push %s: %w%s", target, err, immutableHint(err))
 		}
 		out = append(out, Copied{Tag: target.String(), Outcome: "copied"})

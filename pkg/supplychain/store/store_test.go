@@ -162,3 +162,33 @@ func TestAddReadAndCopy(t *testing.T) {
 		t.Fatal("Copy between different digests was accepted")
 	}
 }
+
+func TestReachMapsTheImagesOwnNameToWhereTheRegistryAnswers(t *testing.T) {
+	ctx := context.Background()
+	host := testRegistry(t)
+	pushed := pushRandom(t, host, "demo-app")
+	// The image's own name is another host (as inside a container, where the registry is an alias).
+	canonical, err := name.NewDigest("canonical.invalid:5000/demo-app@"+pushed.DigestStr(), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.Store{Reach: func(r name.Repository) (name.Repository, error) {
+		return name.NewRepository(host+"/"+r.RepositoryStr(), name.Insecure)
+	}}
+	payload := store.NewSimpleSigning(canonical)
+	if _, err := s.Add(ctx, canonical, store.Signatures, store.SignatureLayer(payload, []byte{9})); err != nil {
+		t.Fatal(err)
+	}
+	// Written where the registry answers, under the tag of the digest; the payload keeps the own name.
+	direct, found, err := (store.Store{}).Read(ctx, pushed, store.Signatures)
+	if err != nil || !found || len(direct) != 1 {
+		t.Fatalf("read at the registry: %v %v %v", direct, found, err)
+	}
+	p, _ := store.ParseSimpleSigning(direct[0].Payload)
+	if p.Critical.Identity.DockerReference != "canonical.invalid:5000/demo-app" {
+		t.Fatalf("docker-reference %q", p.Critical.Identity.DockerReference)
+	}
+	if got, found, err := s.Read(ctx, canonical, store.Signatures); err != nil || !found || len(got) != 1 {
+		t.Fatalf("read through Reach: %v %v", found, err)
+	}
+}
