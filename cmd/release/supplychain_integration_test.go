@@ -1,0 +1,260 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/platformteam/delivery/internal/iampolicy"
+	"github.com/platformteam/delivery/internal/sandbox/awsfront/control"
+	"github.com/platformteam/delivery/internal/sandbox/oidc"
+	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
+	"github.com/platformteam/delivery/internal/sandbox/twin"
+	"github.com/platformteam/delivery/internal/supplychaintest"
+	"github.com/platformteam/delivery/pkg/artifact"
+	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/image"
+	"github.com/platformteam/delivery/pkg/supplychain/provenance"
+	"github.com/platformteam/delivery/pkg/supplychain/result"
+)
+
+// twinJob is what a deploy job of env runs as on the twin accounts: the environment's deploy role
+// (rendered from the Terraform's templates), assumed with a GitHub-shaped OIDC token, as
+// configure-aws-credentials does. It returns the process environment of the release CLI and the AWS
+// configuration of the same session.
+type twinJob struct {
+	env    []string
+	creds  aws.Credentials
+	decl   *environment.Twin
+	region string
+}
+
+func deployJob(t *testing.T, s *sandboxtest.Sandbox, env string) twinJob {
+	t.Helper()
+	ids, err := iampolicy.Load(s.Layout.RepoRoot, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, ok := ids.Role(iampolicy.Deploy)
+	if !ok {
+		t.Fatalf("%s declares no deploy role", env)
+	}
+	decl, err := environment.LoadTwin(s.Layout.StateDir, env)
+	if err != nil {
+		t.Fatalf("the twin of %s (sandbox up writes it): %v", env, err)
+	}
+	tok, err := twin.Token(s.Layout.StateDir, oidc.Job{Repository: ids.GitHubRepository, Event: "push", Ref: "refs/heads/main",
+		Environment: role.GitHubEnvironment, SHA: "0123456789abcdef", RunID: "1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := twin.AssumeRoleWithWebIdentity(context.Background(), decl.AWS, decl.Region, role.ARN, "supply-chain-it", tok)
+	if err != nil {
+		t.Fatalf("the %s deploy job could not assume %s: %v", env, role.ARN, err)
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "CODEBUILD_") {
+			out = append(out, kv)
+		}
+	}
+	out = append(out, "AWS_ENDPOINT_URL="+decl.AWS, "AWS_REGION="+decl.Region, "AWS_ACCESS_KEY_ID="+c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey, "AWS_SESSION_TOKEN="+c.SessionToken)
+	return twinJob{env: out, creds: c, decl: decl, region: decl.Region}
+}
+
+// registry logs in to the job's account registry as the job (ECR GetAuthorizationToken).
+func (j twinJob) registry(t *testing.T) image.Registry {
+	t.Helper()
+	cfg := twin.Config(j.decl.AWS, j.region, j.creds)
+	reg, err := image.ECR(context.Background(), ecr.NewFromConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func buildRelease(t *testing.T, bin string) {
+	t.Helper()
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+}
+
+func randomCommit(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// handPush writes img to the job's repository under tag, as someone with push rights but outside
+// publish would (docker push), and returns its digest.
+func handPush(t *testing.T, reg image.Registry, tag string, img v1.Image) string {
+	t.Helper()
+	ref, err := name.NewTag(reg.Host+"/demo-app:"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img, reg.Options(context.Background())...); err != nil {
+		t.Fatalf("hand push %s: %v", ref, err)
+	}
+	d, _ := img.Digest()
+	return d.String()
+}
+
+// TestSupplyChainOnTheTwinAccounts runs the supply chain of docs/supply-chain.md through the release CLI
+// on the twin accounts, with the real environments (environments/staging and production: their signing
+// keys and trust policies), each step as its deploy job's role:
+//   - staging publishes an app image with a build record: signed with staging's KMS key, SLSA v1
+//     provenance and CycloneDX SBOM stored where cosign looks (sha256-<hex>.sig / .att), and the deploy
+//     gate accepts it;
+//   - a hand-pushed unsigned image, and the signed image under an artifact of another commit, are
+//     refused by `ecs deploy` with not one mutating call counted by the AWS endpoint;
+//   - production promotes the image (the evidence is copied along) and its own gate, trusting staging's
+//     key across accounts, verifies it again before a real ECS deploy.
+func TestSupplyChainOnTheTwinAccounts(t *testing.T) {
+	s := sandboxtest.Env(t)
+	ctx := context.Background()
+	root := s.Layout.RepoRoot
+	work := t.TempDir()
+	bin := filepath.Join(work, "release")
+	buildRelease(t, bin)
+	staging, production := deployJob(t, s, "staging"), deployJob(t, s, "production")
+	ctl := control.NewClient(staging.decl.AWS)
+	const stagingAccount, productionAccount = "222222222222", "333333333333"
+
+	// Publish, as the build's push step does after `dagger call publish` (ci/build.go writes the same record).
+	commit := randomCommit(t)
+	img := supplychaintest.AppImage(t, "supply-chain-it "+commit)
+	lp, err := layout.Write(filepath.Join(work, "oci"), empty.Index)
+	must(t, err)
+	must(t, lp.AppendImage(img))
+	now := time.Now().UTC()
+	build := provenance.Build{Commit: commit, Environment: "staging", Context: "app", Dockerfile: "Dockerfile",
+		BaseImages:   []provenance.BaseImage{{Role: "runtime", Ref: "scratch"}},
+		DaggerEngine: "v0.19.10", DaggerModule: "delivery", InvocationID: "supply-chain-it", StartedOn: now.Add(-time.Minute), FinishedOn: now}
+	raw, _ := json.Marshal(build)
+	must(t, os.WriteFile(filepath.Join(work, "build.json"), raw, 0o644))
+	run := func(job twinJob, env string, args ...string) (string, int) {
+		return cli(t, bin, append(job.env, "GITHUB_SHA="+commit), work, append(args, "--env", env, "--root", root, "--json")...)
+	}
+	out, code := run(staging, "staging", "image", "push", "--source", filepath.Join(work, "oci"), "--build", filepath.Join(work, "build.json"))
+	if code != exitOK {
+		t.Fatalf("publish: exit %d\n%s", code, out)
+	}
+	var pub struct {
+		Attestation *result.Attestation `json:"attestation"`
+	}
+	must(t, json.Unmarshal([]byte(out), &pub))
+	want, _ := img.Digest()
+	art, err := artifact.Read(filepath.Join(work, artifact.DefaultPath))
+	must(t, err)
+	if art.Digest() != want.String() || art.Repository() != stagingAccount+".dkr.ecr."+staging.region+".amazonaws.com/demo-app" || pub.Attestation == nil {
+		t.Fatalf("published %s (attestation %v), want %s in staging's ECR repository\n%s", art.Ref(), pub.Attestation, want, out)
+	}
+	// The evidence sits where cosign looks for it, in staging's registry.
+	stagingReg := staging.registry(t)
+	tagBase := strings.Replace(want.String(), ":", "-", 1)
+	for _, suffix := range []string{".sig", ".att"} {
+		ref, _ := name.NewTag(stagingReg.Host+"/demo-app:"+tagBase+suffix, name.Insecure)
+		if _, err := remote.Head(ref, stagingReg.Options(ctx)...); err != nil {
+			t.Errorf("%s: %v", ref, err)
+		}
+	}
+	gate := func(job twinJob, env, artifactPath string) (result.Decision, int, string) {
+		out, code := run(job, env, "gate", "--artifact", artifactPath)
+		var d result.Decision
+		json.Unmarshal([]byte(out), &d)
+		return d, code, out
+	}
+	if d, code, out := gate(staging, "staging", artifact.DefaultPath); code != exitOK || !d.Allowed || len(d.Checks) != 3 {
+		t.Fatalf("staging's gate on what staging published: exit %d\n%s", code, out)
+	}
+
+	// Refusals before any change: zero mutating calls in staging's account, while the gate did read.
+	refused := func(what, artifactPath string, reasons ...string) {
+		t.Helper()
+		before, err := ctl.Requests(ctx)
+		must(t, err)
+		out, code := run(staging, "staging", "ecs", "deploy", "--artifact", artifactPath)
+		after, err := ctl.Requests(ctx)
+		must(t, err)
+		if code != exitFailed {
+			t.Errorf("%s: ecs deploy exit %d, want %d (refused)\n%s", what, code, exitFailed, out)
+		}
+		if n := after.Mutating(stagingAccount, "") - before.Mutating(stagingAccount, ""); n != 0 {
+			t.Errorf("%s: %d mutating call(s) in staging's account during a refused deploy", what, n)
+		}
+		if after.Of(stagingAccount, "kms", "GetPublicKey") <= before.Of(stagingAccount, "kms", "GetPublicKey") {
+			t.Errorf("%s: the gate read no public key (the counters did not move)", what)
+		}
+		gd, gcode, gout := gate(staging, "staging", artifactPath)
+		if gcode != exitFailed || gd.Allowed {
+			t.Errorf("%s: gate exit %d\n%s", what, gcode, gout)
+		}
+		for _, r := range reasons {
+			if !strings.Contains(gd.Summary()+" "+gout, r) {
+				t.Errorf("%s: the gate's reasons lack %q:\n%s", what, r, gout)
+			}
+		}
+	}
+	other := randomCommit(t)
+	unsigned, _ := random.Image(1024, 1)
+	unsignedDigest := handPush(t, stagingReg, other[:7], unsigned)
+	if out, code := run(staging, "staging", "artifact", "write", "--ref", art.Repository()+":"+other[:7]+"@"+unsignedDigest, "--commit", other, "--artifact", "unsigned.json"); code != exitOK {
+		t.Fatalf("artifact of the hand-pushed image: exit %d\n%s", code, out)
+	}
+	refused("hand-pushed unsigned image", "unsigned.json", "unsigned")
+
+	// The signed image, tagged and recorded as another commit's build.
+	third := randomCommit(t)
+	handPush(t, stagingReg, third[:7], img)
+	if out, code := run(staging, "staging", "artifact", "write", "--ref", art.Repository()+":"+third[:7]+"@"+want.String(), "--commit", third, "--artifact", "other-commit.json"); code != exitOK {
+		t.Fatalf("artifact of another commit: exit %d\n%s", code, out)
+	}
+	refused("artifact of another commit", "other-commit.json", "mismatched commit", commit)
+
+	// Promotion to production: production's deploy job copies the image and its evidence from staging's
+	// registry. The twin serves staging's ECR host at the loopback registry of its declaration, so the
+	// source artifact names that address.
+	src, err := art.Promoted(staging.decl.Registry + "/demo-app")
+	must(t, err)
+	must(t, artifact.Write(filepath.Join(work, "source.json"), src))
+	if out, code := run(production, "production", "image", "promote", "--artifact", "source.json", "--out", "production.json"); code != exitOK {
+		t.Fatalf("promote to production: exit %d\n%s", code, out)
+	}
+	prod, err := artifact.Read(filepath.Join(work, "production.json"))
+	must(t, err)
+	if prod.Digest() != want.String() || prod.Repository() != productionAccount+".dkr.ecr."+production.region+".amazonaws.com/demo-app" {
+		t.Fatalf("promoted %s", prod.Ref())
+	}
+	d, code, out := gate(production, "production", "production.json")
+	if code != exitOK || !d.Allowed {
+		t.Fatalf("production's gate on the promoted image: exit %d\n%s", code, out)
+	}
+	mustContain(t, out, "arn:aws:kms:ap-southeast-2:222222222222:alias/demo-app-staging-signing")
+	if out, code := run(production, "production", "ecs", "deploy", "--artifact", "production.json"); code != exitOK || !strings.Contains(out, `"deployed"`) {
+		t.Fatalf("production ECS deploy of the promoted image: exit %d\n%s", code, out)
+	}
+}
