@@ -173,6 +173,7 @@ func TestSupplyChainOnTheTwinAccounts(t *testing.T) {
 	if art.Digest() != want.String() || art.Repository() != stagingAccount+".dkr.ecr."+staging.region+".amazonaws.com/demo-app" || pub.Attestation == nil {
 		t.Fatalf("published %s (attestation %v), want %s in staging's ECR repository\n%s", art.Ref(), pub.Attestation, want, out)
 	}
+	t.Logf("published %s (staging's registry: %s)", art.Ref(), staging.decl.Registry)
 	// The evidence sits where cosign looks for it, in staging's registry.
 	stagingReg := staging.registry(t)
 	tagBase := strings.Replace(want.String(), ":", "-", 1)
