@@ -13,7 +13,8 @@ import (
 // BenchmarkAttest is what publish adds after the push, for an app-shaped image (a Go binary with
 // dependencies on scratch) in an in-process registry with an in-memory KMS: read what exists, SBOM from
 // the layers, three signatures, two tag writes. The sandbox benchmark (scripts/bench-supply-chain.sh)
-// measures the same against the twin's KMS and registry, as a share of the build step.
+// measures the same in `publish --env local` through Dagger (the sandbox's KMS behind its AWS front, its
+// registry), as a share of the build step.
 //
 //	go test -run '^$' -bench Attest -benchtime 20x ./pkg/supplychain/
 func BenchmarkAttest(b *testing.B) {
