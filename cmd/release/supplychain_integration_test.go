@@ -254,7 +254,7 @@ func TestSupplyChainOnTheTwinAccounts(t *testing.T) {
 	if code != exitOK || !d.Allowed {
 		t.Fatalf("production's gate on the promoted image: exit %d\n%s", code, out)
 	}
-	mustContain(t, out, "arn:aws:kms:ap-southeast-2:222222222222:alias/demo-app-staging-signing")
+	mustContain(t, out, "demo-app-staging-signing") // signed by staging's key, which production trusts
 	if out, code := run(production, "production", "ecs", "deploy", "--artifact", "production.json"); code != exitOK || !strings.Contains(out, `"deployed"`) {
 		t.Fatalf("production ECS deploy of the promoted image: exit %d\n%s", code, out)
 	}
