@@ -49,7 +49,17 @@ type twinJob struct {
 
 func deployJob(t *testing.T, s *sandboxtest.Sandbox, env string) twinJob {
 	t.Helper()
-	ids, err := iampolicy.Load(s.Layout.RepoRoot, env)
+	decl, err := environment.LoadTwin(s.Layout.StateDir, env)
+	if err != nil {
+		t.Fatalf("the twin of %s (sandbox up writes it): %v", env, err)
+	}
+	return jobOn(t, s.Layout.RepoRoot, decl, env, func(j oidc.Job) (string, error) { return twin.Token(s.Layout.StateDir, j, time.Now()) })
+}
+
+// jobOn assumes env's deploy role on the twin decl declares, with a token mint makes.
+func jobOn(t *testing.T, root string, decl *environment.Twin, env string, mint func(oidc.Job) (string, error)) twinJob {
+	t.Helper()
+	ids, err := iampolicy.Load(root, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,12 +67,8 @@ func deployJob(t *testing.T, s *sandboxtest.Sandbox, env string) twinJob {
 	if !ok {
 		t.Fatalf("%s declares no deploy role", env)
 	}
-	decl, err := environment.LoadTwin(s.Layout.StateDir, env)
-	if err != nil {
-		t.Fatalf("the twin of %s (sandbox up writes it): %v", env, err)
-	}
-	tok, err := twin.Token(s.Layout.StateDir, oidc.Job{Repository: ids.GitHubRepository, Event: "push", Ref: "refs/heads/main",
-		Environment: role.GitHubEnvironment, SHA: "0123456789abcdef", RunID: "1"}, time.Now())
+	tok, err := mint(oidc.Job{Repository: ids.GitHubRepository, Event: "push", Ref: "refs/heads/main",
+		Environment: role.GitHubEnvironment, SHA: "0123456789abcdef", RunID: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,12 +141,16 @@ func handPush(t *testing.T, reg image.Registry, tag string, img v1.Image) string
 //     key across accounts, verifies it again before a real ECS deploy.
 func TestSupplyChainOnTheTwinAccounts(t *testing.T) {
 	s := sandboxtest.Env(t)
+	supplyChainOnTwins(t, s.Layout.RepoRoot, deployJob(t, s, "staging"), deployJob(t, s, "production"))
+}
+
+// supplyChainOnTwins is the flow of TestSupplyChainOnTheTwinAccounts, as the deploy jobs of staging and
+// production on twin accounts (root: the repository with the real environments).
+func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) {
 	ctx := context.Background()
-	root := s.Layout.RepoRoot
 	work := t.TempDir()
 	bin := filepath.Join(work, "release")
 	buildRelease(t, bin)
-	staging, production := deployJob(t, s, "staging"), deployJob(t, s, "production")
 	ctl := control.NewClient(staging.decl.AWS)
 	const stagingAccount, productionAccount = "222222222222", "333333333333"
 
