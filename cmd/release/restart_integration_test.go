@@ -31,6 +31,7 @@ import (
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/deploylock"
 	"github.com/platformteam/delivery/pkg/release/api"
+	"github.com/platformteam/delivery/pkg/supplychain/signing"
 )
 
 // releaseProc is a release command running in the background; its stderr is collected line by line.
@@ -147,6 +148,11 @@ func TestReleaseCLIRestartHistoryAndOneAtATime(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Kube(t).CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
 
+	// The environment's deploy gate trusts a test signing key (an in-memory KMS); the pushed image is
+	// signed and attested with it below, as publish does.
+	signer := testKMS(t, "123456789012")
+	key, err := signing.KMSPublicKey(ctx, signer, "alias/demo-app-test-signing")
+	must(t, err)
 	// The environment is named after the test, so its lock keys are its own.
 	envName := "restart-" + name[len(name)-6:]
 	envDir := filepath.Join(root, "environments", envName)
@@ -159,7 +165,7 @@ image: {repository: `+name+`}
 ecs: {cluster: `+name+`, service: demo-app, container: app, timeout: 1m}
 eks: {cluster: `+name+`, namespace: `+name+`, release: demo-app, chart: chart, values_files: [chart/values-test.yaml], timeout: 1m}
 endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
-`), 0o644))
+`+trustKey(t, root, envName, key)), 0o644))
 	copyDir(t, "../../pkg/helmdeploy/testdata/chart", filepath.Join(root, "chart"))
 	img, _ := random.Image(512, 1)
 	lp, err := layout.Write(filepath.Join(root, "oci"), empty.Index)
@@ -175,6 +181,7 @@ endpoints: {aws: "`+s.AWSEndpoint+`", registry: "`+s.Registry+`"}
 	}
 	a, err := artifact.Read(filepath.Join(root, "artifact.json"))
 	must(t, err)
+	attestWith(t, signer, a.Image.Ref(), "0123456789abcdef0123456789abcdef01234567")
 	if out, code := run("ecs", "deploy"); code != 0 {
 		t.Fatalf("ecs deploy: %d %s", code, out)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	ecsscenario "github.com/platformteam/delivery/internal/fake/ecs/scenario"
+	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/deploylock"
 )
 
@@ -23,10 +24,6 @@ func TestDeployECSHoldsTheServiceLock(t *testing.T) {
 	var out strings.Builder
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSTAGING")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	plan, err := For(r.env, testArtifact(t, Repository(r.env), digestA), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ci := map[string]string{"GITHUB_RUN_ID": "77", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "org/repo"}
 	acc := NewAccess(r.env, Connection{Getenv: func(k string) string {
 		if v, ok := ci[k]; ok {
@@ -34,6 +31,23 @@ func TestDeployECSHoldsTheServiceLock(t *testing.T) {
 		}
 		return os.Getenv(k)
 	}}, &out)
+
+	// The supply-chain gate comes before the lock: an unsigned digest is refused without the lock's
+	// parameter ever being written.
+	unsigned, err := For(r.env, testArtifact(t, Repository(r.env), digestA), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DeployECS(context.Background(), acc, unsigned, false); err == nil || !strings.Contains(err.Error(), "deploy gate of staging refused") {
+		t.Fatalf("an unsigned digest: want the gate's refusal, got %v", err)
+	}
+	for _, c := range r.front.Calls() {
+		if strings.HasPrefix(c.Action, "ssm:") {
+			t.Fatalf("the gate refused, yet the deploy called %s (the lock must come after the gate)", c.Action)
+		}
+	}
+
+	plan := publishedPlan(t, r, acc, "abc1234")
 
 	// Another deploy holds it.
 	cfg, err := acc.AWS(context.Background())
@@ -79,11 +93,27 @@ func TestDeployECSHoldsTheServiceLock(t *testing.T) {
 
 	// A failed deploy releases it too.
 	r.ecs.Queue(ecsscenario.BreakerTrips(1, time.Second))
-	plan2, _ := For(r.env, testArtifact(t, Repository(r.env), "sha256:"+strings.Repeat("b", 64)), Options{})
+	plan2 := publishedPlan(t, r, acc, "bcd2345")
 	if _, err := DeployECS(context.Background(), acc, plan2, false); err == nil {
 		t.Fatal("the breaker must fail the deploy")
 	}
 	if _, left := r.front.Parameter(ecsLockParameter); left {
 		t.Fatal("a failed deploy left its lock")
 	}
+}
+
+// publishedPlan publishes a new image for commit as the pipeline does (signed and attested with the
+// environment's key, so the deploy gate lets it through) and plans its deploy.
+func publishedPlan(t *testing.T, r *rig, acc *Access, commit string) *Plan {
+	t.Helper()
+	c, _ := artifact.ParseCommit(commit)
+	pub, err := PublishAttested(context.Background(), acc, imageLayout(t), c, buildRecord(c), time.Now())
+	if err != nil {
+		t.Fatalf("publish %s: %v", commit, err)
+	}
+	plan, err := For(r.env, pub.Artifact, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
