@@ -15,7 +15,8 @@
 //     CodeBuild container credentials endpoint;
 //   - ecr.go: GetAuthorizationToken answered with a signed, expiring, principal-bound password and the
 //     account's twin registry as proxyEndpoint;
-//   - kms.go: Sign/Verify/GetPublicKey for signing keys (moto signs MessageType=DIGEST wrongly);
+//   - kms.go: Sign/Verify/GetPublicKey for signing keys (moto signs MessageType=DIGEST wrongly), and
+//     DescribeKey, each decided by the key policy, another account's key by ARN;
 //   - secretsmanager.go: GetSecretValue's default is the AWSCURRENT version (moto answers the last written);
 //   - iam.go: keys issued by CreateAccessKey recorded, policy caches invalidated on IAM writes;
 //   - faults.go, counters.go, control.go: faults on demand and request counters behind /_twin/;

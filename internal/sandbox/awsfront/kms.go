@@ -36,7 +36,8 @@ type keyMetadata struct {
 // kmsKeys holds the private halves of the twin's asymmetric signing keys. moto signs MessageType=DIGEST
 // wrongly (it hashes the digest again), and its keys cannot be exported, so the front owns the key
 // material of every SIGN_VERIFY key: Sign, Verify and GetPublicKey of those keys are answered here,
-// everything else (CreateKey, DescribeKey, aliases, policies) stays moto's.
+// DescribeKey is decided here (key policy and identity policies, another account's key by ARN) and
+// answered with moto's metadata; everything else (CreateKey, aliases, policies) stays moto's.
 type kmsKeys struct {
 	dir  string
 	mu   sync.Mutex
@@ -105,7 +106,7 @@ func (k *kmsKeys) get(arn string, spec string) (crypto.Signer, error) {
 }
 
 func (f *Front) registerKMS() {
-	for _, op := range []string{"Sign", "Verify", "GetPublicKey"} {
+	for _, op := range []string{"Sign", "Verify", "GetPublicKey", "DescribeKey"} {
 		f.HandleOperation("kms", op, f.kmsSigning)
 	}
 }
@@ -136,8 +137,10 @@ func algorithmHash(alg string) (crypto.Hash, func() hash.Hash, bool) {
 	return 0, nil, false
 }
 
-// kmsSigning answers Sign, Verify and GetPublicKey for SIGN_VERIFY keys and sends anything else to moto.
-// A key of another account is named by its key ARN or alias ARN, as KMS requires.
+// kmsSigning answers Sign, Verify and GetPublicKey for SIGN_VERIFY keys and sends anything else to moto;
+// it answers DescribeKey of any key (what cosign's awskms:// verifier asks first). Each is decided by
+// the key policy and the caller's identity policies. A key of another account is named by its key ARN
+// or alias ARN, as KMS requires.
 func (f *Front) kmsSigning(w http.ResponseWriter, r *http.Request, call *Call) {
 	owner, lookup := kmsKeyOwner(call.Account, call.Str("KeyId"))
 	key, err := f.describeKey(r.Context(), owner, lookup)
@@ -158,6 +161,10 @@ func (f *Front) kmsSigning(w http.ResponseWriter, r *http.Request, call *Call) {
 	}
 	if e := f.authorizeKMS(r.Context(), call, access); e != nil {
 		WriteError(w, call, e)
+		return
+	}
+	if call.Operation == "DescribeKey" {
+		f.answerDescribeKey(w, r, call, owner, lookup)
 		return
 	}
 	if key.KeyUsage != "SIGN_VERIFY" {
@@ -324,6 +331,22 @@ func (f *Front) authorizeKMS(ctx context.Context, call *Call, a Access) *APIErro
 		}
 	}
 	return f.Authorize(ctx, call, a)
+}
+
+// answerDescribeKey writes moto's DescribeKey answer of the key, asked in the account that owns it (moto
+// would look a key of another account up in the caller's and not find it).
+func (f *Front) answerDescribeKey(w http.ResponseWriter, r *http.Request, call *Call, owner, lookup string) {
+	var out map[string]json.RawMessage
+	if err := f.adminJSON(r.Context(), owner, "kms", "TrentService.DescribeKey", map[string]string{"KeyId": lookup}, &out); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			WriteError(w, call, apiErr)
+			return
+		}
+		WriteError(w, call, &APIError{Status: http.StatusInternalServerError, Code: "KMSInternalException", Message: err.Error()})
+		return
+	}
+	writeAmzJSON(w, out)
 }
 
 // describeKey resolves a key id, ARN or alias through moto; a moto error comes back as *APIError.

@@ -503,7 +503,7 @@ func TestTwinKMSKeyPoliciesAndCrossAccountPublicKeys(t *testing.T) {
 			"Action": []string{"kms:Describe*", "kms:Get*", "kms:List*", "kms:CreateAlias"}, "Resource": "*"},
 		{"Sid": "SignImages", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + staging + ":root"}, "Action": "kms:Sign", "Resource": "*",
 			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalArn": signerARN, "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST"}}},
-		{"Sid": "VerifyImages", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + production + ":root"}, "Action": "kms:GetPublicKey", "Resource": "*",
+		{"Sid": "VerifyImages", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + production + ":root"}, "Action": []string{"kms:DescribeKey", "kms:GetPublicKey"}, "Resource": "*",
 			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalArn": readerARN}}},
 	}})
 	var created struct {
@@ -519,9 +519,9 @@ func TestTwinKMSKeyPoliciesAndCrossAccountPublicKeys(t *testing.T) {
 	tw.seedCIRole(t, staging, "kms-policy-it-signer", "repo:"+repo+":environment:staging", []map[string]any{
 		{"Effect": "Allow", "Action": "kms:Sign", "Resource": keys, "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}})
 	tw.seedCIRole(t, production, "kms-policy-it-reader", "repo:"+repo+":environment:production", []map[string]any{
-		{"Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": keys, "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}})
+		{"Effect": "Allow", "Action": []string{"kms:DescribeKey", "kms:GetPublicKey"}, "Resource": keys, "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}})
 	tw.seedCIRole(t, production, "kms-policy-it-other", "repo:"+repo+":environment:production", []map[string]any{
-		{"Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": keys}})
+		{"Effect": "Allow", "Action": []string{"kms:DescribeKey", "kms:GetPublicKey"}, "Resource": keys}})
 	assume := func(roleARN string, job oidc.Job) credentials.Credential {
 		out, err := sts.NewFromConfig(tw.anonymous()).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
 			RoleSessionName: aws.String("it"), WebIdentityToken: aws.String(tw.token(t, job))})
@@ -562,5 +562,24 @@ func TestTwinKMSKeyPoliciesAndCrossAccountPublicKeys(t *testing.T) {
 	}
 	if status, body := tw.kmsCall(t, other, "GetPublicKey", map[string]string{"KeyId": aliasARN}, nil); status != 403 || !strings.Contains(body, "AccessDenied") {
 		t.Errorf("a production role the key policy does not name: %d %s", status, body)
+	}
+
+	// DescribeKey (cosign's awskms:// verifier asks it before GetPublicKey) is decided the same way and
+	// answered from the key's own account.
+	var described struct {
+		KeyMetadata struct{ Arn, KeyUsage, KeySpec string }
+	}
+	if status, body := tw.kmsCall(t, reader, "DescribeKey", map[string]string{"KeyId": aliasARN}, &described); status != 200 ||
+		described.KeyMetadata.Arn != created.KeyMetadata.Arn || described.KeyMetadata.KeyUsage != "SIGN_VERIFY" || described.KeyMetadata.KeySpec != "ECC_NIST_P256" {
+		t.Errorf("production's reader describing staging's key by alias ARN: %d %s (want %s, SIGN_VERIFY, ECC_NIST_P256)", status, body, created.KeyMetadata.Arn)
+	}
+	if status, body := tw.kmsCall(t, tw.admins[staging], "DescribeKey", map[string]string{"KeyId": alias}, nil); status != 200 {
+		t.Errorf("staging's administrator describing its key by alias: %d %s", status, body)
+	}
+	if status, body := tw.kmsCall(t, other, "DescribeKey", map[string]string{"KeyId": aliasARN}, nil); status != 403 || !strings.Contains(body, "no resource-based policy allows the kms:DescribeKey action") {
+		t.Errorf("DescribeKey by a production role the key policy does not name: %d %s", status, body)
+	}
+	if status, body := tw.kmsCall(t, signer, "DescribeKey", map[string]string{"KeyId": alias}, nil); status != 403 || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("DescribeKey by the signer role, which its own policies do not allow: %d %s", status, body)
 	}
 }

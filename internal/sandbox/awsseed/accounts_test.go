@@ -157,6 +157,15 @@ func TestSeedTwinAccounts(t *testing.T) {
 	if _, err := kms.NewFromConfig(prod).GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String("alias/demo-app-production-signing")}); err != nil {
 		t.Errorf("production's deploy role reading its own public key: %v", err)
 	}
+	// cosign's awskms:// verifier describes the key before reading its public half: the rendered policies
+	// allow it across accounts too.
+	described, err := kms.NewFromConfig(prod).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("arn:aws:kms:ap-southeast-2:222222222222:alias/demo-app-staging-signing")})
+	if err != nil || described.KeyMetadata.KeyUsage != kmstypes.KeyUsageTypeSignVerify || aws.ToString(described.KeyMetadata.Arn) != aws.ToString(own.KeyId) {
+		t.Errorf("production's deploy role describing staging's signing key: %v", err)
+	}
+	if _, err := kms.NewFromConfig(session).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/demo-app-staging-signing")}); err != nil {
+		t.Errorf("staging's deploy role describing its signing key: %v", err)
+	}
 
 	// A drifted role converges back: an extra inline policy goes, the trust is restored.
 	admin := iam.NewFromConfig(tw.Admin(awsfronttest.Staging))
