@@ -154,38 +154,11 @@ func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) 
 	bin := filepath.Join(work, "release")
 	buildRelease(t, bin)
 	ctl := control.NewClient(staging.decl.AWS)
-	const stagingAccount = "222222222222"
-
-	// Publish, as the build's push step does after `dagger call publish` (ci/build.go writes the same record).
-	commit := randomCommit(t)
-	img := supplychaintest.AppImage(t, "supply-chain-it "+commit)
-	lp, err := layout.Write(filepath.Join(work, "oci"), empty.Index)
-	must(t, err)
-	must(t, lp.AppendImage(img))
-	now := time.Now().UTC()
-	build := provenance.Build{Commit: commit, Environment: "staging", Context: "app", Dockerfile: "Dockerfile",
-		BaseImages:   []provenance.BaseImage{{Role: "runtime", Ref: "scratch"}},
-		DaggerEngine: "v0.19.10", DaggerModule: "delivery", InvocationID: "supply-chain-it", StartedOn: now.Add(-time.Minute), FinishedOn: now}
-	raw, _ := json.Marshal(build)
-	must(t, os.WriteFile(filepath.Join(work, "build.json"), raw, 0o644))
+	commit, img, art := publishOnTwin(t, bin, root, work, staging)
+	want, _ := img.Digest()
 	run := func(job twinJob, env string, args ...string) (string, int) {
 		return cli(t, bin, append(job.env, "GITHUB_SHA="+commit), work, append(args, "--env", env, "--root", root, "--json")...)
 	}
-	out, code := run(staging, "staging", "image", "push", "--source", filepath.Join(work, "oci"), "--build", filepath.Join(work, "build.json"))
-	if code != exitOK {
-		t.Fatalf("publish: exit %d\n%s", code, out)
-	}
-	var pub struct {
-		Attestation *result.Attestation `json:"attestation"`
-	}
-	must(t, json.Unmarshal([]byte(out), &pub))
-	want, _ := img.Digest()
-	art, err := artifact.Read(filepath.Join(work, artifact.DefaultPath))
-	must(t, err)
-	if art.Digest() != want.String() || art.Repository() != stagingAccount+".dkr.ecr."+staging.region+".amazonaws.com/demo-app" || pub.Attestation == nil {
-		t.Fatalf("published %s (attestation %v), want %s in staging's ECR repository\n%s", art.Ref(), pub.Attestation, want, out)
-	}
-	t.Logf("published %s (staging's registry: %s)", art.Ref(), staging.decl.Registry)
 	// The evidence sits where cosign looks for it, in staging's registry.
 	stagingReg := staging.registry(t)
 	tagBase := strings.Replace(want.String(), ":", "-", 1)
@@ -285,4 +258,41 @@ func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) 
 			t.Errorf("a refused promotion wrote production.json (stat: %v)", err)
 		}
 	})
+}
+
+const stagingAccount = "222222222222"
+
+// publishOnTwin publishes a fresh app image as staging's deploy job, as the build's push step does after
+// `dagger call publish` (ci/build.go writes the same build record): signed with staging's KMS key, with
+// its provenance and SBOM. It returns the commit, the image and its artifact (work/artifact.json).
+func publishOnTwin(t *testing.T, bin, root, work string, staging twinJob) (string, v1.Image, *artifact.Artifact) {
+	t.Helper()
+	commit := randomCommit(t)
+	img := supplychaintest.AppImage(t, "supply-chain-it "+commit)
+	lp, err := layout.Write(filepath.Join(work, "oci"), empty.Index)
+	must(t, err)
+	must(t, lp.AppendImage(img))
+	now := time.Now().UTC()
+	build := provenance.Build{Commit: commit, Environment: "staging", Context: "app", Dockerfile: "Dockerfile",
+		BaseImages:   []provenance.BaseImage{{Role: "runtime", Ref: "scratch"}},
+		DaggerEngine: "v0.19.10", DaggerModule: "delivery", InvocationID: "supply-chain-it", StartedOn: now.Add(-time.Minute), FinishedOn: now}
+	raw, _ := json.Marshal(build)
+	must(t, os.WriteFile(filepath.Join(work, "build.json"), raw, 0o644))
+	out, code := cli(t, bin, append(staging.env, "GITHUB_SHA="+commit), work, "image", "push", "--source", filepath.Join(work, "oci"), "--build", filepath.Join(work, "build.json"),
+		"--env", "staging", "--root", root, "--json")
+	if code != exitOK {
+		t.Fatalf("publish: exit %d\n%s", code, out)
+	}
+	var pub struct {
+		Attestation *result.Attestation `json:"attestation"`
+	}
+	must(t, json.Unmarshal([]byte(out), &pub))
+	want, _ := img.Digest()
+	art, err := artifact.Read(filepath.Join(work, artifact.DefaultPath))
+	must(t, err)
+	if art.Digest() != want.String() || art.Repository() != stagingAccount+".dkr.ecr."+staging.region+".amazonaws.com/demo-app" || pub.Attestation == nil {
+		t.Fatalf("published %s (attestation %v), want %s in staging's ECR repository\n%s", art.Ref(), pub.Attestation, want, out)
+	}
+	t.Logf("published %s (staging's registry: %s)", art.Ref(), staging.decl.Registry)
+	return commit, img, art
 }
