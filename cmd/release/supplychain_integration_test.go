@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -45,6 +43,8 @@ type twinJob struct {
 	creds  aws.Credentials
 	decl   *environment.Twin
 	region string
+	// declPath is the file of decl (what --twin takes); "" when decl was not read from a file.
+	declPath string
 }
 
 func deployJob(t *testing.T, s *sandboxtest.Sandbox, env string) twinJob {
@@ -53,7 +53,9 @@ func deployJob(t *testing.T, s *sandboxtest.Sandbox, env string) twinJob {
 	if err != nil {
 		t.Fatalf("the twin of %s (sandbox up writes it): %v", env, err)
 	}
-	return jobOn(t, s.Layout.RepoRoot, decl, env, func(j oidc.Job) (string, error) { return twin.Token(s.Layout.StateDir, j, time.Now()) })
+	job := jobOn(t, s.Layout.RepoRoot, decl, env, func(j oidc.Job) (string, error) { return twin.Token(s.Layout.StateDir, j, time.Now()) })
+	job.declPath = environment.TwinPath(s.Layout.StateDir, env)
+	return job
 }
 
 // jobOn assumes env's deploy role on the twin decl declares, with a token mint makes.
@@ -105,15 +107,6 @@ func buildRelease(t *testing.T, bin string) {
 	}
 }
 
-func randomCommit(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
 // handPush writes img to the job's repository under tag, as someone with push rights but outside
 // publish would (docker push), and returns its digest.
 func handPush(t *testing.T, reg image.Registry, tag string, img v1.Image) string {
@@ -137,10 +130,9 @@ func handPush(t *testing.T, reg image.Registry, tag string, img v1.Image) string
 //     gate accepts it;
 //   - a hand-pushed unsigned image, and the signed image under an artifact of another commit, are
 //     refused by `ecs deploy` with not one mutating call counted by the AWS endpoint;
-//   - production's promotion is its own case: on the twin it is refused today (production refuses the
-//     AWS endpoint override the twin is reached through), asserted as such; the promotion, the evidence
-//     copied along and production's gate re-verifying staging's signature across accounts before a real
-//     ECS deploy wait for the twin declaration path (docs/supply-chain.md).
+//   - production refuses to run through an AWS endpoint override; through its twin declaration
+//     (--twin) it promotes the image with its evidence, and its own gate re-verifies staging's signature
+//     across accounts, before the copy and before a real ECS deploy.
 func TestSupplyChainOnTheTwinAccounts(t *testing.T) {
 	s := sandboxtest.Env(t)
 	supplyChainOnTwins(t, s.Layout.RepoRoot, deployJob(t, s, "staging"), deployJob(t, s, "production"))
@@ -221,14 +213,12 @@ func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) 
 	}
 	refused("artifact of another commit", "other-commit.json", "mismatched commit", commit)
 
-	// Promotion to production: production's deploy job would copy the image and its evidence from
-	// staging's registry, and production's own gate would verify them again before a real ECS deploy.
-	// On the twin this leg is refused today: the release engine refuses any AWS endpoint override for a
-	// production environment (pkg/awsconfig), and the twin is reached through one. This case asserts that
-	// refusal and claims nothing more; the production re-verify runs on the twin once production reaches
-	// it through its twin declaration instead of an override (docs/supply-chain.md, "What is not proven
-	// here").
-	t.Run("production promotion on the twin is refused until the twin declaration path", func(t *testing.T) {
+	// Promotion to production. Reached through an AWS endpoint override, production refuses to run at
+	// all (pkg/awsconfig: a production environment takes its twin's endpoint only from the twin
+	// declaration, --twin). Through its declaration, production's deploy job copies the image and its
+	// evidence from staging's registry, and production's own gate, trusting staging's key by alias ARN,
+	// verifies them again, across accounts, before the copy and before a real ECS deploy.
+	t.Run("production refuses an AWS endpoint override", func(t *testing.T) {
 		// The twin serves staging's ECR host at the loopback registry of its declaration, so the source
 		// artifact names that address.
 		src, err := art.Promoted(staging.decl.Registry + "/demo-app")
@@ -256,6 +246,52 @@ func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) 
 		}
 		if _, err := os.Stat(filepath.Join(work, "production.json")); !os.IsNotExist(err) {
 			t.Errorf("a refused promotion wrote production.json (stat: %v)", err)
+		}
+	})
+
+	t.Run("production promotes through its twin declaration and its gate re-verifies", func(t *testing.T) {
+		if production.declPath == "" {
+			t.Fatal("production's twin declaration file is unknown: the job was not made by deployJob")
+		}
+		src, err := art.Promoted(staging.decl.Registry + "/demo-app")
+		must(t, err)
+		must(t, artifact.Write(filepath.Join(work, "source-declared.json"), src))
+		var env []string
+		for _, kv := range production.env {
+			if !strings.HasPrefix(kv, "AWS_ENDPOINT_URL=") {
+				env = append(env, kv)
+			}
+		}
+		prodRun := func(args ...string) (string, int) {
+			return cli(t, bin, append(env, "GITHUB_SHA="+commit), work,
+				append(args, "--env", "production", "--root", root, "--twin", production.declPath, "--json")...)
+		}
+		out, code := prodRun("image", "promote", "--artifact", "source-declared.json", "--out", "production.json")
+		if code != exitOK {
+			t.Fatalf("promote to production through its twin declaration: exit %d\n%s", code, out)
+		}
+		prod, err := artifact.Read(filepath.Join(work, "production.json"))
+		must(t, err)
+		if prod.Digest() != want.String() || prod.Repository() != production.decl.AccountID+".dkr.ecr."+production.region+".amazonaws.com/demo-app" {
+			t.Fatalf("promoted %s, want %s in production's ECR repository", prod.Ref(), want)
+		}
+		prodReg := production.registry(t)
+		for _, suffix := range []string{".sig", ".att"} {
+			ref, _ := name.NewTag(prodReg.Host+"/demo-app:"+tagBase+suffix, name.Insecure)
+			if _, err := remote.Head(ref, prodReg.Options(ctx)...); err != nil {
+				t.Errorf("the evidence was not promoted with the image: %s: %v", ref, err)
+			}
+		}
+		out, code = prodRun("gate", "--artifact", "production.json")
+		var d result.Decision
+		if json.Unmarshal([]byte(out), &d); code != exitOK || !d.Allowed || len(d.Checks) != 3 {
+			t.Fatalf("production's gate on the promoted image: exit %d\n%s", code, out)
+		}
+		if !strings.Contains(out, "demo-app-staging-signing") {
+			t.Errorf("production's decision does not name staging's key (its trust policy's):\n%s", out)
+		}
+		if out, code := prodRun("ecs", "deploy", "--artifact", "production.json"); code != exitOK || !strings.Contains(out, `"deployed"`) {
+			t.Fatalf("production ECS deploy of the promoted image: exit %d\n%s", code, out)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,8 +28,10 @@ import (
 	"github.com/platformteam/delivery/internal/sandbox/oidc"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/internal/sandbox/twin"
+	"github.com/platformteam/delivery/internal/supplychaintest"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
+	"github.com/platformteam/delivery/pkg/supplychain/provenance"
 )
 
 // twinRun is the release CLI run as a CI job runs it against the staging twin: no keys at all, only a
@@ -106,6 +109,37 @@ func randomCommit(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
+// appLayout is an OCI layout of an app-shaped image (a Go binary: what publish reads an SBOM from).
+func appLayout(t *testing.T, dir, commit string) string {
+	t.Helper()
+	path := filepath.Join(dir, sandboxtest.UniqueName("oci"))
+	p, err := layout.Write(path, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(supplychaintest.AppImage(t, "twin "+commit)); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buildRecord writes the build record publish hands the release engine (ci/build.go) for commit.
+func buildRecord(t *testing.T, dir, commit, env string) string {
+	t.Helper()
+	now := time.Now().UTC()
+	raw, err := json.Marshal(provenance.Build{Commit: commit, Environment: env, Context: "app", Dockerfile: "Dockerfile",
+		BaseImages:   []provenance.BaseImage{{Role: "runtime", Ref: "scratch"}},
+		DaggerEngine: "v0.19.10", DaggerModule: "delivery", InvocationID: sandboxtest.UniqueName("twin"), StartedOn: now.Add(-time.Minute), FinishedOn: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, sandboxtest.UniqueName("build")+".json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func imageLayout(t *testing.T, dir string) string {
 	t.Helper()
 	img, err := random.Image(512, 1)
@@ -161,9 +195,12 @@ func TestTwinRefusals(t *testing.T) {
 	}
 	deployToken := r.token(job)
 
-	// The deploy job pushes an image: the artifact the refusals below try to deploy.
+	// The deploy job publishes an image, signed and attested as publish does (so the deploy gate lets the
+	// deploys below through to the AWS and cluster calls they are about): the artifact the refusals below
+	// try to deploy.
 	commit := randomCommit(t)
-	if _, _, code := r.run(deployToken, deploy.ARN, "image", "push", "--source", imageLayout(t, r.dir), "--commit", commit); code != 0 {
+	if _, _, code := r.run(deployToken, deploy.ARN, "image", "push", "--source", appLayout(t, r.dir, commit), "--commit", commit,
+		"--build", buildRecord(t, r.dir, commit, "staging")); code != 0 {
 		t.Fatalf("the deploy role could not push through its OIDC credentials and ECR login (exit %d)", code)
 	}
 	pushed, err := artifact.Read(filepath.Join(r.dir, artifact.DefaultPath))
