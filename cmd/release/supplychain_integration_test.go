@@ -287,8 +287,10 @@ func supplyChainOnTwins(t *testing.T, root string, staging, production twinJob) 
 		if json.Unmarshal([]byte(out), &d); code != exitOK || !d.Allowed || len(d.Checks) != 3 {
 			t.Fatalf("production's gate on the promoted image: exit %d\n%s", code, out)
 		}
-		if !strings.Contains(out, "demo-app-staging-signing") {
-			t.Errorf("production's decision does not name staging's key (its trust policy's):\n%s", out)
+		// The gate names the key that verified by its key ARN (what GetPublicKey answers for the alias ARN
+		// production's trust policy names): staging's key, in staging's account.
+		if stagingKey := "arn:aws:kms:" + staging.region + ":" + stagingAccount + ":key/"; !strings.HasPrefix(d.SignedBy, stagingKey) {
+			t.Errorf("production's gate accepted a signature by %q, want staging's key (%s…), the one its trust policy names:\n%s", d.SignedBy, stagingKey, out)
 		}
 		if out, code := prodRun("ecs", "deploy", "--artifact", "production.json"); code != exitOK || !strings.Contains(out, `"deployed"`) {
 			t.Fatalf("production ECS deploy of the promoted image: exit %d\n%s", code, out)
