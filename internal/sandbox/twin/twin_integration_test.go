@@ -172,7 +172,7 @@ func TestRemovedPermissionIsDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const was, now = `["ecs:DescribeServices", "ecs:UpdateService"]`, `["ecs:UpdateService"]`
+	const was, now = `["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService"]`, `["ecs:ListServiceDeployments", "ecs:UpdateService"]`
 	if !bytes.Contains(data, []byte(was)) {
 		t.Fatalf("the deploy template no longer grants %s: update this test to remove another action", was)
 	}
