@@ -24,8 +24,8 @@ func TestStartScript(t *testing.T) {
 		Rootfs: "/c/rootfs", MountRoot: "/s/root", BinDir: "/c/bin", ContentDir: "/c/images",
 		EngineLib: "/s/lib", EtcDagger: "/s/etc-dagger", StateDir: "/s it's",
 		StateMount: stateMountInEngine, BinMount: binMountInEngine, ContentMount: builtinContentDir,
-		EngineStateDir: engineStateDir,
-		Env:            map[string]string{"B": "2", "A": "x y"},
+		EngineStateDir: engineStateDir, CustomCADir: hostCACertDir,
+		Env: map[string]string{"B": "2", "A": "x y"},
 	}
 	script, err := renderStartScript(sp)
 	if err != nil {
@@ -36,6 +36,8 @@ func TestStartScript(t *testing.T) {
 		`mount --bind '/c/rootfs' "$root"`,
 		`mount --bind '/s it'\''s' "$root"'/run/sandbox'`,
 		"pivot_root . oldroot",
+		// the engine must see no custom CA dir, or it runs update-ca-certificates before every exec
+		`mount -t tmpfs -o mode=755 tmpfs "$root"'/usr/local/share/ca-certificates'`,
 		"export A='x y'\nexport B='2'\n",
 		"exec tini -- dagger-engine --config '/run/sandbox'/engine.toml --addr unix:///run/sandbox/engine.sock",
 	} {

@@ -65,7 +65,7 @@ func startEngine(ctx context.Context, p progress, l paths, goSDKDigest string) e
 		Rootfs: rootfs, MountRoot: l.mountRoot(), BinDir: l.binDir(), ContentDir: imgs,
 		EngineLib: l.engineLibDir(), EtcDagger: l.etcDaggerDir(), StateDir: l.stateDir,
 		StateMount: stateMountInEngine, BinMount: binMountInEngine, ContentMount: builtinContentDir,
-		EngineStateDir: engineStateDir, Env: env, BinStamp: string(stamp),
+		EngineStateDir: engineStateDir, Env: env, BinStamp: string(stamp), CustomCADir: hostCACertDir,
 	})
 	if err != nil {
 		return err

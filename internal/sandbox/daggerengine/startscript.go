@@ -12,6 +12,7 @@ type startParams struct {
 	StateMount, BinMount, ContentMount, EngineStateDir                    string
 	Env                                                                   map[string]string
 	BinStamp                                                              string // build stamp: a rebuilt engine means a restart
+	CustomCADir                                                           string // hidden from the engine (see the script)
 }
 
 // The script makes a private mount tree: the shared (cached) rootfs bind-mounted on a per-sandbox
@@ -34,6 +35,10 @@ mount --rbind /dev "$root/dev"
 mount --rbind /sys "$root/sys"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+# The host's extra CA certificates are already in the rootfs bundle and in every image the sandbox builds.
+# Seen under /usr/local/share/ca-certificates, they would make the engine copy them into every container
+# and run update-ca-certificates before each exec (seconds of CPU each time): an empty dir turns that off.
+mount -t tmpfs -o mode=755 tmpfs "$root"{{q .CustomCADir}}
 mkdir -p "$root"{{q .StateMount}}
 mount --bind {{q .StateDir}} "$root"{{q .StateMount}}
 for f in /etc/resolv.conf /etc/hosts; do
