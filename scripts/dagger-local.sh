@@ -35,6 +35,9 @@ args=(-m "$repo" call
 if [ -n "${DELIVERY_NO_GUARD:-}" ]; then
   exec "$SANDBOX_DAGGER" "${args[@]}"
 fi
-guard="$(mktemp -d)/stacks"
-go -C "$repo" build -o "$guard" ./cmd/stacks
+# One guard binary per checkout, rebuilt when the source changed (go build is a no-op otherwise); the
+# lock keeps concurrent calls from writing it at the same time.
+guard="$repo/.sandbox/bin/stacks"
+mkdir -p "$(dirname "$guard")"
+flock "$repo/.sandbox/bin/.build.lock" go -C "$repo" build -o "$guard" ./cmd/stacks
 exec "$guard" guard -- "$SANDBOX_DAGGER" "${args[@]}"

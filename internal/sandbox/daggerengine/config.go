@@ -22,8 +22,10 @@ func engineTOML(registry string) string {
 	return b.String()
 }
 
-// engineJSON is the engine's own configuration (/etc/dagger/engine.json inside its namespace).
-const engineJSON = `{"logLevel": "info"}` + "\n"
+// engineJSON is the engine's own configuration (/etc/dagger/engine.json inside its namespace). The
+// garbage collector gets fixed bounds: its defaults are fractions of the whole disk, and on a disk
+// shared with other work they let the cache grow until builds fail with "no space left on device".
+const engineJSON = `{"logLevel": "info", "gc": {"reservedSpace": "2GB", "maxUsedSpace": "15GB", "minFreeSpace": "10GB"}}` + "\n"
 
 func (l paths) etcDaggerDir() string { return filepath.Join(l.stateDir, "etc-dagger") }
 

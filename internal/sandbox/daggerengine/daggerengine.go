@@ -66,6 +66,10 @@ func Up(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	defer unlock()
+	if err := claimHome(l); err != nil {
+		return nil, err
+	}
+	pruneOrphanHomes(p, l)
 
 	if err := buildBinaries(ctx, p, l); err != nil {
 		return nil, err
