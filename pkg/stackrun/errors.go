@@ -28,7 +28,7 @@ func (e *LockHeldError) Error() string {
 		msg += " for " + e.Operation
 	}
 	if e.Created != "" {
-		msg += " since " + e.Created
+		msg += " since " + lockCreatedForHumans(e.Created)
 		if e.Age > 0 {
 			msg += fmt.Sprintf(" (%s ago)", e.Age.Round(time.Second))
 		}
@@ -52,13 +52,29 @@ func (e *LockHeldError) UnlockCommand() string {
 // lockCreatedLayouts are the forms terraform prints Lock Info's Created in.
 var lockCreatedLayouts = []string{"2006-01-02 15:04:05.999999999 -0700 MST", "2006-01-02 15:04:05 MST", time.RFC3339Nano}
 
-func lockAge(created string, now time.Time) time.Duration {
+func lockCreatedAt(created string) (time.Time, bool) {
 	for _, layout := range lockCreatedLayouts {
 		if t, err := time.Parse(layout, created); err == nil {
-			return now.Sub(t)
+			return t, true
 		}
 	}
+	return time.Time{}, false
+}
+
+func lockAge(created string, now time.Time) time.Duration {
+	if t, ok := lockCreatedAt(created); ok {
+		return now.Sub(t)
+	}
 	return 0
+}
+
+// lockCreatedForHumans is terraform's Created to the second, in UTC (terraform prints nanoseconds and
+// the local zone); text it cannot read is shown as it is.
+func lockCreatedForHumans(created string) string {
+	if t, ok := lockCreatedAt(created); ok {
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return created
 }
 
 // UpstreamMissingError means a remote state the stack reads has never been applied.

@@ -299,7 +299,7 @@ func TestHeldLockIsANamedFailureWithHolderAgeAndFix(t *testing.T) {
 	if !errors.As(res.Err(), &lock) || lock.ID != "1234-abcd" || lock.Who != "alice@laptop" || res.Outcome != "state locked" || lock.Age < 24*time.Hour {
 		t.Fatalf("got %+v (%+v)", res, lock)
 	}
-	for _, want := range []string{"go run ./cmd/stacks force-unlock --env dev --stack core/net --lock-id 1234-abcd", "dev/core/net/terraform.tfstate", "alice@laptop", " ago)"} {
+	for _, want := range []string{"go run ./cmd/stacks force-unlock --env dev --stack core/net --lock-id 1234-abcd", "dev/core/net/terraform.tfstate", "alice@laptop", "since 2026-11-25 10:00:00 UTC (", " ago)"} {
 		if !strings.Contains(res.Error, want) {
 			t.Fatalf("message should contain %q: %s", want, res.Error)
 		}
