@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -24,10 +23,10 @@ import (
 
 	"github.com/platformteam/delivery/internal/iampolicy"
 	"github.com/platformteam/delivery/internal/sandbox/awsfront/control"
-	"github.com/platformteam/delivery/internal/sandbox/awsseed"
 	"github.com/platformteam/delivery/internal/sandbox/oidc"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
 	"github.com/platformteam/delivery/internal/sandbox/twin"
+	"github.com/platformteam/delivery/internal/sandbox/twin/twintest"
 	"github.com/platformteam/delivery/internal/supplychaintest"
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
@@ -242,46 +241,7 @@ func TestTwinRefusals(t *testing.T) {
 	})
 
 	t.Run("permission removed in the Terraform", func(t *testing.T) {
-		copyRoot := t.TempDir()
-		if err := iampolicy.CopySources(r.root, copyRoot); err != nil {
-			t.Fatal(err)
-		}
-		tmpl := filepath.Join(copyRoot, "modules", "iam", "policies", "deploy.json.tftpl")
-		data, err := os.ReadFile(tmpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		const was, now = `["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService"]`, `["ecs:ListServiceDeployments", "ecs:UpdateService"]`
-		if !bytes.Contains(data, []byte(was)) {
-			t.Fatalf("the deploy template no longer grants %s: update this test to remove another action", was)
-		}
-		if err := os.WriteFile(tmpl, bytes.Replace(data, []byte(was), []byte(now), 1), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		copied, err := iampolicy.Load(copyRoot, "staging")
-		if err != nil {
-			t.Fatal(err)
-		}
-		modified, _ := copied.Role(iampolicy.Deploy)
-		role := *modified
-		role.Name = sandboxtest.UniqueName("it-deploy-copy")
-		role.ARN = strings.TrimSuffix(role.ARN, modified.Name) + role.Name
-		b, ok, err := twin.ReadBootstrap(r.stateDir)
-		if err != nil || !ok {
-			t.Fatalf("the twin bootstrap record: %v (ok=%v)", err, ok)
-		}
-		admin := iam.NewFromConfig(twin.Config(s.AWSEndpoint, r.decl.Region, aws.Credentials{
-			AccessKeyID: b.Admins[r.decl.AccountID].AccessKeyID, SecretAccessKey: b.Admins[r.decl.AccountID].SecretAccessKey}))
-		var seeded awsseed.Seeded
-		if err := awsseed.SeedRole(ctx, admin, role, &seeded); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			for _, p := range role.Policies {
-				_, _ = admin.DeleteRolePolicy(context.Background(), &iam.DeleteRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(p.Name)})
-			}
-			_, _ = admin.DeleteRole(context.Background(), &iam.DeleteRoleInput{RoleName: aws.String(role.Name)})
-		})
+		role := twintest.DeployRoleWithoutDescribe(t, r.root, r.stateDir, s.AWSEndpoint, "staging", r.decl)
 		var stderr string
 		var code int
 		n := r.mutating(func() {
@@ -301,8 +261,7 @@ func TestTwinRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		lock := "/delivery/deploy-locks/staging/ecs/" + stg.ECS.Service
-		if _, err := ssm.NewFromConfig(twin.Config(s.AWSEndpoint, r.decl.Region, aws.Credentials{
-			AccessKeyID: b.Admins[r.decl.AccountID].AccessKeyID, SecretAccessKey: b.Admins[r.decl.AccountID].SecretAccessKey})).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(lock)}); err == nil {
+		if _, err := ssm.NewFromConfig(twintest.AdminConfig(t, r.stateDir, s.AWSEndpoint, r.decl)).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(lock)}); err == nil {
 			t.Errorf("the refused deploy left its lock %s behind", lock)
 		}
 	})
