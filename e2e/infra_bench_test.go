@@ -188,7 +188,7 @@ func graphOf(t testing.TB, dir, env string) *stackgraph.Graph {
 }
 
 var (
-	mdRowRE   = regexp.MustCompile("(?m)^\\| `([^`]+)` \\| \\w+ \\| [^|]+ \\| \\d+ \\| \\d+ \\| \\d+ \\| ([0-9.]+[a-zµ]+) \\|")
+	mdRowRE   = regexp.MustCompile("(?m)^\\| `([^`]+)` \\| \\w+ \\| [^|]+ \\| \\d+ \\| \\d+ \\| \\d+ \\| ([0-9.hmsµn]+) \\|")
 	mdTotalRE = regexp.MustCompile(`(?m)^(\d+) stacks in ([0-9.hms]+) \(parallelism`)
 )
 
