@@ -89,8 +89,9 @@ func daggerReport(t *testing.T, sb *sandboxtest.Sandbox, dir, name string, args 
 	return rep
 }
 
-// ghaPublish is the workflow's next step, `go run ./cmd/gha publish report.json`, outside GitHub Actions
-// (so a CI run of this test never writes its own job's summary): its exit code and output.
+// ghaPublish is the workflow's next step, `gha publish report.json`, outside GitHub Actions (so a CI run
+// of this test never writes its own job's summary): its exit code and output. The command is built and
+// run, not `go run`: go run exits 1 whatever non-zero code its program exits with.
 func ghaPublish(t *testing.T, rep ghactions.Report) (int, string) {
 	t.Helper()
 	raw, err := json.Marshal(rep)
@@ -101,8 +102,13 @@ func ghaPublish(t *testing.T, rep ghactions.Report) (int, string) {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "run", "./cmd/gha", "publish", path)
-	cmd.Dir = repoRoot(t)
+	bin := filepath.Join(t.TempDir(), "gha")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/gha")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build cmd/gha: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "publish", path)
 	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=")
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
