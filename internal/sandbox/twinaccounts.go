@@ -54,7 +54,7 @@ func (l Layout) awsFrontProcess(binary string) proc.Process {
 	config := twin.FrontConfigFile(l.StateDir)
 	return proc.Process{
 		Name: "aws-front", Version: "project", Ports: []int{MotoPort, IssuerPort, StagingRegistryPort, ProductionRegistryPort},
-		Files: l.ProcessFiles("aws-front"), ConfigFiles: []string{config},
+		Files: l.ProcessFiles("aws-front"), ConfigFiles: []string{config}, Executable: binary,
 		ReadyTimeout: 30 * time.Second, StopPolicy: proc.StopPolicy{Grace: 10 * time.Second},
 		Command: func() (*exec.Cmd, error) { return exec.Command(binary, "--config", config), nil },
 		Ready:   proc.HTTPCheck(http.DefaultClient, MotoURL()+"/_twin/health", nil, http.StatusOK, `"ok"`),

@@ -71,7 +71,7 @@ func (t Twin) Process() proc.Process {
 		ports = append(ports, c.Ports.Proxy)
 	}
 	return proc.Process{
-		Name: "kube-twin", Version: "project", Ports: ports, Files: t.Files, ConfigFiles: []string{t.Config},
+		Name: "kube-twin", Version: "project", Ports: ports, Files: t.Files, ConfigFiles: []string{t.Config}, Executable: t.Binary,
 		ReadyTimeout: 60 * time.Second, StopPolicy: proc.StopPolicy{Grace: 10 * time.Second},
 		Command: func() (*exec.Cmd, error) {
 			data, err := json.MarshalIndent(t.config(), "", "  ")

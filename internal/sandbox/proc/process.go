@@ -57,6 +57,11 @@ type Process struct {
 	// Leftovers are files the process leaves behind (a unix socket): removed before it starts and
 	// after it stops.
 	Leftovers []string
+	// Executable, when set, is the program this checkout runs for the process (a binary built from
+	// its sources, keyed by their hash). Status reports a running process whose program is another
+	// one (built by another checkout's `up`) as out of date, so a test brings the sandbox up again
+	// instead of running against it.
+	Executable string
 }
 
 // Address is Host:<first port>, or "-" for a process that listens on no TCP port.
@@ -206,6 +211,10 @@ func (p Process) Status(ctx context.Context) Status {
 		return st
 	}
 	st.PID = rec.PID
+	if stale := p.staleExecutable(rec); stale != "" {
+		st.Detail = stale
+		return st
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := p.Ready(ctx); err != nil {
@@ -214,4 +223,25 @@ func (p Process) Status(ctx context.Context) Status {
 	}
 	st.Up = true
 	return st
+}
+
+// staleExecutable says why the running process is out of date when it runs another program than
+// Executable, or "" when it runs that program (or no Executable is declared, or /proc cannot tell).
+func (p Process) staleExecutable(rec Record) string {
+	if p.Executable == "" {
+		return ""
+	}
+	running, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", rec.PID))
+	if err != nil {
+		return ""
+	}
+	want := p.Executable
+	if resolved, err := filepath.EvalSymlinks(want); err == nil {
+		want = resolved
+	}
+	if running == want {
+		return ""
+	}
+	return fmt.Sprintf("out of date: pid %d runs %s, this checkout runs %s (another checkout's `up` started it): `go run ./cmd/sandbox up` restarts it",
+		rec.PID, running, want)
 }

@@ -166,3 +166,27 @@ func TestProcessLeftoversAreRemovedBeforeStartAndAfterStop(t *testing.T) {
 		t.Fatalf("the leftover survived the stop: %v", err)
 	}
 }
+
+// A process started by another checkout (its binary built from other sources) is up, but out of date
+// for this one: Status says so, so that a test brings the sandbox up instead of running against it.
+func TestProcessStatusReportsAnotherExecutableAsOutOfDate(t *testing.T) {
+	svc, _ := fileProcess(t, `touch "$1"; exec sleep 60`)
+	t.Cleanup(func() { svc.Stop(&bytes.Buffer{}) })
+	if _, err := svc.Ensure(context.Background(), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Executable = sleep
+	if st := svc.Status(context.Background()); !st.Up {
+		t.Fatalf("status with the executable it runs = %+v, want up", st)
+	}
+	other := filepath.Join(t.TempDir(), "fake-src-other", "fake")
+	svc.Executable = other
+	st := svc.Status(context.Background())
+	if st.Up || !strings.Contains(st.Detail, "out of date") || !strings.Contains(st.Detail, other) {
+		t.Fatalf("status with another executable = %+v, want down, out of date, naming %s", st, other)
+	}
+}
