@@ -155,7 +155,7 @@ func TestTwinWorkflowPushToMain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs.artifact (what production deploys): %v\n%s", err, raw)
 	}
-	if art.Commit.String() != commit || art.Digest() == "" || art.Digest() != rep.Outputs["digest"] {
+	if short := art.Commit.String(); len(short) < 7 || !strings.HasPrefix(commit, short) || art.Digest() == "" || art.Digest() != rep.Outputs["digest"] {
 		t.Fatalf("outputs.artifact %+v, want commit %s and the report's digest %s", art, commit, rep.Outputs["digest"])
 	}
 	if !strings.Contains(rep.Markdown, "verified running on every target") {
