@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/platformteam/delivery/pkg/waitprogress"
 )
 
 // Why a rollout did not complete.
@@ -38,9 +40,6 @@ func (e *RolloutError) Error() string {
 	return fmt.Sprintf("rollout of %s failed (%s): %s", shortARN(e.TaskDefinition), e.Kind, e.Reason)
 }
 
-// heartbeat is how long a wait stays silent when nothing changes (CI systems kill silent jobs).
-const heartbeat = 30 * time.Second
-
 // waiter polls DescribeServices until the deployment of one task definition is done.
 type waiter struct {
 	api     API
@@ -63,12 +62,11 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 	if w.seen == nil {
 		w.seen = map[string]bool{}
 	}
-	lastState := ""
-	lastPrint := start
+	progress := waitprogress.New(w.out, start, deadline)
 	interval := time.Duration(0)
 	sawOurs := false
 	failures := 0 // consecutive failed DescribeServices calls
-	mine := "" // a restart's own deployment, once seen
+	mine := ""    // a restart's own deployment, once seen
 	var lastErr error
 	for {
 		polls++
@@ -88,10 +86,10 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 			failures++
 			lastErr = err
 			now := w.clock.Now()
-			fmt.Fprintf(w.out, "  [%s] reading the service failed (%d in a row), retrying: %v\n", now.Sub(start).Round(time.Second), failures, err)
+			progress.Printf(now, "reading the service failed (%d in a row), retrying: %v", failures, err)
 			if !now.Before(deadline) {
 				return polls, &RolloutError{Kind: FailureTimeout, TaskDefinition: taskDefinition,
-					Reason: fmt.Sprintf("not completed within %s (last state: %s; last error: %v)", timeout, orDash(lastState), lastErr)}
+					Reason: fmt.Sprintf("not completed within %s (last state: %s; last error: %v)", timeout, orDash(progress.Last()), lastErr)}
 			}
 			interval = w.polling.next(interval, false)
 			if left := deadline.Sub(now); interval > left {
@@ -103,7 +101,7 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 			continue
 		}
 		if failures > 0 {
-			fmt.Fprintf(w.out, "  [%s] reading the service works again after %d failed call(s)\n", w.clock.Now().Sub(start).Round(time.Second), failures)
+			progress.Printf(w.clock.Now(), "reading the service works again after %d failed call(s)", failures)
 			failures = 0
 		}
 		printEvents(w.out, svc.Events, start, w.seen)
@@ -120,16 +118,8 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 		}
 
 		state, done, failure := assess(svc, taskDefinition, &sawOurs)
-		changed := state != lastState
 		now := w.clock.Now()
-		switch {
-		case changed:
-			fmt.Fprintf(w.out, "  [%s] %s\n", now.Sub(start).Round(time.Second), state)
-			lastState, lastPrint = state, now
-		case now.Sub(lastPrint) >= heartbeat:
-			fmt.Fprintf(w.out, "  [%s] still %s (%s left)\n", now.Sub(start).Round(time.Second), state, deadline.Sub(now).Round(time.Second))
-			lastPrint = now
-		}
+		changed := progress.Observe(now, state)
 		if failure != nil {
 			return polls, failure
 		}
@@ -138,7 +128,7 @@ func (w waiter) waitForRollout(ctx context.Context, cluster, service, taskDefini
 		}
 		if !now.Before(deadline) {
 			return polls, &RolloutError{Kind: FailureTimeout, TaskDefinition: taskDefinition,
-				Reason: fmt.Sprintf("not completed within %s (last state: %s)", timeout, lastState)}
+				Reason: fmt.Sprintf("not completed within %s (last state: %s)", timeout, progress.Last())}
 		}
 		interval = w.polling.next(interval, changed)
 		if left := deadline.Sub(now); interval > left {

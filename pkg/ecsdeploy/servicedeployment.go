@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/platformteam/delivery/pkg/release/api"
+	"github.com/platformteam/delivery/pkg/waitprogress"
 )
 
 // Following a service deployment: the blue/green, linear and canary strategies run through lifecycle
@@ -135,7 +136,7 @@ func knownDeployments(ctx context.Context, a API, cluster, service string) (map[
 func (w waiter) followDeployment(ctx context.Context, cluster, service, taskDefinition string, known map[string]bool, timeout time.Duration) (arn string, stages []api.ECSStage, polls int, err error) {
 	start := w.clock.Now()
 	deadline := start.Add(timeout)
-	lastLine, lastPrint := "", start
+	progress := waitprogress.New(w.out, start, deadline)
 	hooksSeen := map[string]bool{}
 	interval := time.Duration(0)
 	failures := 0
@@ -154,7 +155,7 @@ func (w waiter) followDeployment(ctx context.Context, cluster, service, taskDefi
 		polls++
 		now := w.clock.Now()
 		if !now.Before(deadline) {
-			last := lastLine
+			last := progress.Last()
 			if lastErr != nil {
 				last += fmt.Sprintf("; last error: %v", lastErr)
 			}
@@ -170,23 +171,19 @@ func (w waiter) followDeployment(ctx context.Context, cluster, service, taskDefi
 		if err != nil {
 			failures++
 			lastErr = err
-			fmt.Fprintf(w.out, "  [%s] reading the service deployment failed (%d in a row), retrying: %v\n", now.Sub(start).Round(time.Second), failures, err)
+			progress.Printf(now, "reading the service deployment failed (%d in a row), retrying: %v", failures, err)
 			if e := sleep(false); e != nil {
 				return arn, stages, polls, e
 			}
 			continue
 		}
 		if failures > 0 {
-			fmt.Fprintf(w.out, "  [%s] reading the service deployment works again after %d failed call(s)\n", now.Sub(start).Round(time.Second), failures)
+			progress.Printf(now, "reading the service deployment works again after %d failed call(s)", failures)
 			failures = 0
 		}
 		if !found {
 			line := "waiting for ECS to start the service deployment"
-			changed := line != lastLine
-			if changed {
-				fmt.Fprintf(w.out, "  [%s] %s\n", now.Sub(start).Round(time.Second), line)
-				lastLine, lastPrint = line, now
-			}
+			changed := progress.Observe(now, line)
 			if e := sleep(changed); e != nil {
 				return arn, stages, polls, e
 			}
@@ -198,29 +195,23 @@ func (w waiter) followDeployment(ctx context.Context, cluster, service, taskDefi
 		}
 		v := viewOf(sd)
 		line := v.stageLine()
-		changed := line != lastLine
-		switch {
-		case changed:
-			fmt.Fprintf(w.out, "  [%s] %s\n", now.Sub(start).Round(time.Second), line)
-			lastLine, lastPrint = line, now
+		changed := progress.Observe(now, line)
+		if changed {
 			if len(stages) == 0 || stages[len(stages)-1].Stage != string(v.Stage) || stages[len(stages)-1].Status != string(v.Status) ||
 				!sameWeight(stages[len(stages)-1].ProductionTrafficPercent, v.Production) {
 				stages = append(stages, api.ECSStage{Status: string(v.Status), Stage: string(v.Stage), ProductionTrafficPercent: v.Production,
 					TestTrafficPercent: v.Test, Seconds: now.Sub(start).Seconds()})
 			}
-		case now.Sub(lastPrint) >= heartbeat:
-			fmt.Fprintf(w.out, "  [%s] still %s (%s left)\n", now.Sub(start).Round(time.Second), line, deadline.Sub(now).Round(time.Second))
-			lastPrint = now
 		}
 		for _, h := range v.Hooks {
 			key := string(v.Stage) + " " + h
 			if !hooksSeen[key] {
 				hooksSeen[key] = true
-				fmt.Fprintf(w.out, "  [%s] %s at %s\n", now.Sub(start).Round(time.Second), h, orDash(string(v.Stage)))
+				progress.Printf(now, "%s at %s", h, orDash(string(v.Stage)))
 			}
 		}
 		if v.rollingBack() && len(v.Triggered) > 0 && changed {
-			fmt.Fprintf(w.out, "  [%s] ECS is rolling back: alarms in ALARM: %s\n", now.Sub(start).Round(time.Second), strings.Join(v.Triggered, ", "))
+			progress.Printf(now, "ECS is rolling back: alarms in ALARM: %s", strings.Join(v.Triggered, ", "))
 		}
 		if done, failure := v.terminal(taskDefinition); done {
 			if failure != nil {

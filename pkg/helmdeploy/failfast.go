@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/platformteam/delivery/pkg/diagnosis"
+	"github.com/platformteam/delivery/pkg/waitprogress"
 )
 
 // FailFast decides when a rollout can never succeed, so the wait stops at once instead of running out
@@ -88,9 +89,6 @@ func (p *PodFailure) Error() string {
 // daemonSetGenerationLabel is set by the DaemonSet controller on each pod to its template generation.
 const daemonSetGenerationLabel = "pod-template-generation"
 
-// heartbeat is how long a wait stays silent when nothing changes (CI systems kill silent jobs).
-const heartbeat = 30 * time.Second
-
 // failFastClient is Helm's kube client with a Wait that also watches the workloads' new pods.
 type failFastClient struct {
 	*kube.Client
@@ -129,10 +127,10 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 	checker := kube.NewReadyChecker(c.clientset, func(string, ...any) {}, kube.PausedAsReady(true), kube.CheckJobs(jobs))
 	c.failingSince = map[string]time.Time{}
 	start := time.Now()
-	last, lastPrint := "", start
+	progress := waitprogress.New(c.out, start, start.Add(timeout))
 	for {
 		if failure := c.hopelessPod(ctx, resources); failure != nil {
-			fmt.Fprintf(c.out, "  [%s] %v\n", time.Since(start).Round(time.Second), failure)
+			progress.Printf(time.Now(), "%v", failure)
 			c.diagnosis = c.diagnose(resources)
 			return failure
 		}
@@ -152,15 +150,7 @@ func (c *failFastClient) wait(resources kube.ResourceList, timeout time.Duration
 			sort.Strings(waiting)
 			state = "waiting for " + strings.Join(waiting, ", ")
 		}
-		switch {
-		case state != last:
-			fmt.Fprintf(c.out, "  [%s] %s\n", time.Since(start).Round(time.Second), state)
-			last, lastPrint = state, time.Now()
-		case time.Since(lastPrint) >= heartbeat:
-			deadline, _ := ctx.Deadline()
-			fmt.Fprintf(c.out, "  [%s] still %s (%s left)\n", time.Since(start).Round(time.Second), state, time.Until(deadline).Round(time.Second))
-			lastPrint = time.Now()
-		}
+		progress.Observe(time.Now(), state)
 		if len(waiting) == 0 {
 			return nil
 		}

@@ -17,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/resource"
 
 	"github.com/platformteam/delivery/pkg/release/api"
+	"github.com/platformteam/delivery/pkg/waitprogress"
 )
 
 // RestartedAtAnnotation is the pod template annotation a restart sets, as `kubectl rollout restart`
@@ -137,10 +138,10 @@ func (c *failFastClient) waitRestarted(ctx context.Context, workloads kube.Resou
 	defer cancel()
 	c.failingSince = map[string]time.Time{}
 	start := time.Now()
-	last, lastPrint := "", start
+	progress := waitprogress.New(c.out, start, start.Add(timeout))
 	for {
 		if failure := c.hopelessPod(ctx, workloads); failure != nil {
-			fmt.Fprintf(c.out, "  [%s] %v\n", time.Since(start).Round(time.Second), failure)
+			progress.Printf(time.Now(), "%v", failure)
 			return failure
 		}
 		var waiting []string
@@ -154,15 +155,7 @@ func (c *failFastClient) waitRestarted(ctx context.Context, workloads kube.Resou
 		if len(waiting) > 0 {
 			state = "waiting for " + strings.Join(waiting, ", ")
 		}
-		switch {
-		case state != last:
-			fmt.Fprintf(c.out, "  [%s] %s\n", time.Since(start).Round(time.Second), state)
-			last, lastPrint = state, time.Now()
-		case time.Since(lastPrint) >= heartbeat:
-			deadline, _ := ctx.Deadline()
-			fmt.Fprintf(c.out, "  [%s] still %s (%s left)\n", time.Since(start).Round(time.Second), state, time.Until(deadline).Round(time.Second))
-			lastPrint = time.Now()
-		}
+		progress.Observe(time.Now(), state)
 		if len(waiting) == 0 {
 			return nil
 		}
