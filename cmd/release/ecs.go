@@ -14,11 +14,7 @@ import (
 
 // ecsPlan reads the environment and the artifact and plans the release (no AWS call yet).
 func ecsPlan(c *common) (*release.Access, *release.Plan, error) {
-	acc, err := c.access()
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := c.readArtifact()
+	acc, a, err := c.accessAndArtifact()
 	if err != nil {
 		return nil, nil, err
 	}

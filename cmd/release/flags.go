@@ -144,6 +144,19 @@ func (c *common) access() (*release.Access, error) {
 	return acc, nil
 }
 
+// accessAndArtifact is the environment plus how to reach it, and the artifact to release there.
+func (c *common) accessAndArtifact() (*release.Access, *artifact.Artifact, error) {
+	acc, err := c.access()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := c.readArtifact()
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, a, nil
+}
+
 // readArtifact is --artifact, else the job's artifact, else artifact.json.
 func (c *common) readArtifact() (*artifact.Artifact, error) {
 	if c.artifactPath == "" && c.job != nil && c.job.Artifact != nil {

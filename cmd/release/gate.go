@@ -15,11 +15,7 @@ func gateCmd(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	acc, err := c.access()
-	if err != nil {
-		return err
-	}
-	a, err := c.readArtifact()
+	acc, a, err := c.accessAndArtifact()
 	if err != nil {
 		return err
 	}

@@ -109,11 +109,7 @@ func imagePromote(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	acc, err := c.access()
-	if err != nil {
-		return err
-	}
-	a, err := c.readArtifact()
+	acc, a, err := c.accessAndArtifact()
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ func verifyCmd(ctx context.Context, args []string) error {
 	if targets == nil {
 		return usageError("--platform must be ecs, eks or both")
 	}
-	acc, err := c.access()
-	if err != nil {
-		return err
-	}
-	a, err := c.readArtifact()
+	acc, a, err := c.accessAndArtifact()
 	if err != nil {
 		return err
 	}
