@@ -51,6 +51,15 @@ func (k *ECRKeychain) Resolve(target authn.Resource) (authn.Authenticator, error
 	return authn.FromConfig(k.auth), nil
 }
 
+// Forget drops the cached token, so the next pull logs in again. A pull calls it when the registry
+// refuses the token (401) before the token's own expiry: the registry's keys changed (the sandbox was
+// restarted), as kubelet's credential provider logs in again on a refused pull.
+func (k *ECRKeychain) Forget() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.host, k.auth, k.expires = "", authn.AuthConfig{}, time.Time{}
+}
+
 func (k *ECRKeychain) refresh(now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

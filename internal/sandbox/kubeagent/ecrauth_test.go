@@ -3,6 +3,7 @@ package kubeagent
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,5 +78,39 @@ func TestECRKeychainPullsFromTheAccountsRegistry(t *testing.T) {
 	now = now.Add(13 * time.Hour) // the token expired: a new one is fetched
 	if _, err := (RegistryResolver{Keychain: kc}).Resolve(context.Background(), host+"/demo-app:v1"); err != nil || fake.calls != calls+1 {
 		t.Errorf("after expiry: %v, %d token calls (want %d)", err, fake.calls, calls+1)
+	}
+}
+
+// The registry stops accepting a token before its expiry (its keys changed): the pull logs in again
+// once and succeeds, as kubelet does; a registry that refuses every login still fails the pull.
+func TestECRKeychainLogsInAgainWhenTheRegistryRefusesItsToken(t *testing.T) {
+	now := time.Now()
+	fake := &fakeECR{expires: now.Add(12 * time.Hour)}
+	accept := func() string { return "password-" + string(rune('0'+fake.calls)) }
+	host := authRegistry(t, func() string { return accept() })
+	fake.endpoint = "http://" + host
+	kc := &ECRKeychain{API: fake, Now: func() time.Time { return now }}
+	img, _ := random.Image(128, 1)
+	ref, _ := name.ParseReference(host + "/demo-app:v1")
+	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(kc)); err != nil {
+		t.Fatalf("push with the keychain: %v", err)
+	}
+	digest, _ := img.Digest()
+
+	fake.calls++ // the registry now wants a token the keychain has not fetched yet
+	calls := fake.calls
+	got, err := RegistryResolver{Keychain: kc}.Resolve(context.Background(), host+"/demo-app:v1")
+	if err != nil || got != host+"/demo-app@"+digest.String() {
+		t.Fatalf("Resolve after the registry refused the cached token = %q, %v", got, err)
+	}
+	if fake.calls != calls+1 {
+		t.Fatalf("%d token calls after the refusal, want one new login", fake.calls-calls)
+	}
+
+	accept = func() string { return "never" }
+	_, err = RegistryResolver{Keychain: kc}.Resolve(context.Background(), host+"/demo-app:v1")
+	var pe *PullError
+	if !errors.As(err, &pe) || pe.Reason != ReasonErrImagePull || !strings.Contains(pe.Message, "401") {
+		t.Fatalf("a registry that refuses every login: %v, want ErrImagePull naming the 401", err)
 	}
 }

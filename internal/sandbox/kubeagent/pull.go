@@ -82,11 +82,21 @@ func (r RegistryResolver) Resolve(ctx context.Context, ref string) (string, erro
 		}
 	}
 	desc, err := remote.Head(fetch, opts...)
+	if f, ok := keychain.(interface{ Forget() }); ok && isUnauthorized(err) {
+		// A cached login the registry no longer accepts: log in again, once.
+		f.Forget()
+		desc, err = remote.Head(fetch, opts...)
+	}
 	if err != nil {
 		return "", &PullError{Reason: ReasonErrImagePull, NotFound: isNotFound(err),
 			Message: fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %v", ref, ref, err)}
 	}
 	return parsed.Context().Name() + "@" + desc.Digest.String(), nil
+}
+
+func isUnauthorized(err error) bool {
+	var terr *transport.Error
+	return errors.As(err, &terr) && terr.StatusCode == http.StatusUnauthorized
 }
 
 func isNotFound(err error) bool {
