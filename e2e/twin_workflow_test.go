@@ -412,3 +412,126 @@ func TestTwinCodeBuildStaging(t *testing.T) {
 		t.Fatalf("staging ECS runs %s, want %s", img, want)
 	}
 }
+
+// TestWorkflowPullRequestLint is pr.yml's lint job (issue 14, scenario 2.1's first job) as
+// internal/workflows derives it for a pull request to main: a job with no credentials (no role, no
+// id-token) whose steps pin the Dagger version from dagger.json and run its own `dagger call lint`.
+// The test runs the version step's script as GitHub does (its output must be the sandbox's CLI
+// version), then the job's own call words with no AWS or Kubernetes setting at all (only the sandbox's
+// local base images added), and asserts each check the lint runs: the stack conventions and graph of
+// the environment's real stacks (0 errors), terraform fmt of stacks/, modules/ and environments/, and
+// the Helm chart with the environment's values.
+func TestWorkflowPullRequestLint(t *testing.T) {
+	sb := sandboxtest.Env(t)
+	requireDagger(t, sb)
+	src := repoRoot(t)
+	repo, err := workflows.LoadRepository(src, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := environment.Load(src, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job *workflows.JobRun
+	for _, ev := range repo.Events() {
+		if ev.Name != "pull_request" {
+			continue
+		}
+		for _, j := range workflows.Derive(repo.Workflows, ev) {
+			if j.Name() == "pr/lint" && j.Runs {
+				j := j
+				job = &j
+			}
+		}
+	}
+	if job == nil {
+		t.Fatal("a pull request to main runs no job pr/lint")
+	}
+	if len(job.Roles) > 0 || job.Permissions.Scopes["id-token"] != "" {
+		t.Fatalf("pr/lint assumes %+v with id-token %q: the lint job must run without cloud credentials", job.Roles, job.Permissions.Scopes["id-token"])
+	}
+
+	// Step "Dagger version (pinned once, in dagger.json)", run as GitHub runs a run: step.
+	var pinned string
+	for _, st := range job.Steps {
+		if st.ID != "dagger" || st.Run == "" {
+			continue
+		}
+		output := filepath.Join(t.TempDir(), "github-output")
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", st.Run)
+		cmd.Dir, cmd.Env = src, []string{"PATH=" + os.Getenv("PATH"), "GITHUB_OUTPUT=" + output}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pr/lint: step %q: %v\n%s", st.Label(), err, out)
+		}
+		raw, err := os.ReadFile(output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pinned = strings.TrimPrefix(strings.TrimSpace(string(raw)), "version=")
+	}
+	if pinned == "" {
+		t.Fatal("pr/lint has no step with id dagger that writes the version to GITHUB_OUTPUT")
+	}
+	version, err := exec.Command(sb.Vars[sandbox.EnvDaggerCLI], "version").Output()
+	if err != nil {
+		t.Fatalf("dagger version: %v", err)
+	}
+	if !strings.Contains(string(version), "v"+pinned+" ") {
+		t.Fatalf("pr/lint installs Dagger %s, the sandbox's CLI (the engine the calls run on) is %s", pinned, strings.TrimSpace(string(version)))
+	}
+
+	var call *workflows.DaggerCall
+	var parsed workflows.Call
+	for _, c := range job.Calls {
+		if p, err := repo.Module.ParseCall(c.Args); err == nil && p.Functions() == "lint" {
+			c := c
+			call, parsed = &c, p
+		}
+	}
+	if call == nil || call.Role != nil {
+		t.Fatalf("pr/lint has no `dagger call … lint` run without a role that the module accepts: %+v", job.Calls)
+	}
+	env, _ := parsed.Flag("env")
+	decl, err := environment.Load(src, env)
+	if err != nil {
+		t.Fatalf("pr/lint lints --env %q: %v", env, err)
+	}
+	args := append([]string{"call", "--progress=plain",
+		"--go-image", local.Images.Go, "--tools-image", local.Images.Tools, "--terraform-image", local.Images.Terraform}, call.Args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sb.Vars[sandbox.EnvDaggerCLI], args...)
+	cmd.Dir = src
+	for _, kv := range sb.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err = cmd.Run()
+	t.Logf("pr/lint, step %q: dagger %s: %s (%v)", call.Step, strings.Join(call.Args, " "), time.Since(start).Round(time.Second), err)
+	if err != nil {
+		t.Fatalf("pr/lint's call: %v\n%s", err, tail(out.String(), 60))
+	}
+	report := out.String()
+	for _, want := range []string{
+		"$ stacks lint --root /src --env " + env,
+		"0 errors",
+		"$ " + decl.Terraform.Binary + " fmt -check -recursive -diff /src/stacks",
+		"$ " + decl.Terraform.Binary + " fmt -check -recursive -diff /src/modules",
+		"$ " + decl.Terraform.Binary + " fmt -check -recursive -diff /src/environments",
+		"$ release chart lint --env " + env,
+		"chart " + decl.EKS.Chart + " lints and renders with " + strings.Join(decl.EKS.ValuesFiles, ", "),
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("pr/lint's report lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(tail(report, 60))
+	}
+}
