@@ -22,15 +22,19 @@ import (
 )
 
 // stackSource is the source as terraform sees it in containers: for a local environment the backend
-// endpoints (and so the remote-state settings the engine derives from them) point at the AWS alias.
-func (m *Delivery) stackSource(ctx context.Context, env *environment.Environment) (*dagger.Directory, error) {
-	if !env.Local() {
+// endpoints (and so the remote-state settings the engine derives from them) point at the AWS alias; with
+// --twin, the twin's declared AWS endpoint in backend.hcl points at the twin's alias.
+func (m *Delivery) stackSource(ctx context.Context, env *environment.Environment, twin *twinAccess) (*dagger.Directory, error) {
+	if !env.Local() && twin == nil {
 		return m.Source, nil
 	}
 	p := path.Join(environment.Dir, env.Name, "backend.hcl")
 	raw, err := m.Source.File(p).Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if twin != nil {
+		return m.Source.WithNewFile(p, twin.backend(raw)), nil
 	}
 	return m.Source.WithNewFile(p, strings.ReplaceAll(raw, env.Endpoints.AWS, endpoints.Rebase(env.Endpoints.AWS, awsAlias))), nil
 }
@@ -57,7 +61,11 @@ type stackOptions struct {
 
 // stackRunner prepares the stack engine for env.
 func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment, opts stackOptions, out *bytes.Buffer) (*stackRun, error) {
-	src, err := m.stackSource(ctx, env)
+	twin, err := m.twinAccess(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	src, err := m.stackSource(ctx, env, twin)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +116,13 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 	if err != nil {
 		return nil, err
 	}
+	// Terraform and the account guard run in the same container, with the same credentials.
+	base, err := twin.forStacks(m.withAWS(m.toolbox(env, src), env))
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
-	exec, err := newContainerExecutor(ctx, m.withAWS(m.toolbox(env, src), env), env.Terraform.Binary, m.CancelBeacon, cancel)
+	exec, err := newContainerExecutor(ctx, base, env.Terraform.Binary, m.CancelBeacon, cancel)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -127,7 +140,7 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		Approve:      opts.approve,
 		Commit:       commit.Short(),
 		LockTimeout:  opts.lockTimeout,
-		AccountGuard: m.stackAccountGuard(env, src),
+		AccountGuard: stackAccountGuard(env, base, twin != nil),
 	})
 	if err != nil {
 		cancel()
@@ -140,11 +153,15 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 // account` runs in the container terraform runs in, with the same credentials, and refuses unless
 // sts:GetCallerIdentity returns the environment's account_id (pkg/awsconfig.GuardAccount). The refusal
 // names both accounts; nothing but sts:GetCallerIdentity has been called. The providers'
-// allowed_account_ids is the second line of defence inside terraform. Never cached: credentials change.
-func (m *Delivery) stackAccountGuard(env *environment.Environment, src *dagger.Directory) func(ctx context.Context) error {
+// allowed_account_ids is the second line of defence inside terraform. With --twin it asks the twin (the
+// route forStacks mounted). Never cached: credentials change.
+func stackAccountGuard(env *environment.Environment, base *dagger.Container, twin bool) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		ctr := fresh(m.withAWS(m.toolbox(env, src), env)).
-			WithExec([]string{"stacks", "account", "--env", env.Name, "--root", srcRoot}, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+		args := []string{"stacks", "account", "--env", env.Name, "--root", srcRoot}
+		if twin {
+			args = append(args, "--twin", twinRoutePath)
+		}
+		ctr := fresh(base).WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 		code, err := ctr.ExitCode(ctx)
 		if err != nil {
 			return fmt.Errorf("account guard: %w", err)

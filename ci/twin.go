@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
+	"dagger/delivery/endpoints"
 	"dagger/delivery/internal/dagger"
 
 	"github.com/platformteam/delivery/pkg/addrmap"
@@ -96,4 +99,40 @@ func (t *twinAccess) bind(ctr *dagger.Container) *dagger.Container {
 		ctr = ctr.WithServiceBinding(alias, t.services[alias])
 	}
 	return ctr
+}
+
+// twinRoutePath is where the stack engine's containers find the twin's route (`stacks account --twin`).
+const twinRoutePath = "/work/twin-route.json"
+
+// awsURL is the twin's AWS endpoint as a container reaches it (http://twin-4566:4566): terraform cannot
+// take a dial map, so its endpoint settings name the alias.
+func (t *twinAccess) awsURL() string {
+	host := endpoints.HostPort(t.decl.AWS)
+	to := t.dial.Resolve(host)
+	alias, _, err := net.SplitHostPort(to)
+	if err != nil {
+		return t.decl.AWS
+	}
+	return endpoints.Rebase(t.decl.AWS, alias)
+}
+
+// forStacks gives a stack engine container the twin: its services bound and the route `stacks account
+// --twin` reads (the declaration and the dial map: addresses only, no secret). Terraform's backend and
+// remote state take their endpoints from backend.hcl, which stackSource points at the alias; a
+// provider's calls are not redirected (the stand-in stacks, the only ones the twin runs, have none).
+func (t *twinAccess) forStacks(ctr *dagger.Container) (*dagger.Container, error) {
+	if t == nil {
+		return ctr, nil
+	}
+	route, err := json.Marshal(environment.TwinRoute{Twin: t.decl, Dial: t.dial})
+	if err != nil {
+		return nil, fmt.Errorf("encode the twin route: %w", err)
+	}
+	return t.bind(ctr).WithNewFile(twinRoutePath, string(route)), nil
+}
+
+// backend is backend.hcl with the twin's AWS endpoint (as the environment's copy declares it, on
+// loopback) replaced by the alias a container reaches it at.
+func (t *twinAccess) backend(raw string) string {
+	return strings.ReplaceAll(raw, strings.TrimRight(t.decl.AWS, "/"), t.awsURL())
 }

@@ -17,10 +17,11 @@ import (
 // command.
 func accountCommand(ctx context.Context, args []string) error {
 	var f commonFlags
-	var endpoint string
-	fs := newFlagSet("account", "--env ENV [--root DIR] [--aws-endpoint URL] [--json]")
+	var endpoint, twin string
+	fs := newFlagSet("account", "--env ENV [--root DIR] [--aws-endpoint URL | --twin FILE] [--json]")
 	f.register(fs)
 	fs.StringVar(&endpoint, "aws-endpoint", "", "AWS endpoint (default: $AWS_ENDPOINT_URL, then the environment's endpoints.aws)")
+	fs.StringVar(&twin, "twin", "", "the sandbox twin of the environment's account to ask, as the Dagger module routes it (JSON of pkg/environment.TwinRoute)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -28,7 +29,15 @@ func accountCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := guardAccount(ctx, env, endpoint)
+	opts := awsconfig.Options{Endpoint: endpoint, Getenv: os.Getenv}
+	if twin != "" {
+		route, err := environment.ReadTwinRoute(twin, env)
+		if err != nil {
+			return err
+		}
+		opts.Twin, opts.Dial = route.Twin, route.Dial
+	}
+	id, err := guardAccount(ctx, env, opts)
 	if err != nil {
 		return err
 	}
@@ -46,7 +55,7 @@ func accountCommand(ctx context.Context, args []string) error {
 
 // guardAccount connects to env's AWS (awsconfig.Connect: load, then sts:GetCallerIdentity) and returns
 // who the credentials are, or the refusal naming both accounts.
-func guardAccount(ctx context.Context, env *environment.Environment, endpoint string) (awsconfig.Identity, error) {
-	_, id, err := awsconfig.Connect(ctx, env, awsconfig.Options{Endpoint: endpoint, Getenv: os.Getenv})
+func guardAccount(ctx context.Context, env *environment.Environment, opts awsconfig.Options) (awsconfig.Identity, error) {
+	_, id, err := awsconfig.Connect(ctx, env, opts)
 	return id, err
 }

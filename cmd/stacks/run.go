@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/platformteam/delivery/pkg/awsconfig"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/stackrun"
 )
@@ -31,7 +32,7 @@ func runCommand(ctx context.Context, action string, args []string) error {
 			if err != nil {
 				return err
 			}
-			id, err := guardAccount(ctx, env, "")
+			id, err := guardAccount(ctx, env, awsconfig.Options{Getenv: os.Getenv})
 			if err == nil {
 				fmt.Fprintf(os.Stderr, "stacks: account guard: %s is in account %s (environment %s)\n", id.ARN, id.Account, env.Name)
 			}

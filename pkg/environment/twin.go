@@ -255,3 +255,36 @@ func boundAlias(addr string, bound map[int]string) (string, bool) {
 	}
 	return net.JoinHostPort(alias, p), true
 }
+
+// TwinRoute is how a process reaches the twin of an environment's account from where it runs: the
+// twin's declaration, and the dial map from the twin's loopback addresses to where this process
+// reaches them (in a container: the aliases of the bound host services). The Dagger module hands it
+// to `stacks account --twin FILE` as JSON; nothing in it is secret.
+type TwinRoute struct {
+	Twin *Twin       `json:"twin"`
+	Dial addrmap.Map `json:"dial,omitempty"`
+}
+
+// ReadTwinRoute reads a TwinRoute file (unknown fields refused) and checks it is the twin of env.
+func ReadTwinRoute(path string, env *Environment) (TwinRoute, error) {
+	var r TwinRoute
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return r, fmt.Errorf("read the twin route: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return r, fmt.Errorf("twin route %s: %w", path, err)
+	}
+	if r.Twin == nil {
+		return r, fmt.Errorf("twin route %s declares no twin", path)
+	}
+	if err := r.Twin.Matches(env); err != nil {
+		return r, fmt.Errorf("twin route %s: %w", path, err)
+	}
+	if err := r.Dial.Validate(); err != nil {
+		return r, fmt.Errorf("twin route %s: %w", path, err)
+	}
+	return r, nil
+}

@@ -1,8 +1,13 @@
 package environment
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/platformteam/delivery/pkg/addrmap"
 )
 
 func TestTwinRoundTrip(t *testing.T) {
@@ -74,5 +79,43 @@ func TestTwinMatches(t *testing.T) {
 	}
 	if _, err := ParseTwin([]byte(`{"environment":"staging","surprise":1}`), "staging"); err == nil {
 		t.Error("unknown fields must be refused")
+	}
+}
+
+// TestReadTwinRoute: the route file the Dagger module writes for `stacks account --twin` is read
+// strictly and must be the twin of the environment the command guards.
+func TestReadTwinRoute(t *testing.T) {
+	prod := &Environment{Name: "production", AccountID: "333333333333", Region: "ap-southeast-2", Production: true}
+	twin := &Twin{Environment: "production", AccountID: "333333333333", Region: "ap-southeast-2", AWS: "http://127.0.0.1:4566",
+		Registry: "127.0.0.1:5003", ECRHost: "333333333333.dkr.ecr.ap-southeast-2.amazonaws.com"}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	raw, err := json.Marshal(TwinRoute{Twin: twin, Dial: addrmap.Map{"127.0.0.1:4566": "twin-4566:4566"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadTwinRoute(write("ok.json", string(raw)), prod)
+	if err != nil || r.Twin.AccountID != "333333333333" || r.Dial["127.0.0.1:4566"] != "twin-4566:4566" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	staging := &Environment{Name: "staging", AccountID: "222222222222", Region: "ap-southeast-2"}
+	for name, c := range map[string]struct {
+		body string
+		env  *Environment
+		want string
+	}{
+		"another environment": {string(raw), staging, "declares environment"},
+		"no twin":             {`{"dial":{}}`, prod, "declares no twin"},
+		"unknown field":       {`{"twin":null,"endpoint":"x"}`, prod, "unknown field"},
+	} {
+		if _, err := ReadTwinRoute(write("bad.json", c.body), c.env); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
 	}
 }
