@@ -27,30 +27,38 @@ import (
 	"github.com/platformteam/delivery/pkg/artifact"
 	"github.com/platformteam/delivery/pkg/environment"
 	"github.com/platformteam/delivery/pkg/ghactions"
+	"github.com/platformteam/delivery/pkg/stackrun"
 )
 
 // workflowScenario runs jobs of the repository's own workflow files (.github/workflows, buildspec.yml)
 // on the twin accounts, as internal/workflows derives them for an event of this commit: each job's own
 // `dagger call` words, with the keys the job's credential step would export. The sandbox adds only the
-// twin inputs (--twin, --twin-service) and its local base images.
+// twin inputs (--twin, --twin-service) and its local base images. The jobs run in a copy of the
+// checkout at the same commit that makes one substitution (standInCheckout): the twin environments'
+// stacks are the provider-free stand-ins, their S3 backend at the twin.
 type workflowScenario struct {
 	sb       *sandboxtest.Sandbox
-	root     string
+	root     string // the job's checkout: the copy
 	commit   string
 	repo     *workflows.Repository
 	local    *environment.Environment
 	services []string
 }
 
+// twinEnvironments are the environments with a twin account.
+var twinEnvironments = []string{"staging", "production"}
+
 func newWorkflowScenario(t *testing.T) *workflowScenario {
 	t.Helper()
 	sb := sandboxtest.Env(t)
 	requireDagger(t, sb)
-	root := repoRoot(t)
-	rev, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	src := repoRoot(t)
+	rev, err := exec.Command("git", "-C", src, "rev-parse", "HEAD").Output()
 	if err != nil {
 		t.Fatalf("git rev-parse HEAD: %v", err)
 	}
+	commit := strings.TrimSpace(string(rev))
+	root := standInCheckout(t, sb, src, commit)
 	repo, err := workflows.LoadRepository(root, root)
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +67,9 @@ func newWorkflowScenario(t *testing.T) *workflowScenario {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &workflowScenario{sb: sb, root: root, commit: strings.TrimSpace(string(rev)), repo: repo, local: local}
+	s := &workflowScenario{sb: sb, root: root, commit: commit, repo: repo, local: local}
 	seen := map[string]bool{}
-	for _, env := range []string{"staging", "production"} {
+	for _, env := range twinEnvironments {
 		decl, err := environment.LoadTwin(sb.Layout.StateDir, env)
 		if err != nil {
 			t.Fatal(err)
@@ -113,8 +121,8 @@ func (s *workflowScenario) call(t *testing.T, job workflows.JobRun, fn string) (
 			if c.Role == nil || c.Role.ARN == "" {
 				t.Fatalf("%s: step %q calls %s with no assumed role", job.Name(), c.Step, fn)
 			}
-			if p.Output == "" || filepath.IsAbs(p.Output) {
-				t.Fatalf("%s: step %q writes its report to %q, want a path in the checkout", job.Name(), c.Step, p.Output)
+			if out := reportPath(p); out == "" || filepath.IsAbs(out) {
+				t.Fatalf("%s: step %q writes its report to %q, want a path in the checkout", job.Name(), c.Step, out)
 			}
 			return c, p
 		}
@@ -123,12 +131,25 @@ func (s *workflowScenario) call(t *testing.T, job workflows.JobRun, fn string) (
 	return workflows.DaggerCall{}, workflows.Call{}
 }
 
+// reportPath is where a call writes its CI report: its -o file, or report.json in the directory a
+// chain ending in `export --path DIR` exports (a plan bundle).
+func reportPath(c workflows.Call) string {
+	if c.Output != "" {
+		return c.Output
+	}
+	if n := len(c.Chain); n > 0 && c.Chain[n-1].Function == "export" && c.Chain[n-1].Flags["path"] != "" {
+		return filepath.Join(c.Chain[n-1].Flags["path"], "report.json")
+	}
+	return ""
+}
+
 // githubKeys is what aws-actions/configure-aws-credentials exports for the call's role: the keys of
 // AssumeRoleWithWebIdentity with a token for the job's OIDC subject, as GitHub mints it.
 func (s *workflowScenario) githubKeys(t *testing.T, ev workflows.Event, job workflows.JobRun, call workflows.DaggerCall) aws.Credentials {
 	t.Helper()
+	workflow := strings.TrimSuffix(filepath.Base(job.Workflow), filepath.Ext(job.Workflow))
 	gh := oidc.Job{Repository: s.repo.GitHubRepository, Event: ev.Name, Ref: ev.Ref, Environment: job.Environment,
-		SHA: s.commit, Workflow: "deploy", RunID: workflows.ExampleRunID, Actor: workflows.ExampleActor}
+		SHA: ev.SHA, Workflow: workflow, RunID: workflows.ExampleRunID, Actor: workflows.ExampleActor}
 	if gh.Subject() != job.Subject {
 		t.Fatalf("the sandbox issuer's subject %s, the job's %s", gh.Subject(), job.Subject)
 	}
@@ -143,15 +164,25 @@ func (s *workflowScenario) githubKeys(t *testing.T, ev workflows.Event, job work
 	return creds
 }
 
-// run runs the call's words with the keys in AWS_* (what the job's `env://AWS_…` flags read) and no
-// other AWS or Kubernetes setting, then reads the report the call wrote.
+// run is runReport for a call whose report must say exit code 0.
 func (s *workflowScenario) run(t *testing.T, job workflows.JobRun, call workflows.DaggerCall, parsed workflows.Call, creds aws.Credentials) (ghactions.Report, string) {
+	t.Helper()
+	rep, out := s.runReport(t, job, call, parsed, creds)
+	if rep.ExitCode != 0 {
+		t.Fatalf("%s: the report's exit code %d: %s", job.Name(), rep.ExitCode, rep.Markdown)
+	}
+	return rep, out
+}
+
+// runReport runs the call's words with the keys in AWS_* (what the job's `env://AWS_…` flags read) and
+// no other AWS or Kubernetes setting, then reads the report the call wrote.
+func (s *workflowScenario) runReport(t *testing.T, job workflows.JobRun, call workflows.DaggerCall, parsed workflows.Call, creds aws.Credentials) (ghactions.Report, string) {
 	t.Helper()
 	args := []string{"call", "--progress=plain",
 		"--twin", filepath.Join(s.sb.Layout.StateDir, environment.TwinDir), "--twin-service", strings.Join(s.services, ","),
 		"--go-image", s.local.Images.Go, "--tools-image", s.local.Images.Tools, "--terraform-image", s.local.Images.Terraform}
 	args = append(args, call.Args...)
-	report := filepath.Join(s.root, parsed.Output)
+	report := filepath.Join(s.root, reportPath(parsed))
 	if _, err := os.Stat(report); err == nil {
 		t.Fatalf("%s exists: the job starts from a clean checkout (remove it)", report)
 	}
@@ -187,10 +218,7 @@ func (s *workflowScenario) run(t *testing.T, job workflows.JobRun, call workflow
 	}
 	var rep ghactions.Report
 	if err := json.Unmarshal(raw, &rep); err != nil {
-		t.Fatalf("%s: %v", parsed.Output, err)
-	}
-	if rep.ExitCode != 0 {
-		t.Fatalf("%s: the report's exit code %d: %s", job.Name(), rep.ExitCode, rep.Markdown)
+		t.Fatalf("%s: %v", report, err)
 	}
 	return rep, out.String()
 }
@@ -209,17 +237,21 @@ func reportArtifact(t *testing.T, job string, rep ghactions.Report) *artifact.Ar
 	return art
 }
 
-// TestTwinWorkflowPushToMain is the push to main (issue 14, scenarios 2.2 and 2.3) on the twin
-// accounts: .github/workflows/deploy.yml as internal/workflows derives it for a push of this commit.
-//   - deploy/staging: its own `dagger call … deploy` words with the keys configure-aws-credentials
-//     exports for its OIDC subject; its report's outputs.artifact is what staging runs, and its next
-//     steps write it to the file the job uploads as staging-artifact.
-//   - deploy/production, after the approval: the uploaded file downloaded where the job downloads it,
-//     then the job's own deploy call with its own role: staging's digest promoted to production's
-//     registry and running there, verified strictly, with no build.
-//
-// Not run: the jobs' apply calls and the production-plan job (the real stacks need the AWS
-// provider, which cannot be obtained here; docs/workflows.md).
+// TestTwinWorkflowPushToMain is the push to main (issue 14, scenarios 2.2 and 2.3), then the schedule
+// (2.4), on the twin accounts: .github/workflows/deploy.yml as internal/workflows derives it for a push
+// of this commit, in the stand-in checkout (standInCheckout: the stacks are the provider-free
+// stand-ins, their backend in the twin account).
+//   - deploy/staging: its own `apply --env staging` with the apply role's keys (applyStep), then its
+//     own `dagger call … deploy` words with the keys configure-aws-credentials exports for its OIDC
+//     subject; its report's outputs.artifact is what staging runs, and its next steps write it to the
+//     file the job uploads as staging-artifact.
+//   - deploy/production-plan: its own plan with the read-only plan role, the bundle it uploads.
+//   - deploy/production, after the approval: the bundle downloaded where the job downloads it and its
+//     own `apply --bundle out/plan --approve` with the apply role (the `stacks guard` wrapper of that
+//     step is not run here: TestInfraKilledAndCancelledApplies runs it); the staging artifact
+//     downloaded, then the job's own deploy call with its own role: staging's digest promoted to
+//     production's registry and running there, verified strictly, with no build.
+//   - drift.yml for each twin (driftJobs).
 func TestTwinWorkflowPushToMain(t *testing.T) {
 	s := newWorkflowScenario(t)
 	push := s.event(t, "push")
@@ -228,6 +260,11 @@ func TestTwinWorkflowPushToMain(t *testing.T) {
 
 	ok := t.Run("deploy/staging", func(t *testing.T) {
 		job := s.job(t, push, "deploy/staging")
+		// Step "Infrastructure": its own apply call with the apply role's keys; outside production it
+		// plans and applies every stack.
+		if _, applied := s.applyStep(t, push, job, nil); len(applied) != len(standInStacks(t, s.root)) {
+			t.Fatalf("after deploy/staging's apply the twin holds the state of %v, want every stand-in stack", applied)
+		}
 		call, parsed := s.call(t, job, "deploy")
 		rep, _ := s.run(t, job, call, parsed, s.githubKeys(t, push, job, call))
 		staged = reportArtifact(t, job.Name(), rep)
@@ -264,8 +301,28 @@ func TestTwinWorkflowPushToMain(t *testing.T) {
 		return
 	}
 
+	var bundle map[string]string // the uploaded plan bundle: artifact name → the directory it holds
+	storage := t.TempDir()       // the workflow run's artifact storage
+	ok = t.Run("deploy/production-plan", func(t *testing.T) {
+		bundle = s.productionPlan(t, push, storage)
+	})
+	if !ok {
+		return
+	}
+
 	t.Run("deploy/production", func(t *testing.T) {
 		job := s.job(t, push, "deploy/production")
+		// Steps "The reviewed plan bundle" (download) and "Apply exactly the reviewed bundle": every
+		// stack the reviewed bundle planned is applied; a first deployment leaves the stacks that were
+		// pending an upstream for the next reviewed plan (docs/stack-engine.md).
+		_, applied := s.applyStep(t, push, job, bundle)
+		for _, dir := range bundle {
+			for _, st := range loadBundle(t, dir).Stacks {
+				if st.Status != stackrun.BundlePending && !contains(applied, st.Stack) {
+					t.Errorf("the reviewed bundle planned %s (%s), but the production twin holds no state of it", st.Stack, st.Status)
+				}
+			}
+		}
 		call, parsed := s.call(t, job, "deploy")
 		if _, ok := parsed.ModuleFlags["commit"]; ok {
 			t.Errorf("production's deploy call passes --commit: it must deploy staging's artifact, not a build of the commit")
@@ -329,6 +386,10 @@ func TestTwinWorkflowPushToMain(t *testing.T) {
 			t.Fatalf("the production registry holds %s under %s, want %s", d, staged.Tag(), staged.Digest())
 		}
 	})
+
+	// The schedule after the push: drift.yml for each twin.
+	s.driftJobs(t)
+
 }
 
 // TestTwinCodeBuildStaging is a build of the staging CodeBuild project (issue 14, scenario 2.5) on the
