@@ -22,7 +22,8 @@ import (
 // the graph. Every stack changes on every apply (the Owner tag moves), so every apply does real work;
 // the plan after it plans every stack (no changes left) against applied upstreams.
 // Two blueprints: the sandbox's 12 stand-ins, and a wide generated fixture (36 stacks in 6 waves).
-// scripts/bench-stacks.sh runs it; the numbers are recorded in docs/stack-engine.md.
+// scripts/bench-stacks.sh runs it; the numbers are recorded in docs/stack-engine.md. With
+// BENCH_STACKS_LOGS=DIR each call's whole output is kept there (DIR/<env>-<action>-<n>.log).
 func BenchmarkStacksThroughDagger(b *testing.B) {
 	sb := sandboxtest.Env(b)
 	if sb.Vars["SANDBOX_DAGGER"] == "" {
@@ -33,6 +34,7 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 		stacks            int
 		wall, engine, cp  time.Duration
 		path              []string
+		times             stackTimes
 	}
 	var rows []row
 	for _, bp := range []struct {
@@ -63,6 +65,13 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 				start := time.Now()
 				out, err := daggerLocalEnv(b, sb, dir, bp.env, args...)
 				wall := time.Since(start)
+				if logs := os.Getenv("BENCH_STACKS_LOGS"); logs != "" {
+					// The whole call's output (with --progress=plain: the engine's own timing of every step).
+					name := filepath.Join(logs, fmt.Sprintf("%s-%s-%d.log", bp.env, action, i))
+					if werr := os.WriteFile(name, []byte(out), 0o644); werr != nil {
+						b.Fatal(werr)
+					}
+				}
 				if err != nil {
 					b.Fatalf("%s %s: %v\n%s", bp.env, action, err, tail(out, 40))
 				}
@@ -75,9 +84,9 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 					md, _ := os.ReadFile(filepath.Join(args[3], "summary.md"))
 					summary = string(raw) + "\n" + string(md)
 				}
-				durations, engine := stackDurations(b, summary)
-				cp, path := criticalPath(g, durations)
-				rows = append(rows, row{bp.name, action, len(durations), wall, engine, cp, path})
+				times := stackDurations(b, summary)
+				cp, path := criticalPath(g, times.durations)
+				rows = append(rows, row{bp.name, action, len(times.durations), wall, times.engine, cp, path, times})
 			}
 		}
 	}
@@ -90,6 +99,16 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 	}
 	for _, r := range rows {
 		fmt.Printf("critical path of %s %s: %s\n", r.blueprint, r.action, strings.Join(r.path, " → "))
+	}
+	fmt.Println()
+	fmt.Println("Where the time outside the critical path goes:")
+	fmt.Println()
+	fmt.Println("| blueprint | action | call outside the engine | account guard | guard → first stack of the path | between stacks of the path | after its last stack |")
+	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rows {
+		first, between, after := r.times.waits(r.path)
+		fmt.Printf("| %s | %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s |\n", r.blueprint, r.action,
+			(r.wall - r.engine).Seconds(), r.times.guard.Seconds(), (first - r.times.guard).Seconds(), between.Seconds(), after.Seconds())
 	}
 }
 
@@ -188,30 +207,56 @@ func graphOf(t testing.TB, dir, env string) *stackgraph.Graph {
 }
 
 var (
-	mdRowRE   = regexp.MustCompile("(?m)^\\| `([^`]+)` \\| \\w+ \\| [^|]+ \\| \\d+ \\| \\d+ \\| \\d+ \\| ([0-9.hmsµn]+) \\|")
-	mdTotalRE = regexp.MustCompile(`(?m)^(\d+) stacks in ([0-9.hms]+) \(parallelism`)
+	mdRowRE   = regexp.MustCompile("(?m)^\\| `([^`]+)` \\| \\w+ \\| [^|]+ \\| \\d+ \\| \\d+ \\| \\d+ \\| ([0-9.hmsµn]+) \\| \\+([0-9.hmsµn]+) \\|")
+	mdTotalRE = regexp.MustCompile(`(?m)^(\d+) stacks in ([0-9.hms]+) \(parallelism \d+(?:, account guard ([0-9.hmsµn]+))?\)`)
 )
 
-// stackDurations reads each stack's duration and the engine's wall time from the summary table.
-func stackDurations(t testing.TB, summary string) (map[string]time.Duration, time.Duration) {
+// stackTimes is what the summary table says about a run: each stack's duration and start (from the
+// run's start), the engine's wall time and the account guard's share of it.
+type stackTimes struct {
+	durations, starts map[string]time.Duration
+	engine, guard     time.Duration
+}
+
+// stackDurations reads the summary table.
+func stackDurations(t testing.TB, summary string) stackTimes {
 	t.Helper()
-	out := map[string]time.Duration{}
-	for _, m := range mdRowRE.FindAllStringSubmatch(summary, -1) {
-		d, err := time.ParseDuration(m[2])
+	parse := func(s string) time.Duration {
+		d, err := time.ParseDuration(s)
 		if err != nil {
-			t.Fatalf("duration %q: %v", m[2], err)
+			t.Fatalf("duration %q: %v", s, err)
 		}
-		out[m[1]] = d
+		return d
+	}
+	st := stackTimes{durations: map[string]time.Duration{}, starts: map[string]time.Duration{}}
+	for _, m := range mdRowRE.FindAllStringSubmatch(summary, -1) {
+		st.durations[m[1]], st.starts[m[1]] = parse(m[2]), parse(m[3])
 	}
 	m := mdTotalRE.FindStringSubmatch(summary)
-	if m == nil || len(out) == 0 {
+	if m == nil || len(st.durations) == 0 {
 		t.Fatalf("no summary table in:\n%s", tail(summary, 30))
 	}
-	total, err := time.ParseDuration(m[2])
-	if err != nil {
-		t.Fatal(err)
+	st.engine = parse(m[2])
+	if m[3] != "" {
+		st.guard = parse(m[3])
 	}
-	return out, total
+	return st
+}
+
+// waits splits the engine's time outside the critical path's own durations: before the path's first
+// stack started (the account guard, then the scheduling of the first stack), between a stack of the
+// path ending and the next one starting, and after the path's last stack ended.
+func (st stackTimes) waits(path []string) (first, between, after time.Duration) {
+	if len(path) == 0 {
+		return 0, 0, 0
+	}
+	first = st.starts[path[0]]
+	end := st.starts[path[0]] + st.durations[path[0]]
+	for _, id := range path[1:] {
+		between += st.starts[id] - end
+		end = st.starts[id] + st.durations[id]
+	}
+	return first, between, st.engine - end
 }
 
 // criticalPath is the longest chain of the graph weighted by the stacks' own durations.

@@ -51,7 +51,10 @@ type StackResult struct {
 	// not applied; Add/Change/Destroy and Changes describe it.
 	Unapplied bool          `json:"unapplied,omitempty"`
 	Duration  time.Duration `json:"-"`
-	Error     string        `json:"error,omitempty"`
+	// Start is when the stack's action began, counted from the start of the run (Summary.Started): with
+	// Duration, the run's timeline (the wait for upstreams and for a parallelism slot shows as gaps).
+	Start time.Duration `json:"-"`
+	Error string        `json:"error,omitempty"`
 	// SkippedBecause names the upstream whose failure skipped this stack.
 	SkippedBecause string `json:"skipped_because,omitempty"`
 	// Outputs are the stack's outputs (output action); sensitive values are replaced by "(sensitive)".
@@ -75,7 +78,8 @@ func (s StackResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		plain
 		DurationSeconds float64 `json:"duration_seconds"`
-	}{plain(s), round2(s.Duration.Seconds())})
+		StartSeconds    float64 `json:"start_seconds"`
+	}{plain(s), round2(s.Duration.Seconds()), round2(s.Start.Seconds())})
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

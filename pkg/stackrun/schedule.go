@@ -25,7 +25,9 @@ type finished struct {
 func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summary {
 	sum := &Summary{Environment: r.env.Name, Action: action, Started: time.Now(), Parallelism: r.opts.Parallelism}
 	if r.opts.AccountGuard != nil {
-		if err := r.opts.AccountGuard(ctx); err != nil {
+		err := r.opts.AccountGuard(ctx)
+		sum.Guard = time.Since(sum.Started)
+		if err != nil {
 			sum.Error = fmt.Sprintf("%s %s refused before any terraform command: %v", action, r.env.Name, err)
 			return sum
 		}
@@ -87,7 +89,11 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 		}
 	}
 	for _, id := range r.selected {
-		sum.Stacks = append(sum.Stacks, results[id])
+		res := results[id]
+		if !started[id].IsZero() {
+			res.Start = started[id].Sub(sum.Started)
+		}
+		sum.Stacks = append(sum.Stacks, res)
 	}
 	sum.Duration = time.Since(sum.Started)
 	return sum

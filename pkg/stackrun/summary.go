@@ -13,6 +13,8 @@ type Summary struct {
 	Action      Action        `json:"action"`
 	Started     time.Time     `json:"started"`
 	Duration    time.Duration `json:"-"`
+	// Guard is how long the account guard took before any stack started (0 without a guard).
+	Guard       time.Duration `json:"-"`
 	Parallelism int           `json:"parallelism"`
 	Stacks      []StackResult `json:"stacks"`
 	// Bundle is the plan bundle written (plan) or applied (apply).
@@ -75,11 +77,12 @@ func (s *Summary) JSON() ([]byte, error) {
 	return json.MarshalIndent(struct {
 		plain
 		DurationSeconds float64 `json:"duration_seconds"`
+		GuardSeconds    float64 `json:"account_guard_seconds,omitempty"`
 		Failed          int     `json:"failed"`
 		Skipped         int     `json:"skipped"`
 		Drifted         int     `json:"drifted"`
 		Unapplied       int     `json:"unapplied"`
-	}{plain(*s), round2(s.Duration.Seconds()), s.Count(StatusFailed), s.Count(StatusSkipped), len(s.Drifted()), len(s.Unapplied())}, "", "  ")
+	}{plain(*s), round2(s.Duration.Seconds()), round2(s.Guard.Seconds()), s.Count(StatusFailed), s.Count(StatusSkipped), len(s.Drifted()), len(s.Unapplied())}, "", "  ")
 }
 
 // Markdown renders the summary as a GitHub-flavoured table (the Actions step summary uses this).
@@ -89,8 +92,8 @@ func (s *Summary) Markdown() string {
 	if s.Error != "" {
 		fmt.Fprintf(&b, "**%s**\n\n", mdEscape(s.Error))
 	}
-	b.WriteString("| stack | action | result | add | change | destroy | duration | details |\n")
-	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n")
+	b.WriteString("| stack | action | result | add | change | destroy | duration | started | details |\n")
+	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range s.Stacks {
 		details := r.Error
 		switch {
@@ -110,11 +113,19 @@ func (s *Summary) Markdown() string {
 		case details == "":
 			details = r.Note
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %d | %d | %s | %s |\n", r.Stack, r.Action, resultCell(r),
-			r.Add, r.Change, r.Destroy, r.Duration.Round(100*time.Millisecond), mdEscape(details))
+		started := ""
+		if r.Duration > 0 {
+			started = "+" + r.Start.Round(100*time.Millisecond).String()
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %d | %d | %s | %s | %s |\n", r.Stack, r.Action, resultCell(r),
+			r.Add, r.Change, r.Destroy, r.Duration.Round(100*time.Millisecond), started, mdEscape(details))
 	}
-	fmt.Fprintf(&b, "\n%d stacks in %s (parallelism %d): %d succeeded, %d failed, %d skipped",
-		len(s.Stacks), s.Duration.Round(100*time.Millisecond), s.Parallelism, s.Count(StatusSucceeded), s.Count(StatusFailed), s.Count(StatusSkipped))
+	guard := ""
+	if s.Guard > 0 {
+		guard = ", account guard " + s.Guard.Round(100*time.Millisecond).String()
+	}
+	fmt.Fprintf(&b, "\n%d stacks in %s (parallelism %d%s): %d succeeded, %d failed, %d skipped",
+		len(s.Stacks), s.Duration.Round(100*time.Millisecond), s.Parallelism, guard, s.Count(StatusSucceeded), s.Count(StatusFailed), s.Count(StatusSkipped))
 	if n := s.Count(StatusPending); n > 0 {
 		fmt.Fprintf(&b, ", %d pending an upstream apply", n)
 	}
