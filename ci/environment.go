@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 
 	"dagger/delivery/internal/dagger"
 
@@ -92,17 +93,30 @@ func (m *Delivery) loadEnvironment(ctx context.Context, name string, needAccess 
 }
 
 // checkImages resolves every base image the pipeline starts from, so a reference that cannot be pulled
-// fails here, naming the setting to fix, before any step runs.
+// fails here, naming the setting to fix, before any step runs. The images resolve concurrently (each is
+// a registry round trip; the steps reuse the resolved images); the first failing one in this order is
+// reported.
 func checkImages(ctx context.Context, env *environment.Environment) error {
-	for _, img := range []struct{ setting, flag, ref string }{
+	images := []struct{ setting, flag, ref string }{
 		{"images.go", "--go-image", env.Images.Go},
 		{"images.tools", "--tools-image", env.Images.Tools},
 		{"images.terraform", "--terraform-image", env.Images.Terraform},
-	} {
-		if _, err := dag.Container().From(img.ref).Sync(ctx); err != nil {
+	}
+	errs := make([]error, len(images))
+	var wg sync.WaitGroup
+	for i, img := range images {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = dag.Container().From(img.ref).Sync(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, img := range images {
+		if errs[i] != nil {
 			// %v, not %w: a wrapped API error would be reported instead of this message.
 			return fmt.Errorf("base image %s cannot be resolved: set %s in %s/%s/%s or pass %s (%v)",
-				img.ref, img.setting, environment.Dir, env.Name, environment.FileName, img.flag, err)
+				img.ref, img.setting, environment.Dir, env.Name, environment.FileName, img.flag, errs[i])
 		}
 	}
 	return nil

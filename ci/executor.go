@@ -131,7 +131,7 @@ func (e *containerExecutor) Run(ctx context.Context, inv stackrun.Invocation) (s
 		if res.Interrupted == stackrun.InterruptCancelled && e.onCancel != nil {
 			e.onCancel()
 		}
-		return res.Result, &stackrun.InterruptedError{Stack: inv.Stack, Command: e.binary + " " + firstArg(inv.Args), Reason: res.Interrupted}
+		return res.Result, &stackrun.InterruptedError{Stack: inv.Stack, Command: e.binary + " " + firstArg(stackrun.LastRun(inv, res.Result).Args), Reason: res.Interrupted}
 	case res.Error != "":
 		return res.Result, errors.New(res.Error)
 	}

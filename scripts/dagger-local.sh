@@ -36,8 +36,9 @@ if [ -n "${DELIVERY_NO_GUARD:-}" ]; then
   exec "$SANDBOX_DAGGER" "${args[@]}"
 fi
 # One guard binary per checkout, rebuilt when the source changed (go build is a no-op otherwise); the
-# lock keeps concurrent calls from writing it at the same time.
+# lock keeps concurrent calls from writing it at the same time. -trimpath: the compiled packages do not
+# depend on the checkout's path, so a fresh clone (the e2e tests make one per test) reuses the build cache.
 guard="$repo/.sandbox/bin/stacks"
 mkdir -p "$(dirname "$guard")"
-flock "$repo/.sandbox/bin/.build.lock" go -C "$repo" build -o "$guard" ./cmd/stacks
+flock "$repo/.sandbox/bin/.build.lock" go -C "$repo" build -trimpath -o "$guard" ./cmd/stacks
 exec "$guard" guard -- "$SANDBOX_DAGGER" "${args[@]}"

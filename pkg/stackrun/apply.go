@@ -55,20 +55,41 @@ func (r *Runner) checkApplyAllowed() error {
 // applyFresh plans a stack now (its upstreams were applied before it) and applies that plan.
 func (r *Runner) applyFresh(ctx context.Context, id string, log *bytes.Buffer) StackResult {
 	var res StackResult
-	fp, err := r.makePlan(ctx, id, log, planNormal)
-	if err != nil {
+	applied, err := r.planAndApply(ctx, id, log, &res)
+	switch {
+	case err != nil:
 		return failed(res, err)
-	}
-	fp.counts.into(&res)
-	if !fp.counts.any() {
+	case !applied:
 		res.Outcome = "no changes"
-		return res
+	default:
+		res.Outcome = "applied"
 	}
-	if err := r.applyPlan(ctx, id, log, fp.binary, fp.counts.outputs > 0); err != nil {
-		return failed(res, err)
-	}
-	res.Outcome = "applied"
 	return res
+}
+
+// planAndApply plans a stack and, when the plan changes anything, applies exactly that plan file, in
+// the same executor run (one container exec with the container executor; the init too on the stack's
+// first command): the apply runs only after the plan found changes and `show -json` of that same plan
+// file succeeded. The plan's counts go into res. It reports whether the plan was applied.
+func (r *Runner) planAndApply(ctx context.Context, id string, log *bytes.Buffer, res *StackResult) (bool, error) {
+	apply := r.applyInvocation(id)
+	fp, applied, err := r.makePlanThen(ctx, id, log, planNormal, &apply)
+	if err != nil {
+		return false, err
+	}
+	fp.counts.into(res)
+	if applied == nil {
+		if fp.counts.any() || fp.json != nil {
+			return false, fmt.Errorf("apply %s: the executor did not run the apply after the plan", id)
+		}
+		return false, nil
+	}
+	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(apply.Args, " "))
+	if err := r.finished(log, apply, *applied, true); err != nil {
+		return false, err
+	}
+	r.appliedNow(id, fp.counts.outputs > 0)
+	return true, nil
 }
 
 // applyBundled applies a stack's plan from the bundle, after checking it still holds.
@@ -135,41 +156,45 @@ func (r *Runner) replan(ctx context.Context, id string, log *bytes.Buffer, why s
 		return res
 	}
 	fmt.Fprintf(log, "planning again because %s (non-production: the re-plan is applied)\n", why)
-	fp, err := r.makePlan(ctx, id, log, planNormal)
-	if err != nil {
-		return failed(res, err)
-	}
-	fp.counts.into(&res)
 	res.Note = "re-planned and applied because " + why
-	if !fp.counts.any() {
-		res.Outcome = "no changes"
-		return res
-	}
-	if err := r.applyPlan(ctx, id, log, fp.binary, fp.counts.outputs > 0); err != nil {
+	applied, err := r.planAndApply(ctx, id, log, &res)
+	switch {
+	case err != nil:
 		return failed(res, err)
+	case !applied:
+		res.Outcome = "no changes"
+	default:
+		res.Outcome = "re-planned, applied"
 	}
-	res.Outcome = "re-planned, applied"
 	return res
 }
 
-// applyPlan applies a binary plan, waiting for the state lock up to Options.LockTimeout.
-func (r *Runner) applyPlan(ctx context.Context, id string, log *bytes.Buffer, plan []byte, outputsChange bool) error {
-	if err := r.ensureInit(ctx, id, log); err != nil {
-		return err
-	}
+// applyInvocation is `apply` of the stack's saved plan file, waiting for the state lock up to
+// Options.LockTimeout.
+func (r *Runner) applyInvocation(id string) Invocation {
 	p := r.paths(id)
-	planPath := p.privateFile(planFile)
-	inv := r.invocation(id, "apply", "-input=false", "-no-color", r.lockTimeoutArg(), p.fromDir(planPath))
-	inv.Files = map[string][]byte{planPath: plan}
-	if _, err := r.run(ctx, log, inv); err != nil {
+	return r.invocation(id, "apply", "-input=false", "-no-color", r.lockTimeoutArg(), p.fromDir(p.privateFile(planFile)))
+}
+
+// applyPlan applies a binary plan (a reviewed bundle's).
+func (r *Runner) applyPlan(ctx context.Context, id string, log *bytes.Buffer, plan []byte, outputsChange bool) error {
+	inv := r.applyInvocation(id)
+	inv.Files = map[string][]byte{r.paths(id).privateFile(planFile): plan}
+	if _, err := r.runAfterInit(ctx, id, log, inv, true); err != nil {
 		return err
 	}
+	r.appliedNow(id, outputsChange)
+	return nil
+}
+
+// appliedNow records that a stack was applied in this run: its state and outputs are read again when
+// needed.
+func (r *Runner) appliedNow(id string, outputsChange bool) {
 	r.forgetDigest(id)
 	r.stateMu.Lock()
 	r.applied[id] = outputsChange
 	delete(r.states, id)
 	r.stateMu.Unlock()
-	return nil
 }
 
 func (r *Runner) appliedHere(id string) bool {

@@ -29,8 +29,9 @@ type Invocation struct {
 	// Collect lists files to read back after terraform exits (missing ones are left out of Result.Files).
 	Collect []string `json:"collect,omitempty"`
 	// Then (optional) runs right after this command, in the same place and with this command's files
-	// still there, when this one exits with one of ThenOn's codes; its result is Result.Then. Executors
-	// run the two as one unit (one container exec), e.g. `plan -out` then `show -json` of that plan.
+	// still there, when this one exits with one of ThenOn's codes; its result is Result.Then. Then may
+	// have a Then of its own: executors run the whole chain as one unit (one container exec), e.g.
+	// `init`, then `plan -out`, then `show -json` of that plan.
 	Then   *Invocation `json:"then,omitempty"`
 	ThenOn []int       `json:"then_on,omitempty"`
 }
@@ -50,4 +51,13 @@ type Result struct {
 // missing, workspace unreadable, context cancelled before start); it must be safe for concurrent use.
 type Executor interface {
 	Run(ctx context.Context, inv Invocation) (Result, error)
+}
+
+// LastRun is the invocation of inv's chain (Then) whose result is the last one in res: the command that
+// was running when the chain stopped (named when it was interrupted).
+func LastRun(inv Invocation, res Result) Invocation {
+	for inv.Then != nil && res.Then != nil {
+		inv, res = *inv.Then, *res.Then
+	}
+	return inv
 }

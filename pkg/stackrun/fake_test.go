@@ -42,13 +42,22 @@ type fakeTerraform struct {
 	applyEnds       map[string]time.Time
 	starts          map[string]time.Time
 	applied         map[string][]byte // stack -> the plan bytes apply was given
+	// unchanged marks stacks whose (normal) plan has no changes.
+	unchanged map[string]bool
+	// failInit makes a stack's init fail.
+	failInit map[string]bool
+	// execs lists, per stack, the commands of each executor run ("init+plan+show").
+	execs map[string][]string
+	// runPlan is the plan file a plan wrote in the executor run under way, per stack.
+	runPlan map[string][]byte
 }
 
 func newFake() *fakeTerraform {
 	return &fakeTerraform{failApply: map[string]bool{}, applyEnds: map[string]time.Time{}, starts: map[string]time.Time{},
 		readOutputs: `{"id":"one"}`, currentOutputs: `{"id":{"sensitive":false,"type":"string","value":"one"}}`,
 		afterApply: map[string]string{}, outputChanges: map[string]bool{}, serial: map[string]int{}, staleAtApply: map[string]bool{},
-		drifted: map[string]bool{}, inSync: map[string]bool{}, lastMode: map[string]string{}, applied: map[string][]byte{}}
+		drifted: map[string]bool{}, inSync: map[string]bool{}, lastMode: map[string]string{}, applied: map[string][]byte{},
+		failInit: map[string]bool{}, execs: map[string][]string{}, runPlan: map[string][]byte{}, unchanged: map[string]bool{}}
 }
 
 // fakePlanFile is a plan file as terraform writes it: a zip with the prior state and the lock file.
@@ -67,10 +76,31 @@ func fakePlanFile(stack string, serial int) []byte {
 	return buf.Bytes()
 }
 
+// Run runs a chain of invocations as one executor run, as the container executor runs it in one exec,
+// and records which commands that run ran (execs).
 func (f *fakeTerraform) Run(ctx context.Context, inv Invocation) (Result, error) {
+	res, err := f.chain(ctx, inv)
+	f.mu.Lock()
+	delete(f.runPlan, inv.Stack) // a plan file written in a run is gone after it (the exec's tmpfs)
+	f.mu.Unlock()
+	var ran []string
+	for i, r := inv, &res; r != nil; r = r.Then {
+		ran = append(ran, i.Args[0])
+		if i.Then == nil {
+			break
+		}
+		i = *i.Then
+	}
+	f.mu.Lock()
+	f.execs[inv.Stack] = append(f.execs[inv.Stack], strings.Join(ran, "+"))
+	f.mu.Unlock()
+	return res, err
+}
+
+func (f *fakeTerraform) chain(ctx context.Context, inv Invocation) (Result, error) {
 	res, err := f.run(ctx, inv)
 	if err == nil && inv.Then != nil && slices.Contains(inv.ThenOn, res.ExitCode) {
-		then, terr := f.run(ctx, *inv.Then)
+		then, terr := f.chain(ctx, *inv.Then)
 		res.Then, err = &then, terr
 	}
 	return res, err
@@ -100,6 +130,10 @@ func (f *fakeTerraform) run(ctx context.Context, inv Invocation) (Result, error)
 	switch inv.Args[0] {
 	case "init":
 		res.Stdout = []byte("Initializing the backend...\n")
+		if f.failInit[inv.Stack] {
+			res.ExitCode = 1
+			res.Stderr = []byte("Error: Failed to get existing workspaces: S3 bucket \"b\" does not exist.\n")
+		}
 	case "plan":
 		mode := "normal"
 		switch {
@@ -110,11 +144,12 @@ func (f *fakeTerraform) run(ctx context.Context, inv Invocation) (Result, error)
 		}
 		f.lastMode[inv.Stack] = mode
 		res.ExitCode = 2
-		if mode == "refresh-only" && !f.drifted[inv.Stack] || mode == "no-refresh" && f.inSync[inv.Stack] {
+		if mode == "refresh-only" && !f.drifted[inv.Stack] || mode == "no-refresh" && f.inSync[inv.Stack] || mode == "normal" && f.unchanged[inv.Stack] {
 			res.ExitCode = 0
 		}
 		res.Stdout = []byte(fmt.Sprintf("plan line 1 of %s\nplan line 2 of %s\nPlan: 1 to add, 0 to change, 0 to destroy.\n", inv.Stack, inv.Stack))
 		res.Files = map[string][]byte{inv.Collect[0]: fakePlanFile(inv.Stack, f.serial[inv.Stack])}
+		f.runPlan[inv.Stack] = res.Files[inv.Collect[0]]
 	case "show":
 		changes := `"resource_changes":[{"address":"terraform_data.this","mode":"managed","type":"terraform_data","name":"this","change":{"actions":["create"]}}]`
 		if f.lastMode[inv.Stack] == "refresh-only" {
@@ -143,9 +178,16 @@ func (f *fakeTerraform) run(ctx context.Context, inv Invocation) (Result, error)
 			res.Stderr = []byte("Error: creating thing: boom\n")
 			return res, nil
 		}
+		plan, ok := f.runPlan[inv.Stack] // a plan file written earlier in this run
 		for _, data := range inv.Files {
-			f.applied[inv.Stack] = data
+			plan, ok = data, true
 		}
+		if !ok {
+			res.ExitCode = 1
+			res.Stderr = []byte("Error: Failed to load \"plan.tfplan\" as a plan file\n")
+			return res, nil
+		}
+		f.applied[inv.Stack] = plan
 		res.Stdout = []byte("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
 		f.applyEnds[inv.Stack] = time.Now()
 		f.serial[inv.Stack]++

@@ -44,15 +44,15 @@ func NewLocalExecutor(workspace, binary string) (*LocalExecutor, error) {
 	return &LocalExecutor{Workspace: abs, Binary: resolved}, nil
 }
 
-// Run implements Executor.
+// Run implements Executor. A chain of invocations (Then) runs in order, each while the files of the ones
+// before it are still there.
 func (e *LocalExecutor) Run(ctx context.Context, inv Invocation) (Result, error) {
 	defer e.removePrivate(inv)
 	res, err := e.run(ctx, inv)
 	if err != nil || inv.Then == nil || !slices.Contains(inv.ThenOn, res.ExitCode) {
 		return res, err
 	}
-	defer e.removePrivate(*inv.Then)
-	then, err := e.run(ctx, *inv.Then)
+	then, err := e.Run(ctx, *inv.Then)
 	res.Then = &then
 	return res, err
 }

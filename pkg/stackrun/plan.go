@@ -139,10 +139,7 @@ func (r *Runner) stateOf(ctx context.Context, id string, log *bytes.Buffer) (Sta
 	if ok {
 		return st, nil
 	}
-	if err := r.ensureInit(ctx, id, log); err != nil {
-		return st, err
-	}
-	res, err := r.runQuiet(ctx, log, r.invocation(id, "state", "pull"))
+	res, err := r.runAfterInit(ctx, id, log, r.invocation(id, "state", "pull"), false)
 	if err != nil {
 		return st, err
 	}

@@ -50,9 +50,14 @@ const (
 // never take the state lock (a PR plan must not block an apply); an apply of the plan is refused by
 // terraform when the state moved in between.
 func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, mode planMode) (*freshPlan, error) {
-	if err := r.ensureInit(ctx, id, log); err != nil {
-		return nil, err
-	}
+	fp, _, err := r.makePlanThen(ctx, id, log, mode, nil)
+	return fp, err
+}
+
+// makePlanThen is makePlan with after (optional) chained in the same executor run after `show -json`
+// succeeded, i.e. only when the plan changes anything; its result is returned when it ran (nil otherwise),
+// not yet checked.
+func (r *Runner) makePlanThen(ctx context.Context, id string, log *bytes.Buffer, mode planMode, after *Invocation) (*freshPlan, *Result, error) {
 	p := r.paths(id)
 	inputs, planPath := p.privateFile(inputsFile), p.privateFile(planFile)
 	args := []string{"plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false",
@@ -69,34 +74,37 @@ func (r *Runner) makePlan(ctx context.Context, id string, log *bytes.Buffer, mod
 	// `show -json` of the plan in the same executor run, only when the plan changes anything.
 	show := r.invocation(id, "show", "-json", "-no-color", p.fromDir(planPath))
 	inv.Then, inv.ThenOn = &show, []int{2}
-	res, err := r.run(ctx, log, inv, 2)
+	if after != nil {
+		show.Then, show.ThenOn = after, []int{0}
+	}
+	res, err := r.runAfterInit(ctx, id, log, inv, true, 2)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fp := &freshPlan{binary: res.Files[planPath], upstream: map[string]string{}, parsed: &tfjson.Plan{}}
 	if fp.binary == nil {
-		return nil, fmt.Errorf("plan %s: terraform reported success but wrote no %s", id, planPath)
+		return nil, nil, fmt.Errorf("plan %s: terraform reported success but wrote no %s", id, planPath)
 	}
 	if fp.state, fp.providers, fp.parsed.TerraformVersion, err = planFacts(fp.binary); err != nil {
-		return nil, fmt.Errorf("plan %s: %w", id, err)
+		return nil, nil, fmt.Errorf("plan %s: %w", id, err)
 	}
 	if res.ExitCode == 0 {
-		return fp, nil // no changes: nothing to show, nothing to apply
+		return fp, nil, nil // no changes: nothing to show, nothing to apply
 	}
 	if res.Then == nil {
-		return nil, fmt.Errorf("plan %s: the executor did not run `show -json` after the plan", id)
+		return nil, nil, fmt.Errorf("plan %s: the executor did not run `show -json` after the plan", id)
 	}
 	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(show.Args, " "))
 	if err := r.finished(log, show, *res.Then, false); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fp.json = res.Then.Stdout
 	if err := json.Unmarshal(fp.json, fp.parsed); err != nil {
-		return nil, fmt.Errorf("read plan JSON of %s (is the binary terraform/tofu ≥ 1.0?): %w", id, err)
+		return nil, nil, fmt.Errorf("read plan JSON of %s (is the binary terraform/tofu ≥ 1.0?): %w", id, err)
 	}
 	fp.counts = countChanges(fp.parsed, mode == planRefreshOnly)
 	fp.upstream = r.upstreamReads(fp.parsed)
-	return fp, nil
+	return fp, res.Then.Then, nil
 }
 
 // countChanges counts resource actions the way terraform's plan line does (a replace is +1 and -1). For a
@@ -175,10 +183,7 @@ type stackOutput struct {
 
 // currentOutputs reads a stack's outputs from its state (`output -json`).
 func (r *Runner) currentOutputs(ctx context.Context, id string, log *bytes.Buffer) (map[string]stackOutput, error) {
-	if err := r.ensureInit(ctx, id, log); err != nil {
-		return nil, err
-	}
-	res, err := r.runQuiet(ctx, log, r.invocation(id, "output", "-json", "-no-color"))
+	res, err := r.runAfterInit(ctx, id, log, r.invocation(id, "output", "-json", "-no-color"), false)
 	if err != nil {
 		return nil, err
 	}

@@ -504,3 +504,73 @@ func TestAccountGuardRefusesBeforeAnyTerraformCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestInitRunsInTheSameExecutorRunAsTheFirstCommand: a provider-free stack's init is chained before its
+// first command (one container exec instead of two with the Dagger executor): a plan is one executor
+// run per stack (init+plan+show), a fresh apply too (init+plan+show+apply of that plan file), a bundled
+// apply init+apply. A stack that installs providers keeps its init in a run of its own.
+func TestInitRunsInTheSameExecutorRunAsTheFirstCommand(t *testing.T) {
+	reads := map[string][]string{"core/net": nil, "core/app": {"core/net"}, "core/aws": {"core/net"}}
+	extra := map[string]string{"stacks/core/aws/provider.tf": "provider \"aws\" {}\n"}
+	fake := newFake()
+	root := fixtureRepo(t, reads, extra)
+	dir, sum := planBundle(t, root, fake, nil)
+	if !sum.OK() {
+		t.Fatal(sum.Markdown())
+	}
+	want := map[string]string{"core/net": "init+plan+show", "core/app": "init+plan+show", "core/aws": "init | plan+show"}
+	for id, w := range want {
+		if got := strings.Join(fake.execs[id], " | "); got != w {
+			t.Errorf("plan of %s: executor runs %q, want %q", id, got, w)
+		}
+	}
+	fake.execs = map[string][]string{}
+	if sum := applyBundle(t, root, dir, fake, nil); !sum.OK() {
+		t.Fatal(sum.Markdown())
+	}
+	for id, w := range map[string]string{"core/app": "init+apply", "core/aws": "init | apply"} {
+		if got := strings.Join(fake.execs[id], " | "); got != w {
+			t.Errorf("bundled apply of %s: executor runs %q, want %q", id, got, w)
+		}
+	}
+
+	fresh := newFake()
+	fresh.unchanged["core/app"] = true
+	r, _ := newRunner(t, fixtureRepo(t, reads, extra), fresh, nil)
+	sum = r.Apply(context.Background())
+	if !sum.OK() {
+		t.Fatal(sum.Markdown())
+	}
+	if app, _ := sum.Result("core/app"); app.Outcome != "no changes" {
+		t.Errorf("a plan without changes must not be applied: %+v", app)
+	}
+	if _, applied := fresh.applied["core/app"]; applied || fresh.applied["core/net"] == nil {
+		t.Errorf("applied %v", fresh.applied)
+	}
+	want = map[string]string{"core/net": "init+plan+show+apply", "core/app": "init+plan", "core/aws": "init | plan+show+apply"}
+	for id, w := range want {
+		if got := strings.Join(fresh.execs[id], " | "); got != w {
+			t.Errorf("apply of %s: executor runs %q, want %q", id, got, w)
+		}
+	}
+}
+
+// TestAFailedChainedInitStopsTheStack: when the init chained before the first command fails, that
+// command does not run, the stack fails naming the init and terraform's error, and its dependents are
+// skipped.
+func TestAFailedChainedInitStopsTheStack(t *testing.T) {
+	fake := newFake()
+	fake.failInit["core/net"] = true
+	r, _ := newRunner(t, fixtureRepo(t, map[string][]string{"core/net": nil, "core/app": {"core/net"}}, nil), fake, nil)
+	sum := r.Apply(context.Background())
+	net, _ := sum.Result("core/net")
+	if net.Status != StatusFailed || !strings.Contains(net.Error, "init core/net") || !strings.Contains(net.Error, "does not exist") {
+		t.Fatalf("core/net: %+v", net)
+	}
+	if got := strings.Join(fake.commands("core/net"), ","); got != "init" {
+		t.Fatalf("after a failed init only the init ran, got %s", got)
+	}
+	if app, _ := sum.Result("core/app"); app.Status != StatusSkipped {
+		t.Fatalf("core/app: %+v", app)
+	}
+}

@@ -70,30 +70,42 @@ func (r *Runner) binaryName() string {
 	return "terraform"
 }
 
-// ensureInit runs `terraform init` once per stack per runner (safe to call concurrently).
-func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) error {
+// initOnceFor is the stack's init record (safe to call concurrently).
+func (r *Runner) initOnceFor(id string) *initOnce {
 	r.initMu.Lock()
+	defer r.initMu.Unlock()
 	o := r.inits[id]
 	if o == nil {
 		o = &initOnce{}
 		r.inits[id] = o
 	}
-	r.initMu.Unlock()
+	return o
+}
+
+// initInvocation is the stack's `terraform init` against its backend (state key of this environment).
+func (r *Runner) initInvocation(id string) Invocation {
+	p := r.paths(id)
+	inv := r.invocation(id, "init", "-input=false", "-no-color", "-reconfigure",
+		"-backend-config="+p.fromDir(p.backend), "-backend-config=key="+p.key)
+	if r.bp.HasLockFile(r.bp.Stacks[id]) {
+		// The committed lock file decides the provider versions; init must not change it.
+		inv.Args = append(inv.Args, "-lockfile=readonly")
+	}
+	return inv
+}
+
+// ensureInit runs `terraform init` once per stack per runner (safe to call concurrently).
+func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) error {
+	o := r.initOnceFor(id)
 	o.once.Do(func() {
-		p := r.paths(id)
-		var initLog bytes.Buffer
-		inv := r.invocation(id, "init", "-input=false", "-no-color", "-reconfigure",
-			"-backend-config="+p.fromDir(p.backend), "-backend-config=key="+p.key)
-		if r.bp.HasLockFile(r.bp.Stacks[id]) {
-			// The committed lock file decides the provider versions; init must not change it.
-			inv.Args = append(inv.Args, "-lockfile=readonly")
-		}
+		inv := r.initInvocation(id)
 		if r.bp.NeedsProviders(r.bp.Stacks[id]) {
 			// terraform does not promise that concurrent inits can share one plugin cache: inits that
 			// install providers run one at a time (provider-free inits, plans and applies stay parallel).
 			r.providerInitMu.Lock()
 			defer r.providerInitMu.Unlock()
 		}
+		var initLog bytes.Buffer
 		_, o.err = r.run(ctx, &initLog, inv)
 		if o.err != nil {
 			o.log = initLog.Bytes()
@@ -104,6 +116,62 @@ func (r *Runner) ensureInit(ctx context.Context, id string, log *bytes.Buffer) e
 		log.Write(o.log) // init output is only worth showing when it failed
 	}
 	return o.err
+}
+
+// runAfterInit runs inv for stack id once the stack is initialized, like run (runQuiet without
+// logStdout). When inv is the stack's first command in this run and its init installs no providers,
+// the init runs in the same executor run right before inv, and inv only when the init succeeded: one
+// container exec instead of two with the container executor. Inits that install providers keep their
+// own run, one at a time (see ensureInit).
+func (r *Runner) runAfterInit(ctx context.Context, id string, log *bytes.Buffer, inv Invocation, logStdout bool, okCodes ...int) (Result, error) {
+	if !r.bp.NeedsProviders(r.bp.Stacks[id]) {
+		o := r.initOnceFor(id)
+		var res Result
+		var err error
+		chained := false
+		o.once.Do(func() {
+			chained = true
+			res, err = r.initThen(ctx, id, o, log, inv, logStdout, okCodes...)
+		})
+		if chained {
+			return res, err
+		}
+	}
+	if err := r.ensureInit(ctx, id, log); err != nil {
+		return Result{}, err
+	}
+	return r.runLogged(ctx, log, inv, logStdout, okCodes...)
+}
+
+// initThen runs the stack's init with inv chained after it (exit code 0), records the init's outcome in
+// o, and returns inv's result.
+func (r *Runner) initThen(ctx context.Context, id string, o *initOnce, log *bytes.Buffer, inv Invocation, logStdout bool, okCodes ...int) (Result, error) {
+	init := r.initInvocation(id)
+	init.Then, init.ThenOn = &inv, []int{0}
+	var initLog bytes.Buffer
+	fmt.Fprintf(&initLog, "$ %s %s\n", r.binaryName(), strings.Join(init.Args, " "))
+	res, err := r.exec.Run(ctx, init)
+	if res.Then == nil { // the init failed or did not run, so inv did not run either
+		switch {
+		case err != nil:
+			initLog.Write(res.Stderr)
+		default:
+			if err = r.finished(&initLog, init, res, true); err == nil {
+				err = fmt.Errorf("the executor did not run %s %s after init", r.binaryName(), firstArg(inv.Args))
+			}
+		}
+		o.err, o.log = fmt.Errorf("init %s: %w", id, err), initLog.Bytes()
+		log.Write(o.log)
+		return Result{}, o.err
+	}
+	// The init succeeded (inv ran on its exit code 0); its output is not worth showing.
+	fmt.Fprintf(log, "$ %s %s\n", r.binaryName(), strings.Join(inv.Args, " "))
+	then := *res.Then
+	if err != nil {
+		log.Write(then.Stderr)
+		return then, err
+	}
+	return then, r.finished(log, inv, then, logStdout, okCodes...)
 }
 
 func (r *Runner) lockTimeoutArg() string {
