@@ -117,7 +117,7 @@ func (m *Delivery) stackRunner(ctx context.Context, env *environment.Environment
 		return nil, err
 	}
 	// Terraform and the account guard run in the same container, with the same credentials.
-	base, err := twin.forStacks(m.withAWS(m.toolbox(env, src), env))
+	base, err := twin.forStacks(m.withAWS(m.stackToolbox(env, src), env))
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (m *Delivery) Lint(
 		if err != nil {
 			return "", err
 		}
-		ctr := m.toolbox(e, m.Source).WithExec([]string{"stacks", "lint", "--root", path.Join(srcRoot, rel)}, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+		ctr := m.stackToolbox(e, m.Source).WithExec([]string{"stacks", "lint", "--root", path.Join(srcRoot, rel)}, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 		code, err := ctr.ExitCode(ctx)
 		if err != nil {
 			return "", fmt.Errorf("lint %s: %v", rel, err)

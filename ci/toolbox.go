@@ -29,25 +29,44 @@ func goBuilder(env *environment.Environment) *dagger.Container {
 	return ctr
 }
 
-// engines builds the project's CLIs (cmd/stacks, cmd/release) from the source. Only the Go module's
-// files are inputs, so app, chart or Terraform changes never rebuild them.
-func (m *Delivery) engines(env *environment.Environment) *dagger.Directory {
+// Project CLIs the toolbox can hold (cmd/<name>).
+const (
+	stacksCLI  = "stacks"  // the stack engine: terraform runs, the account guard, lint
+	releaseCLI = "release" // images, deploys, chart lint
+)
+
+// cli builds one of the project's CLIs (cmd/<name>) from the source. Only the Go module's files are
+// inputs, so app, chart or Terraform changes never rebuild it. One exec per CLI: a step that runs only
+// the stack engine does not wait for the (much larger) release engine to link.
+func (m *Delivery) cli(env *environment.Environment, name string) *dagger.File {
 	src := m.Source.Filter(dagger.DirectoryFilterOpts{Include: []string{"go.mod", "go.sum", "cmd/", "pkg/", "internal/blueprintcheck/", "internal/iampolicy/"}})
 	return goBuilder(env).
 		WithDirectory("/build", src).
 		WithWorkdir("/build").
-		WithExec([]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/", "./cmd/stacks", "./cmd/release"}).
-		Directory("/out")
+		WithExec([]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/" + name, "./cmd/" + name}).
+		File("/out/" + name)
 }
 
 // toolbox is the container every pipeline step runs in: the tools base, terraform (or tofu), the
 // project's CLIs, the repository (src) at /src, and a terraform plugin cache.
 func (m *Delivery) toolbox(env *environment.Environment, src *dagger.Directory) *dagger.Container {
+	return m.toolboxWith(env, src, stacksCLI, releaseCLI)
+}
+
+// stackToolbox is the toolbox of the stack engine's terraform runs: the stacks CLI only.
+func (m *Delivery) stackToolbox(env *environment.Environment, src *dagger.Directory) *dagger.Container {
+	return m.toolboxWith(env, src, stacksCLI)
+}
+
+func (m *Delivery) toolboxWith(env *environment.Environment, src *dagger.Directory, clis ...string) *dagger.Container {
 	bin := env.Terraform.Binary
 	tf := dag.Container().From(env.Images.Terraform).File("/bin/" + bin)
-	return dag.Container().From(env.Images.Tools).
-		WithFile("/usr/local/bin/"+bin, tf, dagger.ContainerWithFileOpts{Permissions: 0o755}).
-		WithDirectory("/usr/local/bin", m.engines(env)).
+	ctr := dag.Container().From(env.Images.Tools).
+		WithFile("/usr/local/bin/"+bin, tf, dagger.ContainerWithFileOpts{Permissions: 0o755})
+	for _, name := range clis {
+		ctr = ctr.WithFile("/usr/local/bin/"+name, m.cli(env, name), dagger.ContainerWithFileOpts{Permissions: 0o755})
+	}
+	return ctr.
 		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("delivery-terraform-plugins")).
 		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
