@@ -604,10 +604,9 @@ func (s *workflowScenario) productionPlan(t *testing.T, ev workflows.Event, stor
 // Asserted: nothing changed outside Terraform; no S3 write in the account; the step exits with the
 // report's code. An environment whose every stack has its state in the twin (staging after its apply)
 // has no code unapplied and exits 0. One with stacks still without state (production after a first
-// deployment's reviewed bundle: the stacks pending an upstream wait for the next reviewed plan) does
-// not exit 0, and every stack it reports unapplied is one without state. Today that drift exits 1
-// ("reads remote state …, which does not exist yet") rather than 2 listing the unapplied stacks: named
-// in docs/workflows.md.
+// deployment's reviewed bundle: the stacks pending an upstream wait for the next reviewed plan) exits
+// 2 and reports exactly the stacks without state as code not applied, those reading a missing upstream
+// state included.
 func (s *workflowScenario) driftJobs(t *testing.T) {
 	schedule := s.event(t, "schedule")
 	for _, env := range twinEnvironments {
@@ -640,6 +639,7 @@ func (s *workflowScenario) driftJobs(t *testing.T) {
 			if rep.Outputs["unapplied_stacks"] != "" {
 				got = strings.Split(rep.Outputs["unapplied_stacks"], ",")
 			}
+			sort.Strings(got) // unapplied is sorted too
 			for _, id := range got {
 				if !contains(unapplied, id) {
 					t.Errorf("%s: reports code not applied in %s, whose state the twin holds", job.Name(), id)
@@ -648,8 +648,8 @@ func (s *workflowScenario) driftJobs(t *testing.T) {
 			switch {
 			case len(unapplied) == 0 && (rep.ExitCode != 0 || len(got) > 0):
 				t.Errorf("%s: every stack is applied, but the report exits %d with code not applied in %v", job.Name(), rep.ExitCode, got)
-			case len(unapplied) > 0 && rep.ExitCode == 0:
-				t.Errorf("%s: %v have no state in the twin, but the report exits 0", job.Name(), unapplied)
+			case len(unapplied) > 0 && (rep.ExitCode != 2 || strings.Join(got, ",") != strings.Join(unapplied, ",")):
+				t.Errorf("%s: %v have no state in the twin; the report exits %d (want 2) with code not applied in %v", job.Name(), unapplied, rep.ExitCode, got)
 			}
 			out, err := s.runStep(t, schedule, job, "Drift table (exit 2 when anything drifted)", s.root, append(goStepEnv, "RUNNER_TEMP="+t.TempDir())...)
 			if code := exitCode(err); code != rep.ExitCode {

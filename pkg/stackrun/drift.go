@@ -3,6 +3,7 @@ package stackrun
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 )
 
@@ -19,6 +20,15 @@ func (r *Runner) Drift(ctx context.Context) *Summary {
 func (r *Runner) driftStack(ctx context.Context, id string, log *bytes.Buffer) StackResult {
 	var res StackResult
 	outside, err := r.makePlan(ctx, id, log, planRefreshOnly)
+	if up := r.unappliedUpstream(id, err); up != "" {
+		// A partly applied environment (a first deployment under way, a production that applies one
+		// reviewed bundle at a time): this stack reads the state of an upstream never applied, so
+		// nothing of it can be compared, and its code cannot be applied before the upstream's. That is
+		// unapplied code to report, not a failure that would hide the stacks after it.
+		res.Status, res.Unapplied, res.SkippedBecause = StatusPending, true, up
+		res.Outcome = "unapplied code (" + up + " not applied yet)"
+		return res
+	}
 	if err != nil {
 		return failed(res, err)
 	}
@@ -41,4 +51,13 @@ func (r *Runner) driftStack(ctx context.Context, id string, log *bytes.Buffer) S
 		res.Outcome = "in sync"
 	}
 	return res
+}
+
+// unappliedUpstream is the stack whose missing state made err (a remote state read of id), or "".
+func (r *Runner) unappliedUpstream(id string, err error) string {
+	var missing *UpstreamMissingError
+	if !errors.As(err, &missing) {
+		return ""
+	}
+	return r.remoteStateStack(id, missing.Read)
 }

@@ -333,6 +333,33 @@ func TestIntegrationFirstPlanOfAFreshEnvironmentIsPendingNotFailed(t *testing.T)
 	}
 }
 
+// Drift of an environment applied in part (here: not at all) lists every stack as unapplied code,
+// including those that read an upstream's missing state, instead of failing at the first of them and
+// skipping the rest: `stacks drift` exits 2 with the whole list.
+func TestIntegrationDriftOfAPartlyAppliedEnvironmentListsEveryStack(t *testing.T) {
+	root, _ := itFixture(t, "diamond")
+	r, out := itRunner(t, root, nil)
+	sum := r.Drift(context.Background())
+	if !sum.OK() {
+		t.Fatalf("drift of an unapplied environment must not fail:\n%s\n%s", sum.Markdown(), out)
+	}
+	if got := strings.Join(sum.Unapplied(), ","); got != strings.Join(r.Selected(), ",") {
+		t.Fatalf("unapplied %s, want every stack %v\n%s", got, r.Selected(), sum.Markdown())
+	}
+	if left, _ := sum.Result("core/left"); left.Status != StatusPending || left.SkippedBecause != "core/net" || left.Outcome != "unapplied code (core/net not applied yet)" {
+		t.Fatalf("core/left: %+v", left)
+	}
+	if net, _ := sum.Result("core/net"); net.SkippedBecause != "" || net.Outcome != "unapplied code" {
+		t.Fatalf("core/net has no upstream and was never applied: %+v", net)
+	}
+	if len(sum.Drifted()) != 0 {
+		t.Fatalf("nothing exists, so nothing drifted: %v", sum.Drifted())
+	}
+	if md := sum.Markdown(); !strings.Contains(md, "plan after core/net is applied") {
+		t.Fatalf("the summary must say what to apply first:\n%s", md)
+	}
+}
+
 func TestIntegrationPlanNotesWhichUpstreamMakesItStale(t *testing.T) {
 	ctx := context.Background()
 	root, _ := itFixture(t, "diamond")
