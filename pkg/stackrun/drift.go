@@ -25,8 +25,7 @@ func (r *Runner) driftStack(ctx context.Context, id string, log *bytes.Buffer) S
 		// reviewed bundle at a time): this stack reads the state of an upstream never applied, so
 		// nothing of it can be compared, and its code cannot be applied before the upstream's. That is
 		// unapplied code to report, not a failure that would hide the stacks after it.
-		res.Status, res.Unapplied, res.SkippedBecause = StatusPending, true, up
-		res.Outcome = "unapplied code (" + up + " not applied yet)"
+		pendingDrift(&res, up)
 		return res
 	}
 	if err != nil {
@@ -60,4 +59,11 @@ func (r *Runner) unappliedUpstream(id string, err error) string {
 		return ""
 	}
 	return r.remoteStateStack(id, missing.Read)
+}
+
+// pendingDrift marks a drift result as code not applied, pending upstream: the stack reads the state
+// of an upstream never applied (or downstream of one), so it can only be applied after it.
+func pendingDrift(res *StackResult, upstream string) {
+	res.Status, res.Unapplied, res.SkippedBecause = StatusPending, true, upstream
+	res.Outcome = "unapplied code (" + upstream + " not applied yet)"
 }

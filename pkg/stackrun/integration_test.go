@@ -346,6 +346,9 @@ func TestIntegrationDriftOfAPartlyAppliedEnvironmentListsEveryStack(t *testing.T
 	if got := strings.Join(sum.Unapplied(), ","); got != strings.Join(r.Selected(), ",") {
 		t.Fatalf("unapplied %s, want every stack %v\n%s", got, r.Selected(), sum.Markdown())
 	}
+	if join, _ := sum.Result("core/join"); join.Status != StatusPending || !join.Unapplied || !strings.HasPrefix(join.Outcome, "unapplied code (core/") {
+		t.Fatalf("core/join, below two pending stacks: %+v", join)
+	}
 	if left, _ := sum.Result("core/left"); left.Status != StatusPending || left.SkippedBecause != "core/net" || left.Outcome != "unapplied code (core/net not applied yet)" {
 		t.Fatalf("core/left: %+v", left)
 	}

@@ -25,9 +25,9 @@ const (
 	StatusFailed    Status = "failed"
 	// StatusSkipped means the stack did not run because an upstream failed or was skipped.
 	StatusSkipped Status = "skipped"
-	// StatusPending (plan only) means the stack cannot be planned yet because an upstream planned in
-	// the same run has not created the state it reads; it is planned after that upstream is applied.
-	// It is not a failure.
+	// StatusPending (plan and drift) means the stack cannot be planned yet because an upstream planned
+	// in the same run has not created the state it reads; it is planned after that upstream is applied.
+	// It is not a failure. Drift reports it as code not applied (StackResult.Unapplied).
 	StatusPending Status = "pending"
 )
 

@@ -64,6 +64,9 @@ func (r *Runner) runAll(ctx context.Context, action Action, job stackJob) *Summa
 				res := StackResult{Stack: id, Action: action, Status: StatusSkipped, Outcome: "skipped", SkippedBecause: blocker, Selected: r.reasons[id]}
 				if results[blocker].Status == StatusPending {
 					res.Status, res.Outcome = StatusPending, pendingOutcome
+					if action == ActionDrift {
+						pendingDrift(&res, blocker)
+					}
 				}
 				results[id] = res
 				r.printBlock(res, nil)
