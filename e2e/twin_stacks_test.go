@@ -20,6 +20,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/platformteam/delivery/internal/iampolicy"
 	"github.com/platformteam/delivery/internal/sandbox/awsfront/control"
 	"github.com/platformteam/delivery/internal/sandbox/awsseed"
 	"github.com/platformteam/delivery/internal/sandbox/sandboxtest"
@@ -501,13 +502,25 @@ func (s *workflowScenario) appliedStacks(t *testing.T, decl *environment.Twin) (
 func (s *workflowScenario) applyStep(t *testing.T, ev workflows.Event, job workflows.JobRun, bundle map[string]string) (ghactions.Report, []string) {
 	t.Helper()
 	call, parsed := s.call(t, job, "apply")
+	return s.applyCall(t, job, call, parsed, bundle, func() aws.Credentials { return s.githubKeys(t, ev, job, call) })
+}
+
+// applyCall runs one apply call of a job (a workflow's or the buildspec's) with the keys keys returns,
+// as applyStep says. The call's role must be the apply role the account's Terraform declares.
+func (s *workflowScenario) applyCall(t *testing.T, job workflows.JobRun, call workflows.DaggerCall, parsed workflows.Call, bundle map[string]string, keys func() aws.Credentials) (ghactions.Report, []string) {
+	t.Helper()
 	env, _ := parsed.Flag("env")
 	decl, err := environment.LoadTwin(s.sb.Layout.StateDir, job.Environment)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env != job.Environment || call.Role.Variable != "AWS_APPLY_ROLE_ARN" || !strings.HasPrefix(call.Role.ARN, "arn:aws:iam::"+decl.AccountID+":role/") {
-		t.Fatalf("%s applies --env %s as %s (%s), want its environment %s with the apply role of account %s", job.Name(), env, call.Role.ARN, call.Role.Variable, job.Environment, decl.AccountID)
+	ids, err := iampolicy.Load(s.root, job.Environment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply, ok := ids.Role(iampolicy.Apply)
+	if !ok || call.Role == nil || env != job.Environment || call.Role.ARN != apply.ARN || !strings.HasPrefix(apply.ARN, "arn:aws:iam::"+decl.AccountID+":role/") {
+		t.Fatalf("%s applies --env %s as %+v, want its environment %s with the apply role of account %s (%s)", job.Name(), env, call.Role, job.Environment, decl.AccountID, apply.ARN)
 	}
 	if want, ok := parsed.Flag("bundle"); ok {
 		found := false
@@ -531,7 +544,7 @@ func (s *workflowScenario) applyStep(t *testing.T, ev workflows.Event, job workf
 			t.Fatalf("%s applies --bundle %s, but downloads none of the uploaded bundles (%v): %+v", job.Name(), want, bundle, job.Downloads)
 		}
 	}
-	rep, _ := s.run(t, job, call, parsed, s.githubKeys(t, ev, job, call))
+	rep, _ := s.run(t, job, call, parsed, keys())
 	if !strings.Contains(rep.Markdown, "### stacks apply · "+job.Environment) {
 		t.Fatalf("%s's apply report: %s", job.Name(), rep.Markdown)
 	}

@@ -395,13 +395,15 @@ func TestTwinWorkflowPushToMain(t *testing.T) {
 // TestTwinCodeBuildStaging is a build of the staging CodeBuild project (issue 14, scenario 2.5) on the
 // staging twin: buildspec.yml's phases as internal/workflows derives them for the project's variables.
 // The project's service role's container credentials come from the twin's CodeBuild credentials
-// endpoint (which checks the role's trust for this project); pre_build's deploy profile chains from
-// them (credential_source EcsContainer: sts:AssumeRole into DEPLOY_ROLE_ARN), as `aws configure
-// export-credentials --profile deploy` exports them; then the build phase's own deploy call, and
-// post_build's artifact.json.
+// endpoint (which checks the role's trust for this project); pre_build's apply and deploy profiles chain
+// from them (credential_source EcsContainer: sts:AssumeRole into APPLY_ROLE_ARN, DEPLOY_ROLE_ARN), as
+// `aws configure export-credentials --profile <step>` exports them just before each step; then the
+// build phase's own apply call (on the stand-in stacks of the checkout copy, as in the push to main:
+// the apply role's keys, every stack it applies has its state in the twin, no lock left), its own
+// deploy call, and post_build's artifact.json.
 //
-// Not run: the build phase's apply call (the real stacks need the AWS provider) and the install
-// phase (the sandbox's Dagger CLI is the one `make dagger-cli` builds).
+// Not run: the install phase (the sandbox's Dagger CLI is the one `make dagger-cli` builds), and the
+// real stacks (they need the AWS provider).
 func TestTwinCodeBuildStaging(t *testing.T) {
 	s := newWorkflowScenario(t)
 	var ev *workflows.CodeBuildEvent
@@ -434,9 +436,12 @@ func TestTwinCodeBuildStaging(t *testing.T) {
 	if !ok || service.SourceARN == "" {
 		t.Fatalf("%s declares no CodeBuild service role for its project", job.Environment)
 	}
-	role := *call.Role
-	role.Region = decl.Region // CodeBuild sets AWS_REGION to the project's region
-	call.Role = &role
+	applyCall, applyParsed := s.call(t, job, "apply")
+	for _, c := range []*workflows.DaggerCall{&call, &applyCall} {
+		role := *c.Role
+		role.Region = decl.Region // CodeBuild sets AWS_REGION to the project's region
+		c.Role = &role
+	}
 
 	// The build container's credentials: the project's service role, as CodeBuild assumes it.
 	ctx := context.Background()
@@ -451,16 +456,23 @@ func TestTwinCodeBuildStaging(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || container.AccessKeyId == "" {
 		t.Fatalf("the container credentials of %s for %s: %d %s %s (%v)", service.ARN, service.SourceARN, resp.StatusCode, container.Code, container.Message, err)
 	}
-	// The deploy profile: role_arn DEPLOY_ROLE_ARN, credential_source EcsContainer.
+	// Each step's profile: role_arn <STEP>_ROLE_ARN, credential_source EcsContainer, exported just before
+	// the step (aws configure export-credentials).
 	cfg := twin.Config(s.sb.AWSEndpoint, decl.Region, aws.Credentials{AccessKeyID: container.AccessKeyId, SecretAccessKey: container.SecretAccessKey, SessionToken: container.Token})
-	out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role.ARN), RoleSessionName: aws.String("botocore-session-codebuild")})
-	if err != nil {
-		t.Fatalf("%s (profile of %s) chained from the build's container role %s: %v", role.ARN, role.Variable, service.ARN, err)
+	profile := func(role *workflows.RoleUse) aws.Credentials {
+		out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role.ARN), RoleSessionName: aws.String("botocore-session-codebuild")})
+		if err != nil {
+			t.Fatalf("%s (profile of %s) chained from the build's container role %s: %v", role.ARN, role.Variable, service.ARN, err)
+		}
+		return aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
+			SessionToken: aws.ToString(out.Credentials.SessionToken)}
 	}
-	creds := aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken: aws.ToString(out.Credentials.SessionToken)}
 
-	rep, _ := s.run(t, job, call, parsed, creds)
+	// The build phase's first step: the apply of the stand-in stacks (no PLAN_BUNDLE: staging applies
+	// what it plans) with the apply profile's keys.
+	s.applyCall(t, job, applyCall, applyParsed, nil, func() aws.Credentials { return profile(applyCall.Role) })
+
+	rep, _ := s.run(t, job, call, parsed, profile(call.Role))
 	art := reportArtifact(t, job.Name(), rep)
 	if art.Tag() == "" || !strings.HasPrefix(s.commit, art.Tag()) {
 		t.Fatalf("the build deployed commit %s, want the source version %s", art.Tag(), s.commit)
