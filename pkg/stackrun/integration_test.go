@@ -349,11 +349,11 @@ func TestIntegrationDriftOfAPartlyAppliedEnvironmentListsEveryStack(t *testing.T
 	if join, _ := sum.Result("core/join"); join.Status != StatusPending || !join.Unapplied || !strings.HasPrefix(join.Outcome, "unapplied code (core/") {
 		t.Fatalf("core/join, below two pending stacks: %+v", join)
 	}
-	if left, _ := sum.Result("core/left"); left.Status != StatusPending || left.SkippedBecause != "core/net" || left.Outcome != "unapplied code (core/net not applied yet)" {
-		t.Fatalf("core/left: %+v", left)
+	if branch, _ := sum.Result("core/left"); branch.Status != StatusPending || branch.SkippedBecause != "core/net" || branch.Outcome != "unapplied code (core/net not applied yet)" {
+		t.Fatalf("core/left: %+v", branch)
 	}
-	if net, _ := sum.Result("core/net"); net.SkippedBecause != "" || net.Outcome != "unapplied code" {
-		t.Fatalf("core/net has no upstream and was never applied: %+v", net)
+	if upstream, _ := sum.Result("core/net"); upstream.SkippedBecause != "" || upstream.Outcome != "unapplied code" {
+		t.Fatalf("core/net has no upstream and was never applied: %+v", upstream)
 	}
 	if len(sum.Drifted()) != 0 {
 		t.Fatalf("nothing exists, so nothing drifted: %v", sum.Drifted())
