@@ -44,7 +44,9 @@ func (m *Delivery) sourceReader(ctx context.Context) artifact.ReadFile {
 }
 
 // Build the app image once, from the environment's build context (default app/), with the
-// commit baked in and its base images pinned by digest. Nothing is pushed.
+// commit baked in and its base images pinned by digest. Nothing is pushed. Never cached as a call:
+// pinning reads the registry, and a base tag that moved must be resolved again.
+// +cache="never"
 func (m *Delivery) Build(
 	ctx context.Context,
 	// Environment under environments/.
