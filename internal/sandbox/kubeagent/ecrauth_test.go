@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -50,19 +51,37 @@ func authRegistry(t *testing.T, password func() string) string {
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func TestECRKeychainPullsFromTheAccountsRegistry(t *testing.T) {
-	now := time.Now()
-	fake := &fakeECR{expires: now.Add(12 * time.Hour)}
-	host := authRegistry(t, func() string { return "password-" + string(rune('0'+fake.calls)) })
-	fake.endpoint = "http://" + host
-	kc := &ECRKeychain{API: fake, Now: func() time.Time { return now }}
+// ecrRig is an account's registry (authRegistry) holding one image pushed with an ECR keychain.
+type ecrRig struct {
+	fake   *fakeECR
+	host   string
+	kc     *ECRKeychain
+	now    time.Time     // the keychain's clock
+	accept func() string // the password the registry accepts (default: the fake's latest token)
+	digest v1.Hash
+}
 
+func newECRRig(t *testing.T) *ecrRig {
+	t.Helper()
+	r := &ecrRig{now: time.Now()}
+	r.fake = &fakeECR{expires: r.now.Add(12 * time.Hour)}
+	r.accept = func() string { return "password-" + string(rune('0'+r.fake.calls)) }
+	r.host = authRegistry(t, func() string { return r.accept() })
+	r.fake.endpoint = "http://" + r.host
+	r.kc = &ECRKeychain{API: r.fake, Now: func() time.Time { return r.now }}
 	img, _ := random.Image(128, 1)
-	ref, _ := name.ParseReference(host + "/demo-app:v1")
-	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(kc)); err != nil {
+	ref, _ := name.ParseReference(r.host + "/demo-app:v1")
+	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(r.kc)); err != nil {
 		t.Fatalf("push with the keychain: %v", err)
 	}
-	digest, _ := img.Digest()
+	r.digest, _ = img.Digest()
+	return r
+}
+
+func TestECRKeychainPullsFromTheAccountsRegistry(t *testing.T) {
+	r := newECRRig(t)
+	fake, host, kc := r.fake, r.host, r.kc
+	digest := r.digest
 	got, err := RegistryResolver{Keychain: kc}.Resolve(context.Background(), host+"/demo-app:v1")
 	if err != nil || got != host+"/demo-app@"+digest.String() {
 		t.Fatalf("Resolve = %q, %v", got, err)
@@ -75,7 +94,7 @@ func TestECRKeychainPullsFromTheAccountsRegistry(t *testing.T) {
 		t.Errorf("another registry: %v, %v (want anonymous)", a, err)
 	}
 	calls := fake.calls
-	now = now.Add(13 * time.Hour) // the token expired: a new one is fetched
+	r.now = r.now.Add(13 * time.Hour) // the token expired: a new one is fetched
 	if _, err := (RegistryResolver{Keychain: kc}).Resolve(context.Background(), host+"/demo-app:v1"); err != nil || fake.calls != calls+1 {
 		t.Errorf("after expiry: %v, %d token calls (want %d)", err, fake.calls, calls+1)
 	}
@@ -84,18 +103,9 @@ func TestECRKeychainPullsFromTheAccountsRegistry(t *testing.T) {
 // The registry stops accepting a token before its expiry (its keys changed): the pull logs in again
 // once and succeeds, as kubelet does; a registry that refuses every login still fails the pull.
 func TestECRKeychainLogsInAgainWhenTheRegistryRefusesItsToken(t *testing.T) {
-	now := time.Now()
-	fake := &fakeECR{expires: now.Add(12 * time.Hour)}
-	accept := func() string { return "password-" + string(rune('0'+fake.calls)) }
-	host := authRegistry(t, func() string { return accept() })
-	fake.endpoint = "http://" + host
-	kc := &ECRKeychain{API: fake, Now: func() time.Time { return now }}
-	img, _ := random.Image(128, 1)
-	ref, _ := name.ParseReference(host + "/demo-app:v1")
-	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(kc)); err != nil {
-		t.Fatalf("push with the keychain: %v", err)
-	}
-	digest, _ := img.Digest()
+	r := newECRRig(t)
+	fake, host, kc := r.fake, r.host, r.kc
+	digest := r.digest
 
 	fake.calls++ // the registry now wants a token the keychain has not fetched yet
 	calls := fake.calls
@@ -107,7 +117,7 @@ func TestECRKeychainLogsInAgainWhenTheRegistryRefusesItsToken(t *testing.T) {
 		t.Fatalf("%d token calls after the refusal, want one new login", fake.calls-calls)
 	}
 
-	accept = func() string { return "never" }
+	r.accept = func() string { return "never" }
 	_, err = RegistryResolver{Keychain: kc}.Resolve(context.Background(), host+"/demo-app:v1")
 	var pe *PullError
 	if !errors.As(err, &pe) || pe.Reason != ReasonErrImagePull || !strings.Contains(pe.Message, "401") {
