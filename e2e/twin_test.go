@@ -92,15 +92,8 @@ func (j *twinJob) call(t *testing.T, sb *sandboxtest.Sandbox, root, commit strin
 	full = append(full, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sb.Vars[sandbox.EnvDaggerCLI], full...)
-	cmd.Dir = root
 	// Nothing AWS-related from the environment: the call must get its credentials from the token.
-	for _, kv := range sb.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	cmd := daggerCmd(ctx, sb, root, full...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -261,4 +254,18 @@ func TestTwinDeployStagingThenProduction(t *testing.T) {
 	if d := prod.registryDigest(t, sb, local.Image.Repository, staged.Tag()); d != digest {
 		t.Fatalf("the production registry holds %s under %s, want %s", d, staged.Tag(), digest)
 	}
+}
+
+// daggerCmd is the sandbox's Dagger CLI with args, run in dir with the sandbox's environment minus
+// every AWS and Kubernetes setting: a call gets those only from its own flags, as in a CI job.
+func daggerCmd(ctx context.Context, sb *sandboxtest.Sandbox, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, sb.Vars[sandbox.EnvDaggerCLI], args...)
+	cmd.Dir = dir
+	for _, kv := range sb.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	return cmd
 }

@@ -189,14 +189,8 @@ func (s *workflowScenario) runReport(t *testing.T, job workflows.JobRun, call wo
 	t.Cleanup(func() { _ = os.Remove(report) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.sb.Vars[sandbox.EnvDaggerCLI], args...)
-	cmd.Dir = s.root
-	for _, kv := range s.sb.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1",
+	cmd := daggerCmd(ctx, s.sb, s.root, args...)
+	cmd.Env = append(cmd.Env,
 		"AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey, "AWS_SESSION_TOKEN="+creds.SessionToken,
 		"AWS_REGION="+call.Role.Region, "AWS_DEFAULT_REGION="+call.Role.Region)
 	var out bytes.Buffer
@@ -574,14 +568,7 @@ func TestWorkflowPullRequestLint(t *testing.T) {
 		"--go-image", local.Images.Go, "--tools-image", local.Images.Tools, "--terraform-image", local.Images.Terraform}, call.Args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sb.Vars[sandbox.EnvDaggerCLI], args...)
-	cmd.Dir = src
-	for _, kv := range sb.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	cmd := daggerCmd(ctx, sb, src, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
