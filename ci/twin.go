@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 
@@ -23,6 +22,9 @@ type twinAccess struct {
 	decl     *environment.Twin
 	dial     addrmap.Map
 	services map[string]*dagger.Service // alias → host service
+	// awsURL is the twin's AWS endpoint as a container reaches it (http://twin-4566:4566): terraform
+	// cannot take a dial map, so its endpoint settings name the alias.
+	awsURL string
 }
 
 // twinAliasPrefix names the alias of the host service on port N: twin-N.
@@ -87,6 +89,13 @@ func (m *Delivery) twinAccess(ctx context.Context, env *environment.Environment)
 	if t.dial, err = target.Dial(others, bound); err != nil {
 		return nil, err
 	}
+	aliases := map[string]bool{}
+	for alias := range t.services {
+		aliases[alias] = true
+	}
+	if t.awsURL, err = endpoints.ThroughAlias(target.AWS, t.dial.Resolve, aliases); err != nil {
+		return nil, fmt.Errorf("the twin of %s: %w: pass its port as a --twin-service (tcp://%s)", env.Name, err, endpoints.HostPort(target.AWS))
+	}
 	return t, nil
 }
 
@@ -103,18 +112,6 @@ func (t *twinAccess) bind(ctr *dagger.Container) *dagger.Container {
 
 // twinRoutePath is where the stack engine's containers find the twin's route (`stacks account --twin`).
 const twinRoutePath = "/work/twin-route.json"
-
-// awsURL is the twin's AWS endpoint as a container reaches it (http://twin-4566:4566): terraform cannot
-// take a dial map, so its endpoint settings name the alias.
-func (t *twinAccess) awsURL() string {
-	host := endpoints.HostPort(t.decl.AWS)
-	to := t.dial.Resolve(host)
-	alias, _, err := net.SplitHostPort(to)
-	if err != nil {
-		return t.decl.AWS
-	}
-	return endpoints.Rebase(t.decl.AWS, alias)
-}
 
 // forStacks gives a stack engine container the twin: its services bound and the route `stacks account
 // --twin` reads (the declaration and the dial map: addresses only, no secret). Terraform's backend and
@@ -134,5 +131,5 @@ func (t *twinAccess) forStacks(ctr *dagger.Container) (*dagger.Container, error)
 // backend is backend.hcl with the twin's AWS endpoint (as the environment's copy declares it, on
 // loopback) replaced by the alias a container reaches it at.
 func (t *twinAccess) backend(raw string) string {
-	return strings.ReplaceAll(raw, strings.TrimRight(t.decl.AWS, "/"), t.awsURL())
+	return strings.ReplaceAll(raw, strings.TrimRight(t.decl.AWS, "/"), t.awsURL)
 }

@@ -3,6 +3,8 @@
 package endpoints
 
 import (
+	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -52,4 +54,21 @@ func RewriteKubeServer(kubeconfig, alias string) (string, int) {
 		n++
 	}
 	return strings.Join(lines, "\n"), n
+}
+
+// ThroughAlias is raw (an endpoint URL declared on loopback) as a container reaches it: resolve (a dial
+// map) sends its host:port to alias:port, and the URL is rebased on that alias. It refuses an endpoint
+// that resolve leaves unmapped or sends to an address none of aliases names: the container would dial
+// its own loopback and fail with a connection error that names neither the endpoint nor the fix.
+func ThroughAlias(raw string, resolve func(hostPort string) string, aliases map[string]bool) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("endpoint %q is not a URL with a host", raw)
+	}
+	to := resolve(u.Host)
+	alias, _, err := net.SplitHostPort(to)
+	if err != nil || !aliases[alias] {
+		return "", fmt.Errorf("no bound service reaches endpoint %s (its address %s resolves to %s)", raw, u.Host, to)
+	}
+	return Rebase(raw, alias), nil
 }

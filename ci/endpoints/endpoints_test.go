@@ -46,3 +46,28 @@ clusters:
 		t.Errorf("plain http servers are not the apiserver: rewrote %d", n)
 	}
 }
+
+func TestThroughAliasRebasesOnTheBoundAliasOrRefuses(t *testing.T) {
+	dial := map[string]string{"127.0.0.1:4566": "twin-4566:4566", "127.0.0.1:5002": "127.0.0.1:5002", "127.0.0.1:7000": "elsewhere:7000"}
+	resolve := func(hp string) string {
+		if to, ok := dial[hp]; ok {
+			return to
+		}
+		return hp
+	}
+	aliases := map[string]bool{"twin-4566": true}
+	got, err := ThroughAlias("http://127.0.0.1:4566", resolve, aliases)
+	if err != nil || got != "http://twin-4566:4566" {
+		t.Fatalf("ThroughAlias = %q, %v; want http://twin-4566:4566", got, err)
+	}
+	for _, raw := range []string{"http://127.0.0.1:5002", "http://127.0.0.1:9999", "http://127.0.0.1:7000", "not a url"} {
+		got, err := ThroughAlias(raw, resolve, aliases)
+		if err == nil {
+			t.Errorf("ThroughAlias(%q) = %q, want a refusal", raw, got)
+			continue
+		}
+		if raw != "not a url" && !strings.Contains(err.Error(), raw) {
+			t.Errorf("ThroughAlias(%q): %v does not name the endpoint", raw, err)
+		}
+	}
+}
