@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
 
+	"dagger/delivery/enginefault"
 	"dagger/delivery/internal/dagger"
 
 	"github.com/platformteam/delivery/pkg/stackrun"
@@ -115,6 +117,12 @@ func (e *containerExecutor) Run(ctx context.Context, inv stackrun.Invocation) (s
 	// The exec is never cancelled through ctx: the engine would SIGKILL terraform. The supervisor stops
 	// it gracefully on the beacon or the deadline instead.
 	text, err := ctr.File(resPath).Contents(context.WithoutCancel(ctx))
+	if err != nil && notStarted(err) {
+		// The engine failed to set up the container (a mount), so the supervisor and terraform never
+		// ran: running the same exec again is safe. Once, and said.
+		fmt.Fprintf(os.Stderr, "%s: the engine could not start the container (%v); starting it again\n", inv.Stack, err)
+		text, err = ctr.File(resPath).Contents(context.WithoutCancel(ctx))
+	}
 	if err != nil {
 		return stackrun.Result{}, fmt.Errorf("run %s %s for %s: %w", e.binary, firstArg(inv.Args), inv.Stack, err)
 	}
@@ -136,6 +144,13 @@ func (e *containerExecutor) Run(ctx context.Context, inv stackrun.Invocation) (s
 		return res.Result, errors.New(res.Error)
 	}
 	return res.Result, nil
+}
+
+// notStarted is an engine error from before the container's process started (enginefault): never an
+// exec error, where the process ran.
+func notStarted(err error) bool {
+	var execErr *dagger.ExecError
+	return !errors.As(err, &execErr) && enginefault.NotStarted(err)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
