@@ -58,6 +58,7 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 func (r Delivery) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Source              *dagger.Directory
+		CliSource           *dagger.Directory
 		Commit              string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
@@ -72,6 +73,8 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 		AwsEndpoint         *dagger.Service
 		KubeAPI             *dagger.Service
 		RegistryService     *dagger.Service
+		Twin                *dagger.Directory
+		TwinServices        []*dagger.Service
 		CancelBeacon        *dagger.Service
 		GoImage             string
 		ToolsImage          string
@@ -79,6 +82,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 		LockOwner           string
 	}
 	concrete.Source = r.Source
+	concrete.CliSource = r.CliSource
 	concrete.Commit = r.Commit
 	concrete.AwsAccessKeyID = r.AwsAccessKeyID
 	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
@@ -93,6 +97,8 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 	concrete.AwsEndpoint = r.AwsEndpoint
 	concrete.KubeAPI = r.KubeAPI
 	concrete.RegistryService = r.RegistryService
+	concrete.Twin = r.Twin
+	concrete.TwinServices = r.TwinServices
 	concrete.CancelBeacon = r.CancelBeacon
 	concrete.GoImage = r.GoImage
 	concrete.ToolsImage = r.ToolsImage
@@ -104,6 +110,7 @@ func (r Delivery) MarshalJSON() ([]byte, error) {
 func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
 		Source              *dagger.Directory
+		CliSource           *dagger.Directory
 		Commit              string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
@@ -118,6 +125,8 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 		AwsEndpoint         *dagger.Service
 		KubeAPI             *dagger.Service
 		RegistryService     *dagger.Service
+		Twin                *dagger.Directory
+		TwinServices        []*dagger.Service
 		CancelBeacon        *dagger.Service
 		GoImage             string
 		ToolsImage          string
@@ -129,6 +138,7 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 		return err
 	}
 	r.Source = concrete.Source
+	r.CliSource = concrete.CliSource
 	r.Commit = concrete.Commit
 	r.AwsAccessKeyID = concrete.AwsAccessKeyID
 	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
@@ -143,6 +153,8 @@ func (r *Delivery) UnmarshalJSON(bs []byte) error {
 	r.AwsEndpoint = concrete.AwsEndpoint
 	r.KubeAPI = concrete.KubeAPI
 	r.RegistryService = concrete.RegistryService
+	r.Twin = concrete.Twin
+	r.TwinServices = concrete.TwinServices
 	r.CancelBeacon = concrete.CancelBeacon
 	r.GoImage = concrete.GoImage
 	r.ToolsImage = concrete.ToolsImage
@@ -675,6 +687,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
 				}
 			}
+			var cliSource *dagger.Directory
+			if inputArgs["cliSource"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cliSource"]), &cliSource)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cliSource", err))
+				}
+			}
 			var commit string
 			if inputArgs["commit"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
@@ -822,7 +841,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockOwner", err))
 				}
 			}
-			return New(source, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, twin, twinService, cancelBeacon, goImage, toolsImage, terraformImage, lockOwner), nil
+			return New(source, cliSource, commit, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsConfig, awsCredentials, awsProfile, awsWebIdentityToken, awsRoleArn, region, kubeconfig, awsEndpoint, kubeApi, registry, twin, twinService, cancelBeacon, goImage, toolsImage, terraformImage, lockOwner), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -25,6 +25,8 @@ type Delivery struct {
 	// +private
 	Source *dagger.Directory
 	// +private
+	CliSource *dagger.Directory
+	// +private
 	Commit string
 	// +private
 	AwsAccessKeyID *dagger.Secret
@@ -75,6 +77,13 @@ func New(
 	// +defaultPath="/"
 	// +ignore=[".git/objects", ".git/logs", ".git/hooks", ".git/index", ".git/lfs", ".git/config", ".git/modules", ".git/worktrees", ".delivery", ".cache", ".sandbox", "out", "bin", "**/.terraform", "**/*.tfstate", "**/*.tfplan"]
 	source *dagger.Directory,
+	// The Go sources the pipeline's own CLIs build from: go.mod, go.sum, cmd/, pkg/ and the internal
+	// packages they import, without tests. Default: this repository's; leave it unset. It is an argument
+	// of its own so that Dagger keys the CLIs' build by these files alone: a checkout that differs only
+	// elsewhere (a fresh clone, an edited environment or stack) reuses the build.
+	// +defaultPath="/"
+	// +ignore=["*", "!go.mod", "!go.sum", "!cmd", "!pkg", "!internal", "internal/*", "!internal/blueprintcheck", "!internal/iampolicy", "**/*_test.go", "**/testdata"]
+	cliSource *dagger.Directory,
 	// Full or short git commit to build and tag (CI: $GITHUB_SHA or $CODEBUILD_RESOLVED_SOURCE_VERSION).
 	// Default: read from the source's .git metadata.
 	// +optional
@@ -151,6 +160,7 @@ func New(
 ) *Delivery {
 	return &Delivery{
 		Source:              source,
+		CliSource:           cliSource,
 		Commit:              strings.TrimSpace(commit),
 		AwsAccessKeyID:      awsAccessKeyID,
 		AwsSecretAccessKey:  awsSecretAccessKey,

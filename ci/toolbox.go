@@ -35,17 +35,14 @@ const (
 	releaseCLI = "release" // images, deploys, chart lint
 )
 
-// cli builds one of the project's CLIs (cmd/<name>) from the source. Only the Go module's non-test
-// files are inputs, so app, chart, Terraform or test changes never rebuild it: Dagger keys the build on
-// their content, and a new checkout of the same sources reuses it. One exec per CLI: a step that runs
-// only the stack engine does not wait for the (much larger) release engine to link.
+// cli builds one of the project's CLIs (cmd/<name>) from --cli-source: the Go module's non-test files
+// only, uploaded as a directory of their own, which Dagger keys by its content. App, chart, Terraform or
+// test changes never rebuild it, and any checkout with the same Go sources (a fresh clone included)
+// reuses the build. One exec per CLI: a step that runs only the stack engine does not wait for the
+// (much larger) release engine to link.
 func (m *Delivery) cli(env *environment.Environment, name string) *dagger.File {
-	src := m.Source.Filter(dagger.DirectoryFilterOpts{
-		Include: []string{"go.mod", "go.sum", "cmd/", "pkg/", "internal/blueprintcheck/", "internal/iampolicy/"},
-		Exclude: []string{"**/*_test.go", "**/testdata/"},
-	})
 	return goBuilder(env).
-		WithDirectory("/build", src).
+		WithDirectory("/build", m.CliSource).
 		WithWorkdir("/build").
 		WithExec([]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/" + name, "./cmd/" + name}).
 		File("/out/" + name)
