@@ -25,7 +25,11 @@ func engineTOML(registry string) string {
 // engineJSON is the engine's own configuration (/etc/dagger/engine.json inside its namespace). The
 // garbage collector gets fixed bounds: its defaults are fractions of the whole disk, and on a disk
 // shared with other work they let the cache grow until builds fail with "no space left on device".
-const engineJSON = `{"logLevel": "info", "gc": {"reservedSpace": "2GB", "maxUsedSpace": "15GB", "minFreeSpace": "10GB"}}` + "\n"
+// The collector runs a second after every session ends, while the next call's execs start; a cache
+// held at its cap was pruned on every call, and twice in 20 minutes an exec of the next call lost a
+// snapshot it was using ("snapshot … does not exist: not found"). So the cap leaves a whole test run
+// room (25GB), and a pass sweeps half the allowed space at once, so passes are rare.
+const engineJSON = `{"logLevel": "info", "gc": {"reservedSpace": "2GB", "maxUsedSpace": "25GB", "minFreeSpace": "10GB", "sweepSize": "50%"}}` + "\n"
 
 func (l paths) etcDaggerDir() string { return filepath.Join(l.stateDir, "etc-dagger") }
 

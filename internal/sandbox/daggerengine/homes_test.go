@@ -55,7 +55,7 @@ func TestEngineJSONBoundsTheCache(t *testing.T) {
 	if err := json.Unmarshal([]byte(engineJSON), &cfg); err != nil {
 		t.Fatalf("engine.json does not parse: %v", err)
 	}
-	for _, k := range []string{"reservedSpace", "maxUsedSpace", "minFreeSpace"} {
+	for _, k := range []string{"reservedSpace", "maxUsedSpace", "minFreeSpace", "sweepSize"} {
 		if cfg.GC[k] == "" {
 			t.Errorf("engine.json gc lacks %s: %s", k, engineJSON)
 		}
