@@ -3,7 +3,7 @@
 # the critical path (the stacks' own durations along the longest chain), on the sandbox blueprint
 # (12 stand-ins) and on a generated wide fixture (36 stacks, 6 waves). Needs the sandbox with Dagger:
 #   go run ./cmd/sandbox up --with-dagger && scripts/bench-stacks.sh
-# Prints a table (about 7 min on a warm engine: 4 dagger calls); docs/stack-engine.md records the numbers, with the date
+# Prints a table (about 4-7 min on a warm engine: a warm-up call, then 4 measured dagger calls); docs/stack-engine.md records the numbers, with the date
 # and the machine's load average, and says how to re-run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
