@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -32,6 +33,7 @@ type Flag struct {
 	Name     string
 	Bool     bool // takes no value
 	Required bool
+	Ignore   []string // a directory argument's +ignore patterns, as written
 }
 
 // FlagNames lists a function's flags, sorted, for messages.
@@ -82,10 +84,15 @@ func LoadModule(dir, object string) (*Module, error) {
 			}
 			switch {
 			case fd.Recv == nil && fd.Name.Name == "New":
-				m.Constructor = function(f, fd, "")
+				if m.Constructor, err = function(f, fd, ""); err != nil {
+					return nil, fmt.Errorf("%s: the constructor: %w", path, err)
+				}
 				found = true
 			case fd.Recv != nil && receiverType(fd) == object:
-				fn := function(f, fd, KebabCase(fd.Name.Name))
+				fn, err := function(f, fd, KebabCase(fd.Name.Name))
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", path, err)
+				}
 				m.Objects[object][fn.Name] = fn
 			}
 		}
@@ -110,7 +117,7 @@ func receiverType(fd *ast.FuncDecl) string {
 	return ""
 }
 
-func function(f *ast.File, fd *ast.FuncDecl, name string) Function {
+func function(f *ast.File, fd *ast.FuncDecl, name string) (Function, error) {
 	fn := Function{Name: name, Flags: map[string]Flag{}}
 	prevEnd := fd.Type.Params.Opening
 	for _, field := range fd.Type.Params.List {
@@ -121,8 +128,12 @@ func function(f *ast.File, fd *ast.FuncDecl, name string) Function {
 			continue
 		}
 		optional := strings.Contains(pragmas, "+optional") || strings.Contains(pragmas, "+default=") || strings.Contains(pragmas, "+defaultPath=")
+		ignore, err := ignorePragma(pragmas)
+		if err != nil {
+			return Function{}, fmt.Errorf("%s %s: %w", name, KebabCase(field.Names[0].Name), err)
+		}
 		for _, n := range field.Names {
-			fl := Flag{Name: KebabCase(n.Name), Bool: typ == "bool", Required: !optional}
+			fl := Flag{Name: KebabCase(n.Name), Bool: typ == "bool", Required: !optional, Ignore: ignore}
 			fn.Flags[fl.Name] = fl
 		}
 	}
@@ -133,7 +144,25 @@ func function(f *ast.File, fd *ast.FuncDecl, name string) Function {
 			fn.Returns = ret
 		}
 	}
-	return fn
+	return fn, nil
+}
+
+// ignorePragma is a parameter's +ignore=[...] list (a JSON array of patterns, on one line or split over
+// comment lines), nil without one.
+func ignorePragma(pragmas string) ([]string, error) {
+	_, rest, ok := strings.Cut(pragmas, "+ignore=")
+	if !ok {
+		return nil, nil
+	}
+	lines := strings.Split(rest, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(strings.TrimSpace(l), "//")
+	}
+	var patterns []string
+	if err := json.NewDecoder(strings.NewReader(strings.Join(lines, "\n"))).Decode(&patterns); err != nil {
+		return nil, fmt.Errorf("+ignore is not a JSON list of patterns: %w", err)
+	}
+	return patterns, nil
 }
 
 func commentsBetween(f *ast.File, from, to token.Pos) string {
