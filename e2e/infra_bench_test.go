@@ -46,12 +46,7 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 		b.Fatalf("warm-up plan: %v\n%s", err, tail(out, 40))
 	}
 	warmWall := time.Since(warmStart)
-	warmLog, err := os.ReadFile(filepath.Join(warmBundle, "plan.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	warmMD, _ := os.ReadFile(filepath.Join(warmBundle, "summary.md"))
-	warmTimes := stackDurations(b, string(warmLog)+"\n"+string(warmMD))
+	warmTimes := stackDurations(b, bundleSummary(b, warmBundle))
 	var rows []row
 	for _, bp := range []struct {
 		name, env string
@@ -93,12 +88,7 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 				}
 				summary := out
 				if action == "plan" {
-					raw, err := os.ReadFile(filepath.Join(args[3], "plan.log"))
-					if err != nil {
-						b.Fatal(err)
-					}
-					md, _ := os.ReadFile(filepath.Join(args[3], "summary.md"))
-					summary = string(raw) + "\n" + string(md)
+					summary = bundleSummary(b, args[3])
 				}
 				times := stackDurations(b, summary)
 				cp, path := criticalPath(g, times.durations)
@@ -129,6 +119,17 @@ func BenchmarkStacksThroughDagger(b *testing.B) {
 		fmt.Printf("| %s | %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s |\n", r.blueprint, r.action,
 			(r.wall - r.engine).Seconds(), r.times.guard.Seconds(), (first - r.times.guard).Seconds(), between.Seconds(), after.Seconds())
 	}
+}
+
+// bundleSummary is an exported plan bundle's run log and summary, where stackDurations reads the times.
+func bundleSummary(t testing.TB, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "plan.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+	return string(raw) + "\n" + string(md)
 }
 
 func daggerLocalEnv(t testing.TB, sb *sandboxtest.Sandbox, dir, env string, args ...string) (string, error) {
